@@ -1,0 +1,46 @@
+# The README's commands. Every target installs what it needs into .venv first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PRA_HOME ?= $(CURDIR)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export GX_ANALYTICS_ENABLED := False
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: install demo test bench dev lint manifest clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+manifest: install
+	$(BIN)/pra manifest
+
+demo: install $(DAGSTER_HOME)/dagster.yaml manifest
+	$(BIN)/pra demo
+
+test: install $(DAGSTER_HOME)/dagster.yaml manifest
+	$(BIN)/python -m pytest
+
+bench: install manifest
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+dev: install $(DAGSTER_HOME)/dagster.yaml manifest
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: install
+	$(BIN)/ruff check orchestration tests bench
+	$(BIN)/sqlfluff lint dbt_project/models --processes 2
+
+clean:
+	rm -rf warehouse data dbt_project/target dbt_project/logs .dagster_home

@@ -1,0 +1,77 @@
+-- Transactions in the reporting currency at the transaction-date rate, signed, dated by the refund policy.
+with
+
+transactions as (
+    select * from {{ ref('stg_program__transactions') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_ranged') }}
+),
+
+sales as (
+    select transaction_id, occurred_date from transactions where kind = 'sale'
+),
+
+converted as (
+    select
+        transactions.transaction_id,
+        transactions.partner_id,
+        transactions.customer_id,
+        transactions.kind,
+        transactions.occurred_at,
+        transactions.occurred_date,
+        transactions.refund_of,
+        transactions.product,
+        transactions.currency as original_currency,
+        transactions.amount as amount_original,
+        transactions.commission_amount as commission_original,
+        case
+            when transactions.currency = '{{ var("reporting_currency") }}' then 1
+            else rates.rate_to_reporting
+        end as fx_rate,
+        {% if var('refund_policy') == 'sale_period' %}
+        case when transactions.kind = 'refund' then sales.occurred_date else transactions.occurred_date end
+        {% else %}
+        transactions.occurred_date
+        {% endif %} as revenue_date
+    from transactions
+    left join rates
+        on transactions.currency = rates.currency
+        and transactions.occurred_date >= rates.valid_from_date
+        and transactions.occurred_date < rates.valid_to_date
+    left join sales
+        on transactions.refund_of = sales.transaction_id
+),
+
+final as (
+    select
+        transaction_id,
+        partner_id,
+        customer_id,
+        kind,
+        occurred_at,
+        occurred_date,
+        revenue_date,
+        {{ dbt.date_trunc('month', 'revenue_date') }} as revenue_month_start_date,
+        refund_of,
+        product,
+        original_currency,
+        amount_original,
+        commission_original,
+        fx_rate,
+        cast(round(amount_original * fx_rate, 4) as decimal(18, 4)) as amount_reporting,
+        cast(round(commission_original * fx_rate, 4) as decimal(18, 4)) as commission_reporting,
+        cast(
+            round(case when kind = 'refund' then -amount_original else amount_original end * fx_rate, 4)
+            as decimal(18, 4)
+        ) as net_amount_reporting,
+        cast(
+            round(case when kind = 'refund' then -commission_original else commission_original end * fx_rate, 4)
+            as decimal(18, 4)
+        ) as net_commission_reporting,
+        '{{ var("refund_policy") }}' as refund_policy
+    from converted
+)
+
+select * from final

@@ -1,0 +1,106 @@
+-- Every transaction row, typed, with the first reason it cannot be staged (null when it can).
+with
+
+source as (
+    select * from {{ source('program', 'transactions') }}
+),
+
+known_partners as (
+    select distinct partner_id from {{ ref('base_program__partners') }}
+    where rejection_reason is null
+),
+
+typed as (
+    select
+        trim(source.transaction_id) as transaction_id,
+        trim(source.partner_id) as partner_id,
+        nullif(trim(source.customer_id), '') as customer_id,
+        {{ parse_timestamp_utc('source.occurred_at') }} as occurred_at,
+        lower(trim(source.kind)) as kind,
+        {{ parse_number('source.amount') }} as amount,
+        upper(trim(source.currency)) as currency,
+        coalesce({{ parse_number('source.commission_amount') }}, 0) as commission_amount,
+        nullif(trim(source.refund_of), '') as refund_of,
+        nullif(trim(source.product), '') as product,
+        source.occurred_at as raw_occurred_at,
+        source.amount as raw_amount,
+        source.commission_amount as raw_commission_amount,
+        known_partners.partner_id is not null as is_known_partner,
+        source._partition_date,
+        source._source_file,
+        source._source_row,
+        row_number() over (
+            partition by trim(source.transaction_id)
+            order by source._partition_date, source._source_file, source._source_row
+        ) as key_occurrence
+    from source
+    left join known_partners on trim(source.partner_id) = known_partners.partner_id
+),
+
+field_checked as (
+    select
+        *,
+        case
+            when transaction_id is null or transaction_id = '' then 'missing_required_field'
+            when partner_id is null or partner_id = '' then 'missing_required_field'
+            when raw_occurred_at is null then 'missing_required_field'
+            when kind is null then 'missing_required_field'
+            when raw_amount is null then 'missing_required_field'
+            when currency is null then 'missing_required_field'
+            when occurred_at is null then 'unparseable_timestamp'
+            when kind not in ('sale', 'refund') then 'invalid_value'
+            when amount is null then 'invalid_value'
+            when raw_commission_amount is not null and trim(raw_commission_amount) <> ''
+                and {{ parse_number('raw_commission_amount') }} is null then 'invalid_value'
+            when amount < 0 or commission_amount < 0 then 'negative_amount'
+            when not {{ is_currency_code('currency') }} then 'bad_currency'
+            when cast(occurred_at as date) > {{ as_of_date() }} then 'future_date'
+            when not is_known_partner then 'unknown_partner'
+            when key_occurrence > 1 then 'duplicate_key'
+        end as field_reason,
+        case
+            when transaction_id is null or transaction_id = '' then 'transaction_id'
+            when partner_id is null or partner_id = '' then 'partner_id'
+            when raw_occurred_at is null then 'occurred_at'
+            when kind is null then 'kind'
+            when raw_amount is null then 'amount'
+            when currency is null then 'currency'
+            when occurred_at is null then 'occurred_at'
+            when kind not in ('sale', 'refund') then 'kind'
+            when amount is null then 'amount'
+            when raw_commission_amount is not null and trim(raw_commission_amount) <> ''
+                and {{ parse_number('raw_commission_amount') }} is null then 'commission_amount'
+            when amount < 0 then 'amount'
+            when commission_amount < 0 then 'commission_amount'
+            when not {{ is_currency_code('currency') }} then 'currency'
+            when cast(occurred_at as date) > {{ as_of_date() }} then 'occurred_at'
+            when not is_known_partner then 'partner_id'
+            when key_occurrence > 1 then 'transaction_id'
+        end as field_rejected
+    from typed
+),
+
+valid_sales as (
+    select transaction_id, partner_id
+    from field_checked
+    where field_reason is null and kind = 'sale'
+),
+
+checked as (
+    select
+        field_checked.*,
+        case
+            when field_checked.field_reason is not null then field_checked.field_reason
+            when field_checked.kind = 'refund' and valid_sales.transaction_id is null then 'unknown_refund_of'
+        end as rejection_reason,
+        case
+            when field_checked.field_reason is not null then field_checked.field_rejected
+            when field_checked.kind = 'refund' and valid_sales.transaction_id is null then 'refund_of'
+        end as rejected_field
+    from field_checked
+    left join valid_sales
+        on field_checked.refund_of = valid_sales.transaction_id
+        and field_checked.partner_id = valid_sales.partner_id
+)
+
+select * from checked

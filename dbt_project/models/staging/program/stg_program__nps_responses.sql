@@ -1,0 +1,21 @@
+-- Valid NPS survey responses (score 0-10).
+with
+
+base as (
+    select * from {{ ref('base_program__nps_responses') }}
+    where rejection_reason is null
+),
+
+final as (
+    select
+        response_id,
+        partner_id,
+        responded_at,
+        score,
+        _partition_date,
+        _source_file,
+        _source_row
+    from base
+)
+
+select * from final

@@ -1,0 +1,25 @@
+-- Valid payout requests; amounts in the original currency, timestamps in UTC.
+with
+
+base as (
+    select * from {{ ref('base_program__payouts') }}
+    where rejection_reason is null
+),
+
+final as (
+    select
+        payout_id,
+        partner_id,
+        requested_at,
+        paid_at,
+        amount,
+        currency,
+        status,
+        blocked_reason,
+        _partition_date,
+        _source_file,
+        _source_row
+    from base
+)
+
+select * from final

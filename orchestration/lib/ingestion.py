@@ -1,0 +1,140 @@
+"""Load landing files into raw.<entity> tables of the work warehouse, one partition window at a time."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from orchestration.lib.contract import LINEAGE_COLUMNS, Entity
+
+
+class LandingError(ValueError):
+    """Landing data that cannot be loaded; the message names the file, row or field."""
+
+
+@dataclass
+class LoadResult:
+    """What one window load did, for Dagster metadata and row accounting."""
+
+    entity: str
+    start: date
+    end: date
+    rows_loaded: int = 0
+    rows_replaced: int = 0
+    files: int = 0
+    days_present: int = 0
+    days_missing: list[date] = field(default_factory=list)
+
+
+def days_in(start: date, end: date) -> list[date]:
+    """The days of the half-open window [start, end)."""
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def partition_folders(landing_dir: Path, entity: Entity, start: date, end: date) -> dict[date, Path]:
+    """Existing `dt=` folders of `entity` inside [start, end), by day."""
+    root = landing_dir / entity.name
+    found: dict[date, Path] = {}
+    if not root.is_dir():
+        return found
+    for folder in root.glob("dt=*"):
+        try:
+            day = date.fromisoformat(folder.name[3:])
+        except ValueError as exc:
+            raise LandingError(f"{folder}: folder name must be dt=YYYY-MM-DD") from exc
+        if start <= day < end and folder.is_dir():
+            found[day] = folder
+    return found
+
+
+def _header(path: Path) -> list[str]:
+    if path.suffix == ".parquet":
+        return list(pq.read_schema(path).names)
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration as exc:
+            raise LandingError(f"{path}: empty file, expected a header row") from exc
+        except UnicodeDecodeError as exc:
+            raise LandingError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
+def check_header(path: Path, entity: Entity) -> None:
+    """Fail with the file and the missing field when a landing file lacks a contract column."""
+    names = _header(path)
+    missing = [c for c in entity.columns if c not in names]
+    if missing:
+        raise LandingError(f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(entity.columns)})")
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """Create raw.<entity> (every contract column as text, plus lineage) if it does not exist."""
+    cols = [f'"{c}" varchar' for c in entity.columns] + [f"{c} {t}" for c, t in LINEAGE_COLUMNS]
+    con.execute("create schema if not exists raw")
+    con.execute(f"create table if not exists raw.{entity.name} ({', '.join(cols)})")
+
+
+def _select_files(files: list[Path], entity: Entity, reader: str) -> str:
+    listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in entity.columns)
+    options = "all_varchar = true, header = true, strict_mode = true" if reader == "read_csv" else ""
+    return (
+        f"select {cols}, cast(regexp_extract(filename, 'dt=([0-9-]+)', 1) as date) as _partition_date, "
+        f"filename as _source_file, row_number() over (partition by filename) as _source_row "
+        f"from {reader}([{listing}], union_by_name = true, filename = true{', ' + options if options else ''})"
+    )
+
+
+def load_window(
+    con: duckdb.DuckDBPyConnection, entity: Entity, landing_dir: Path, start: date, end: date
+) -> LoadResult:
+    """Replace the rows of raw.<entity> for [start, end) with that window's landing files, atomically."""
+    result = LoadResult(entity=entity.name, start=start, end=end)
+    folders = partition_folders(landing_dir, entity, start, end)
+    result.days_present = len(folders)
+    result.days_missing = [d for d in days_in(start, end) if d not in folders]
+    if entity.required and not entity.snapshot and result.days_missing:
+        shown = ", ".join(d.isoformat() for d in result.days_missing[:5])
+        more = f" and {len(result.days_missing) - 5} more" if len(result.days_missing) > 5 else ""
+        raise LandingError(
+            f"{landing_dir / entity.name}: required entity '{entity.name}' has no landing folder "
+            f"dt=<day> for {shown}{more}"
+        )
+    if entity.required and entity.snapshot and not _any_snapshot_until(landing_dir, entity, end):
+        raise LandingError(f"{landing_dir / entity.name}: no '{entity.name}' snapshot on or before {end}")
+
+    files = sorted(p for folder in folders.values() for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
+    for path in files:
+        check_header(path, entity)
+    result.files = len(files)
+
+    ensure_raw_table(con, entity)
+    con.execute("begin transaction")
+    try:
+        replaced = con.execute(
+            f"delete from raw.{entity.name} where _partition_date >= ? and _partition_date < ?", [start, end]
+        ).fetchone()
+        result.rows_replaced = int(replaced[0]) if replaced else 0
+        for suffix, reader in ((".csv", "read_csv"), (".parquet", "read_parquet")):
+            batch = [f for f in files if f.suffix == suffix]
+            if batch:
+                con.execute(f"insert into raw.{entity.name} {_select_files(batch, entity, reader)}")
+        loaded = con.execute(
+            f"select count(*) from raw.{entity.name} where _partition_date >= ? and _partition_date < ?",
+            [start, end],
+        ).fetchone()
+        result.rows_loaded = int(loaded[0]) if loaded else 0
+        con.execute("commit")
+    except duckdb.Error as exc:
+        con.execute("rollback")
+        raise LandingError(f"{landing_dir / entity.name} [{start}, {end}): {exc}") from exc
+    return result
+
+
+def _any_snapshot_until(landing_dir: Path, entity: Entity, end: date) -> bool:
+    return bool(partition_folders(landing_dir, entity, date(1900, 1, 1), end))

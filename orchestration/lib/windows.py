@@ -1,0 +1,24 @@
+"""Pure helpers for choosing partition windows (nightly look-back, backfill ranges)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def nightly_window(run_date: date, lookback_days: int, earliest: date) -> tuple[date, date]:
+    """Inclusive first and last partition day for a nightly run on `run_date`: yesterday plus a look-back."""
+    if lookback_days < 1:
+        raise ValueError("lookback_days must be at least 1 (yesterday only)")
+    last = run_date - timedelta(days=1)
+    first = max(earliest, last - timedelta(days=lookback_days - 1))
+    return first, last
+
+
+def range_tags(first: date, last: date) -> dict[str, str]:
+    """Run tags that make one run cover the inclusive partition range [first, last]."""
+    if last < first:
+        raise ValueError(f"range ends ({last}) before it starts ({first})")
+    return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
