@@ -10,6 +10,8 @@ partner_retention_nightly_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
     description="Load the recent landing partitions, rebuild the marts, gate and publish them.",
+    # A run that hangs (e.g. a stuck file system) is failed by run monitoring after two hours.
+    tags={"dagster/max_runtime": 7200},
 )
 
 

@@ -41,17 +41,42 @@ GENERATOR_VERSION = 1
 # --------------------------------------------------------------------------------------------------
 COLUMNS: dict[str, tuple[str, ...]] = {
     "partners": (
-        "partner_id", "partner_name", "email", "signup_date", "region", "country", "partner_type",
-        "ecosystem", "parent_partner_id", "account_manager", "status", "terminated_at",
-        "termination_reason", "updated_at",
+        "partner_id",
+        "partner_name",
+        "email",
+        "signup_date",
+        "region",
+        "country",
+        "partner_type",
+        "ecosystem",
+        "parent_partner_id",
+        "account_manager",
+        "status",
+        "terminated_at",
+        "termination_reason",
+        "updated_at",
     ),
     "transactions": (
-        "transaction_id", "partner_id", "customer_id", "occurred_at", "kind", "amount", "currency",
-        "commission_amount", "refund_of", "product",
+        "transaction_id",
+        "partner_id",
+        "customer_id",
+        "occurred_at",
+        "kind",
+        "amount",
+        "currency",
+        "commission_amount",
+        "refund_of",
+        "product",
     ),
     "leads": ("lead_id", "partner_id", "created_at", "converted_at", "status"),
     "payouts": (
-        "payout_id", "partner_id", "requested_at", "paid_at", "amount", "currency", "status",
+        "payout_id",
+        "partner_id",
+        "requested_at",
+        "paid_at",
+        "amount",
+        "currency",
+        "status",
         "blocked_reason",
     ),
     "nps_responses": ("response_id", "partner_id", "responded_at", "score"),
@@ -63,14 +88,23 @@ EVENT_ENTITIES: tuple[str, ...] = tuple(e for e in ENTITIES if e != "partners")
 
 # Stable numeric codes used to derive per-day random streams.  Never renumber (breaks determinism).
 ENTITY_CODE = {
-    "partners": 1, "transactions": 2, "leads": 3, "payouts": 4, "nps_responses": 5,
-    "interactions": 6, "fx_rates": 7,
+    "partners": 1,
+    "transactions": 2,
+    "leads": 3,
+    "payouts": 4,
+    "nps_responses": 5,
+    "interactions": 6,
+    "fx_rates": 7,
 }
 _BAD_STREAM = 100  # + entity code: stream for bad-row injection
 _FMT_STREAM = 200  # + entity code: stream for csv/parquet choice
 
 BAD_KINDS: tuple[str, ...] = (
-    "duplicate_key", "unknown_partner", "negative_amount", "unparseable_timestamp", "bad_currency",
+    "duplicate_key",
+    "unknown_partner",
+    "negative_amount",
+    "unparseable_timestamp",
+    "bad_currency",
     "future_date",
 )
 # Which bad kinds each entity can receive, and its rate relative to the transaction bad_rate.
@@ -114,17 +148,30 @@ REGION_WEIGHTS = (0.40, 0.30, 0.15, 0.15)
 # country -> (weight within region, main currency, home utc offset in minutes)
 COUNTRIES: dict[str, list[tuple[str, float, str, int]]] = {
     "EMEA": [
-        ("GB", 0.22, "GBP", 0), ("DE", 0.18, "EUR", 60), ("FR", 0.14, "EUR", 60), ("NL", 0.08, "EUR", 60),
-        ("ES", 0.08, "EUR", 60), ("IT", 0.07, "EUR", 60), ("PL", 0.06, "EUR", 60), ("SE", 0.05, "EUR", 60),
-        ("AE", 0.06, "USD", 240), ("ZA", 0.06, "USD", 120),
+        ("GB", 0.22, "GBP", 0),
+        ("DE", 0.18, "EUR", 60),
+        ("FR", 0.14, "EUR", 60),
+        ("NL", 0.08, "EUR", 60),
+        ("ES", 0.08, "EUR", 60),
+        ("IT", 0.07, "EUR", 60),
+        ("PL", 0.06, "EUR", 60),
+        ("SE", 0.05, "EUR", 60),
+        ("AE", 0.06, "USD", 240),
+        ("ZA", 0.06, "USD", 120),
     ],
     "NA": [("US", 0.85, "USD", -300), ("CA", 0.15, "USD", -300)],
     "LATAM": [
-        ("BR", 0.50, "BRL", -180), ("MX", 0.22, "USD", -360), ("AR", 0.10, "USD", -180),
-        ("CL", 0.09, "USD", -180), ("CO", 0.09, "USD", -300),
+        ("BR", 0.50, "BRL", -180),
+        ("MX", 0.22, "USD", -360),
+        ("AR", 0.10, "USD", -180),
+        ("CL", 0.09, "USD", -180),
+        ("CO", 0.09, "USD", -300),
     ],
     "APAC": [
-        ("AU", 0.25, "USD", 600), ("SG", 0.20, "USD", 480), ("IN", 0.25, "USD", 330), ("JP", 0.20, "USD", 540),
+        ("AU", 0.25, "USD", 600),
+        ("SG", 0.20, "USD", 480),
+        ("IN", 0.25, "USD", 330),
+        ("JP", 0.20, "USD", 540),
         ("NZ", 0.10, "USD", 720),
     ],
 }
@@ -145,8 +192,13 @@ ACCOUNT_MANAGERS = {
 ALL_MANAGERS = tuple(m for ms in ACCOUNT_MANAGERS.values() for m in ms)
 TERMINATION_REASONS_ACTIVE = ("policy_violation", "fraud_suspected", "contract_ended", "partner_request")
 
-PRODUCTS = ("Core Subscription", "Pro Subscription", "Enterprise Suite", "Analytics Add-on",
-            "Onboarding Services")
+PRODUCTS = (
+    "Core Subscription",
+    "Pro Subscription",
+    "Enterprise Suite",
+    "Analytics Add-on",
+    "Onboarding Services",
+)
 PRODUCT_WEIGHTS = np.array([0.40, 0.25, 0.08, 0.17, 0.10])
 PRODUCT_PRICE = np.array([1.0, 2.2, 6.0, 0.6, 1.5])
 
@@ -161,24 +213,126 @@ _HOUR_CDF = np.cumsum(_HOUR_WEIGHTS) / _HOUR_WEIGHTS.sum()
 
 _REFUND_RATE = 0.04
 
-_LATIN_A = ("Blue", "Nordic", "Bright", "Summit", "Harbor", "Silver", "Northwind", "Crescent", "Granite",
-            "Evergreen", "Pioneer", "Atlas", "Copper", "Meridian", "Quantum", "Vertex", "Lumen", "Cobalt",
-            "Redwood", "Horizon", "Keystone", "Orbit", "Polar", "Sterling", "Cedar", "Falcon", "Brightline",
-            "Tidal", "Aurora", "Union")
-_LATIN_B = ("Digital", "Consulting", "Solutions", "Partners", "Labs", "Media", "Systems", "Growth",
-            "Analytics", "Cloud", "Ventures", "Works", "Networks", "Advisory", "Commerce", "Software")
+_LATIN_A = (
+    "Blue",
+    "Nordic",
+    "Bright",
+    "Summit",
+    "Harbor",
+    "Silver",
+    "Northwind",
+    "Crescent",
+    "Granite",
+    "Evergreen",
+    "Pioneer",
+    "Atlas",
+    "Copper",
+    "Meridian",
+    "Quantum",
+    "Vertex",
+    "Lumen",
+    "Cobalt",
+    "Redwood",
+    "Horizon",
+    "Keystone",
+    "Orbit",
+    "Polar",
+    "Sterling",
+    "Cedar",
+    "Falcon",
+    "Brightline",
+    "Tidal",
+    "Aurora",
+    "Union",
+)
+_LATIN_B = (
+    "Digital",
+    "Consulting",
+    "Solutions",
+    "Partners",
+    "Labs",
+    "Media",
+    "Systems",
+    "Growth",
+    "Analytics",
+    "Cloud",
+    "Ventures",
+    "Works",
+    "Networks",
+    "Advisory",
+    "Commerce",
+    "Software",
+)
 _LATIN_SUFFIX = ("", "", "", " Ltd", " LLC", " Inc.", " GmbH", " B.V.", " S.A.", " Pty Ltd", " AB", " Ltda.")
-_SURNAMES = ("Smith", "Clarke", "Müller", "García", "Rossi", "Dubois", "Silva", "Novak", "Tanaka", "Patel",
-             "O'Brien", "Jensen", "Kowalski", "Nguyen", "Santos", "Fischer")
-_CYR_WORDS = (("Ромашка", "romashka"), ("Вектор", "vektor"), ("Альфа Софт", "alfa-soft"),
-              ("Техносфера", "tekhnosfera"), ("Северный Ветер", "severny-veter"), ("Интеграция Плюс",
-              "integratsiya-plus"), ("Горизонт", "gorizont"), ("Меридиан", "meridian"), ("Сфера", "sfera"),
-              ("Байтек", "baytek"), ("Профит", "profit"), ("Светлый Путь", "svetly-put"))
+_SURNAMES = (
+    "Smith",
+    "Clarke",
+    "Müller",
+    "García",
+    "Rossi",
+    "Dubois",
+    "Silva",
+    "Novak",
+    "Tanaka",
+    "Patel",
+    "O'Brien",
+    "Jensen",
+    "Kowalski",
+    "Nguyen",
+    "Santos",
+    "Fischer",
+)
+_CYR_WORDS = (
+    ("Ромашка", "romashka"),
+    ("Вектор", "vektor"),
+    ("Альфа Софт", "alfa-soft"),
+    ("Техносфера", "tekhnosfera"),
+    ("Северный Ветер", "severny-veter"),
+    ("Интеграция Плюс", "integratsiya-plus"),
+    ("Горизонт", "gorizont"),
+    ("Меридиан", "meridian"),
+    ("Сфера", "sfera"),
+    ("Байтек", "baytek"),
+    ("Профит", "profit"),
+    ("Светлый Путь", "svetly-put"),
+)
 _CYR_FORMS = ("ООО «{}»", "АО «{}»", "ТОО «{}»", "{} Групп")
-_FIRST = ("anna", "james", "maria", "li", "oleg", "sofia", "tom", "aigerim", "lucas", "priya", "kenji",
-          "emma", "rafael", "nina", "omar", "julia")
-_LAST = ("smith", "ivanova", "garcia", "chen", "novak", "silva", "brown", "kim", "patel", "rossi",
-         "muller", "sato", "dubois", "nowak", "ahmed", "jones")
+_FIRST = (
+    "anna",
+    "james",
+    "maria",
+    "li",
+    "oleg",
+    "sofia",
+    "tom",
+    "aigerim",
+    "lucas",
+    "priya",
+    "kenji",
+    "emma",
+    "rafael",
+    "nina",
+    "omar",
+    "julia",
+)
+_LAST = (
+    "smith",
+    "ivanova",
+    "garcia",
+    "chen",
+    "novak",
+    "silva",
+    "brown",
+    "kim",
+    "patel",
+    "rossi",
+    "muller",
+    "sato",
+    "dubois",
+    "nowak",
+    "ahmed",
+    "jones",
+)
 
 
 class LandingNotEmptyError(FileExistsError):
@@ -202,7 +356,7 @@ def _offset_str(minutes: int) -> str:
 
 
 def _fmt_ts(utc_seconds: np.ndarray, offset_minutes: np.ndarray | None = None) -> pa.Array:
-    """UTC epoch seconds (+ offset to render in) -> ISO-8601 strings with offset, e.g. 2024-03-01T09:15:00+03:00."""
+    """UTC epoch seconds (+ offset to render in) -> ISO-8601 with offset, e.g. 2024-03-01T09:15:00+03:00."""
     utc_seconds = np.asarray(utc_seconds, dtype=np.int64)
     if offset_minutes is None:
         offset_minutes = np.zeros(len(utc_seconds), dtype=np.int64)
@@ -237,8 +391,15 @@ def _cents_str(c: int) -> str:
     return f"{sign}{c // 100}.{c % 100:02d}"
 
 
+_PA_CACHE: dict[int, tuple[list[str], pa.Array]] = {}
+
+
 def _take_str(values: list[str], idx: np.ndarray) -> pa.Array:
-    return pa.array(values, pa.string()).take(pa.array(np.asarray(idx, np.int64)))
+    hit = _PA_CACHE.get(id(values))
+    if hit is None or hit[0] is not values:
+        hit = (values, pa.array(values, pa.string()))
+        _PA_CACHE[id(values)] = hit
+    return hit[1].take(pa.array(np.asarray(idx, np.int64)))
 
 
 def _sample_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -383,7 +544,8 @@ def build_universe(n: int, n_days: int, start: date, seed: int, sales_scale: flo
     eco_pick = rng.integers(0, len(ECOSYSTEMS), n)
     eco_agency = rng.random(n) < 0.4
     ecosystem = [
-        ECOSYSTEMS[eco_pick[i]] if (ptype[i] == "integrator" or (ptype[i] == "agency" and eco_agency[i]))
+        ECOSYSTEMS[eco_pick[i]]
+        if (ptype[i] == "integrator" or (ptype[i] == "agency" and eco_agency[i]))
         else None
         for i in range(n)
     ]
@@ -397,13 +559,14 @@ def build_universe(n: int, n_days: int, start: date, seed: int, sales_scale: flo
     mgr_u = rng.random(n)
     mgr_pick = rng.integers(0, 100, n)
     manager = [
-        ACCOUNT_MANAGERS[regions[i]][mgr_pick[i] % len(ACCOUNT_MANAGERS[regions[i]])] if mgr_u[i] < 0.85
+        ACCOUNT_MANAGERS[regions[i]][mgr_pick[i] % len(ACCOUNT_MANAGERS[regions[i]])]
+        if mgr_u[i] < 0.85
         else ALL_MANAGERS[mgr_pick[i] % len(ALL_MANAGERS)]
         for i in range(n)
     ]
 
     # --- value: heavy tail (lognormal) x partner type ---
-    value = rng.lognormal(0.0, 1.25, n) * PARTNER_TYPE_VALUE[ptype_idx]
+    value = np.minimum(rng.lognormal(0.0, 1.05, n), 40.0) * PARTNER_TYPE_VALUE[ptype_idx]
     value /= value.mean()
     q = np.empty(n)
     q[np.argsort(value, kind="stable")] = (np.arange(n) + 0.5) / n
@@ -478,13 +641,40 @@ def build_universe(n: int, n_days: int, start: date, seed: int, sales_scale: flo
     susp_end_ts = start_s + np.minimum(susp_end, 10**6) * 86400 + rng.integers(8 * 3600, 18 * 3600, n)
 
     return Universe(
-        n=n, ids=ids, names=names, emails=emails, signup_day=signup, signup_ts=signup_ts, region=regions,
-        country=countries, ptype=ptype, ecosystem=ecosystem, parent=parent, manager=manager, value=value,
-        q=q, lam=lam, ticket_usd=ticket_usd, comm_rate=comm_rate, main_cur=main_cur, sec_cur=sec_cur,
-        sec_share=sec_share, home_offset=home_offset, cust_base=cust_base, cust_pool=cust_pool,
-        seg_start=seg_start, seg_end=seg_end, term_day=term_day, term_ts=term_ts, term_reason=term_reason,
-        susp_start=susp_start, susp_end=susp_end, susp_start_ts=susp_start_ts, susp_end_ts=susp_end_ts,
-        payout_dom=rng.integers(1, 29, n), lead_rate=0.03 + 0.25 * value**0.8,
+        n=n,
+        ids=ids,
+        names=names,
+        emails=emails,
+        signup_day=signup,
+        signup_ts=signup_ts,
+        region=regions,
+        country=countries,
+        ptype=ptype,
+        ecosystem=ecosystem,
+        parent=parent,
+        manager=manager,
+        value=value,
+        q=q,
+        lam=lam,
+        ticket_usd=ticket_usd,
+        comm_rate=comm_rate,
+        main_cur=main_cur,
+        sec_cur=sec_cur,
+        sec_share=sec_share,
+        home_offset=home_offset,
+        cust_base=cust_base,
+        cust_pool=cust_pool,
+        seg_start=seg_start,
+        seg_end=seg_end,
+        term_day=term_day,
+        term_ts=term_ts,
+        term_reason=term_reason,
+        susp_start=susp_start,
+        susp_end=susp_end,
+        susp_start_ts=susp_start_ts,
+        susp_end_ts=susp_end_ts,
+        payout_dom=rng.integers(1, 29, n),
+        lead_rate=0.03 + 0.25 * value**0.8,
         interaction_rate=0.008 + 0.05 * q**3 + 0.01 * np.minimum(value, 5.0),
     )
 
@@ -541,8 +731,9 @@ class _Writer:
         """Python-row path (partners): proper RFC-4180 minimal quoting for names with commas/quotes."""
         if self.use_parquet(entity, day):
             cols = list(zip(*rows, strict=True)) if rows else [[] for _ in COLUMNS[entity]]
-            table = pa.table({c: pa.array(list(v), pa.string()) for c, v in zip(COLUMNS[entity], cols,
-                                                                               strict=True)})
+            table = pa.table(
+                {c: pa.array(list(v), pa.string()) for c, v in zip(COLUMNS[entity], cols, strict=True)}
+            )
             self.write_table(entity, dt, day, table)
             return
         folder = self._folder(entity, dt)
@@ -602,7 +793,10 @@ class _BadRows:
                 ts = row[ts_col]
                 variant = int(rng.integers(0, 3))
                 row[ts_col] = (
-                    f"{ts[:4]}-13-45T99:00:00" if variant == 0 else "not-a-date" if variant == 1
+                    f"{ts[:4]}-13-45T99:00:00"
+                    if variant == 0
+                    else "not-a-date"
+                    if variant == 1
                     else f"{ts[8:10]}/{ts[5:7]}/{ts[:4]} 25:61"
                 )
             elif kind == "bad_currency":
@@ -649,11 +843,24 @@ def _partner_snapshot_rows(u: Universe, t: int, start_s: int) -> list[list[str |
     for j, i in enumerate(idx.tolist()):
         is_term = bool(terminated[j])
         status = "terminated" if is_term else "suspended" if suspended[j] else "active"
-        rows.append([
-            u.ids[i], u.names[i], u.emails[i], signup_s[j], u.region[i], u.country[i], u.ptype[i],
-            u.ecosystem[i], u.parent[i], u.manager[i], status, term_s[j] if is_term else None,
-            u.term_reason[i] if is_term else None, upd_s[j],
-        ])
+        rows.append(
+            [
+                u.ids[i],
+                u.names[i],
+                u.emails[i],
+                signup_s[j],
+                u.region[i],
+                u.country[i],
+                u.ptype[i],
+                u.ecosystem[i],
+                u.parent[i],
+                u.manager[i],
+                status,
+                term_s[j] if is_term else None,
+                u.term_reason[i] if is_term else None,
+                upd_s[j],
+            ]
+        )
     return rows
 
 
@@ -710,6 +917,7 @@ def generate(
         def f() -> str:
             counters[entity] += 1
             return f"{_ID_PREFIX[entity]}{counters[entity]:0{_ID_WIDTH[entity]}d}"
+
         return f
 
     pending_refunds: dict[int, list[dict[str, np.ndarray]]] = {}
@@ -730,11 +938,18 @@ def generate(
         usd_per = USD_PER_UNIT * np.exp(fx_state)
         to_rep = usd_per / usd_per[rep]
         others = [c for c in range(len(CURRENCIES)) if c != rep]
-        w.write_table("fx_rates", day, d, pa.table({
-            "rate_date": [day.isoformat()] * len(others),
-            "currency": [CURRENCIES[c] for c in others],
-            "rate_to_reporting": [f"{to_rep[c]:.6f}" for c in others],
-        }))
+        w.write_table(
+            "fx_rates",
+            day,
+            d,
+            pa.table(
+                {
+                    "rate_date": [day.isoformat()] * len(others),
+                    "currency": [CURRENCIES[c] for c in others],
+                    "rate_to_reporting": [f"{to_rep[c]:.6f}" for c in others],
+                }
+            ),
+        )
 
         # ---- partner state today ----
         signed = u.signup_day <= d
@@ -756,8 +971,9 @@ def generate(
         sp = np.repeat(nz, counts[nz])
         ns = len(sp)
         s_cur = np.where(rng.random(ns) < u.sec_share[sp], u.sec_cur[sp], u.main_cur[sp])
-        s_prod = np.searchsorted(np.cumsum(PRODUCT_WEIGHTS), rng.random(ns) * PRODUCT_WEIGHTS.sum(),
-                                 side="right")
+        s_prod = np.searchsorted(
+            np.cumsum(PRODUCT_WEIGHTS), rng.random(ns) * PRODUCT_WEIGHTS.sum(), side="right"
+        )
         s_prod = np.minimum(s_prod, len(PRODUCTS) - 1)
         amount_usd = u.ticket_usd[sp] * PRODUCT_PRICE[s_prod] * rng.lognormal(0, 0.35, ns)
         s_amt = np.maximum(100, np.round(amount_usd / usd_per[s_cur] * 100)).astype(np.int64)
@@ -790,18 +1006,20 @@ def generate(
         refund_of = pa.array([None] * ns, pa.string()) if ns else pa.array([], pa.string())
         if nr:
             refund_of = pa.concat_arrays([refund_of, _fmt_ids("T", r["sale"], 9)])
-        table = pa.table({
-            "transaction_id": _fmt_ids("T", ids_num, 9),
-            "partner_id": _take_str(u.ids, allp),
-            "customer_id": _fmt_ids("C", np.concatenate([s_cust, r["cust"]]), 8),
-            "occurred_at": _fmt_ts(day_s + all_sec, np.concatenate([s_off, r_off])),
-            "kind": pa.array(np.where(is_sale, "sale", "refund")),
-            "amount": _fmt_cents(all_amt),
-            "currency": _take_str(list(CURRENCIES), all_cur),
-            "commission_amount": _fmt_cents(all_comm),
-            "refund_of": refund_of,
-            "product": _take_str(list(PRODUCTS), np.concatenate([s_prod, r["prod"]])),
-        }).take(pa.array(order))
+        table = pa.table(
+            {
+                "transaction_id": _fmt_ids("T", ids_num, 9),
+                "partner_id": _take_str(u.ids, allp),
+                "customer_id": _fmt_ids("C", np.concatenate([s_cust, r["cust"]]), 8),
+                "occurred_at": _fmt_ts(day_s + all_sec, np.concatenate([s_off, r_off])),
+                "kind": pa.array(np.where(is_sale, "sale", "refund")),
+                "amount": _fmt_cents(all_amt),
+                "currency": _take_str(_CURRENCY_LIST, all_cur),
+                "commission_amount": _fmt_cents(all_comm),
+                "refund_of": refund_of,
+                "product": _take_str(_PRODUCT_LIST, np.concatenate([s_prod, r["prod"]])),
+            }
+        ).take(pa.array(order))
         is_sale_sorted = is_sale[order]
 
         # commission balance (main currency) for payouts
@@ -820,24 +1038,44 @@ def generate(
             sale_ids = ids_num[:ns]
             for t in np.unique(target[keep]):
                 m = keep & (target == t)
-                amt = np.where(partial[m], np.maximum(1, np.round(s_amt[m] * frac[m])), s_amt[m]).astype(np.int64)
+                amt = np.where(partial[m], np.maximum(1, np.round(s_amt[m] * frac[m])), s_amt[m]).astype(
+                    np.int64
+                )
                 comm = np.where(partial[m], np.round(s_comm[m] * amt / s_amt[m]), s_comm[m]).astype(np.int64)
-                pending_refunds.setdefault(int(t), []).append({
-                    "p": sp[m], "sale": sale_ids[m], "cur": s_cur[m], "amt": amt, "comm": comm,
-                    "prod": s_prod[m], "cust": s_cust[m],
-                })
+                pending_refunds.setdefault(int(t), []).append(
+                    {
+                        "p": sp[m],
+                        "sale": sale_ids[m],
+                        "cur": s_cur[m],
+                        "amt": amt,
+                        "comm": comm,
+                        "prod": s_prod[m],
+                        "cust": s_cust[m],
+                    }
+                )
 
         brng = _day_rng(seed, d, _BAD_STREAM + ENTITY_CODE["transactions"])
-        extra = bad.make("transactions", brng, bad_rate, table, is_sale_sorted, "occurred_at",
-                         "transaction_id", next_id_fn("transactions"))
+        extra = bad.make(
+            "transactions",
+            brng,
+            bad_rate,
+            table,
+            is_sale_sorted,
+            "occurred_at",
+            "transaction_id",
+            next_id_fn("transactions"),
+        )
         if extra is not None:
             table = pa.concat_tables([table, extra])
         w.write_table("transactions", day, d, table)
 
         # ---- leads ----
         rng = _day_rng(seed, d, ENTITY_CODE["leads"])
-        lam_l = np.where(alive & ~suspended & (in_seg.any(axis=1) | (rng.random(n) < 0.02)),
-                         u.lead_rate * _season(day), 0.0)
+        lam_l = np.where(
+            alive & ~suspended & (in_seg.any(axis=1) | (rng.random(n) < 0.02)),
+            u.lead_rate * _season(day),
+            0.0,
+        )
         cnt = rng.poisson(lam_l)
         nz = np.flatnonzero(cnt)
         lp = np.repeat(nz, cnt[nz])
@@ -851,20 +1089,26 @@ def generate(
         lost = (outcome >= 0.30) & (outcome < 0.75) & (l_ts + 14 * 86400 < end_s)
         status = np.where(converted, "converted", np.where(lost, "lost", "open"))
         conv_str = _fmt_ts(conv_ts)
-        conv_col = pc.if_else(pa.array(converted), conv_str, pa.scalar(None, pa.string())) if nl else \
-            pa.array([], pa.string())
+        conv_col = (
+            pc.if_else(pa.array(converted), conv_str, pa.scalar(None, pa.string()))
+            if nl
+            else pa.array([], pa.string())
+        )
         ids_l = counters["leads"] + 1 + np.arange(nl)
         counters["leads"] += nl
-        table = pa.table({
-            "lead_id": _fmt_ids("L", ids_l, 9),
-            "partner_id": _take_str(u.ids, lp),
-            "created_at": _fmt_ts(l_ts),
-            "converted_at": conv_col,
-            "status": pa.array(status.astype(str) if nl else np.array([], "U1"), pa.string()),
-        })
+        table = pa.table(
+            {
+                "lead_id": _fmt_ids("L", ids_l, 9),
+                "partner_id": _take_str(u.ids, lp),
+                "created_at": _fmt_ts(l_ts),
+                "converted_at": conv_col,
+                "status": pa.array(status.astype(str) if nl else np.array([], "U1"), pa.string()),
+            }
+        )
         brng = _day_rng(seed, d, _BAD_STREAM + ENTITY_CODE["leads"])
-        extra = bad.make("leads", brng, bad_rate, table, np.ones(nl, bool), "created_at", "lead_id",
-                         next_id_fn("leads"))
+        extra = bad.make(
+            "leads", brng, bad_rate, table, np.ones(nl, bool), "created_at", "lead_id", next_id_fn("leads")
+        )
         if extra is not None:
             table = pa.concat_tables([table, extra])
         w.write_table("leads", day, d, table)
@@ -884,7 +1128,9 @@ def generate(
         blocked = susp_now | (u_out < 0.03)
         failed = ~blocked & (u_out >= 0.03) & (u_out < 0.07)
         paid = ~blocked & ~failed & (p_paid_ts < end_s)
-        p_status = np.where(blocked, "blocked", np.where(failed, "failed", np.where(paid, "paid", "requested")))
+        p_status = np.where(
+            blocked, "blocked", np.where(failed, "failed", np.where(paid, "paid", "requested"))
+        )
         reason_idx = rng.integers(0, len(BLOCKED_REASONS), npay)
         reasons = [
             ("partner_suspended" if susp_now[j] else BLOCKED_REASONS[reason_idx[j]]) if blocked[j] else None
@@ -895,20 +1141,31 @@ def generate(
         np.add.at(balance, pp[back], p_amt[back])
         ids_p = counters["payouts"] + 1 + np.arange(npay)
         counters["payouts"] += npay
-        table = pa.table({
-            "payout_id": _fmt_ids("PO", ids_p, 8),
-            "partner_id": _take_str(u.ids, pp),
-            "requested_at": _fmt_ts(p_ts),
-            "paid_at": pc.if_else(pa.array(paid), _fmt_ts(p_paid_ts), pa.scalar(None, pa.string()))
-            if npay else pa.array([], pa.string()),
-            "amount": _fmt_cents(p_amt),
-            "currency": _take_str(list(CURRENCIES), u.main_cur[pp]),
-            "status": pa.array(p_status.astype(str) if npay else np.array([], "U1"), pa.string()),
-            "blocked_reason": pa.array(reasons, pa.string()),
-        })
+        table = pa.table(
+            {
+                "payout_id": _fmt_ids("PO", ids_p, 8),
+                "partner_id": _take_str(u.ids, pp),
+                "requested_at": _fmt_ts(p_ts),
+                "paid_at": pc.if_else(pa.array(paid), _fmt_ts(p_paid_ts), pa.scalar(None, pa.string()))
+                if npay
+                else pa.array([], pa.string()),
+                "amount": _fmt_cents(p_amt),
+                "currency": _take_str(_CURRENCY_LIST, u.main_cur[pp]),
+                "status": pa.array(p_status.astype(str) if npay else np.array([], "U1"), pa.string()),
+                "blocked_reason": pa.array(reasons, pa.string()),
+            }
+        )
         brng = _day_rng(seed, d, _BAD_STREAM + ENTITY_CODE["payouts"])
-        extra = bad.make("payouts", brng, bad_rate, table, np.ones(npay, bool), "requested_at", "payout_id",
-                         next_id_fn("payouts"))
+        extra = bad.make(
+            "payouts",
+            brng,
+            bad_rate,
+            table,
+            np.ones(npay, bool),
+            "requested_at",
+            "payout_id",
+            next_id_fn("payouts"),
+        )
         if extra is not None:
             table = pa.concat_tables([table, extra])
         w.write_table("payouts", day, d, table)
@@ -928,9 +1185,11 @@ def generate(
                 respond = alive & (wrng.random(n) < 0.25 + 0.30 * u.q)
                 off = np.minimum(20, wrng.geometric(1 / 4, n) - 1)
                 healthy = in_seg.any(axis=1) & ~suspended
-                pr = np.where(healthy[:, None],
-                              [[1, 1, 1, 2, 2, 4, 6, 10, 18, 25, 30]],
-                              [[6, 5, 7, 9, 10, 12, 12, 13, 12, 8, 6]]).astype(float)
+                pr = np.where(
+                    healthy[:, None],
+                    [[1, 1, 1, 2, 2, 4, 6, 10, 18, 25, 30]],
+                    [[6, 5, 7, 9, 10, 12, 12, 13, 12, 8, 6]],
+                ).astype(float)
                 cdf = np.cumsum(pr, axis=1) / pr.sum(axis=1, keepdims=True)
                 sc = (wrng.random(n)[:, None] > cdf).sum(axis=1)
                 nps_waves = {wkey: (respond, off, sc)}
@@ -944,12 +1203,19 @@ def generate(
         o = np.argsort(r_ts, kind="stable")
         ids_r = counters["nps_responses"] + 1 + np.arange(nn)
         counters["nps_responses"] += nn
-        w.write_table("nps_responses", day, d, pa.table({
-            "response_id": _fmt_ids("R", ids_r, 8),
-            "partner_id": _take_str(u.ids, responders[o]),
-            "responded_at": _fmt_ts(r_ts[o]),
-            "score": pc.cast(pa.array(scores[o].astype(np.int64)), pa.string()),
-        }))
+        w.write_table(
+            "nps_responses",
+            day,
+            d,
+            pa.table(
+                {
+                    "response_id": _fmt_ids("R", ids_r, 8),
+                    "partner_id": _take_str(u.ids, responders[o]),
+                    "responded_at": _fmt_ts(r_ts[o]),
+                    "score": pc.cast(pa.array(scores[o].astype(np.int64)), pa.string()),
+                }
+            ),
+        )
 
         # ---- interactions: more for bigger / active partners ----
         rng = _day_rng(seed, d, ENTITY_CODE["interactions"])
@@ -961,22 +1227,31 @@ def generate(
         ni = len(ip)
         i_ts = day_s + _sample_seconds(rng, ni)
         o = np.argsort(i_ts, kind="stable")
-        kinds = np.searchsorted(np.cumsum(INTERACTION_WEIGHTS), rng.random(ni) * INTERACTION_WEIGHTS.sum(),
-                                side="right")
+        kinds = np.searchsorted(
+            np.cumsum(INTERACTION_WEIGHTS), rng.random(ni) * INTERACTION_WEIGHTS.sum(), side="right"
+        )
         kinds = np.minimum(kinds, len(INTERACTION_KINDS) - 1)
         ids_i = counters["interactions"] + 1 + np.arange(ni)
         counters["interactions"] += ni
-        w.write_table("interactions", day, d, pa.table({
-            "interaction_id": _fmt_ids("I", ids_i, 9),
-            "partner_id": _take_str(u.ids, ip[o]),
-            "occurred_at": _fmt_ts(i_ts[o]),
-            "kind": _take_str(list(INTERACTION_KINDS), kinds[o]),
-        }))
+        w.write_table(
+            "interactions",
+            day,
+            d,
+            pa.table(
+                {
+                    "interaction_id": _fmt_ids("I", ids_i, 9),
+                    "partner_id": _take_str(u.ids, ip[o]),
+                    "occurred_at": _fmt_ts(i_ts[o]),
+                    "kind": _take_str(_INTERACTION_LIST, kinds[o]),
+                }
+            ),
+        )
 
         # ---- partners snapshot ----
         if d in snapshot_days:
             w.write_rows("partners", day, d, _partner_snapshot_rows(u, d, start_s))
 
+    _PA_CACHE.clear()
     bad_total = {e: sum(k.values()) for e, k in bad.counts.items()}
     manifest = {
         "generator_version": GENERATOR_VERSION,
@@ -998,11 +1273,15 @@ def generate(
         "files": dict(w.files),
         "parquet_files": dict(w.parquet_files),
     }
-    (landing / "_manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                            encoding="utf-8")
+    (landing / "_manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return manifest
 
 
+_CURRENCY_LIST = list(CURRENCIES)
+_PRODUCT_LIST = list(PRODUCTS)
+_INTERACTION_LIST = list(INTERACTION_KINDS)
 _ID_PREFIX = {"transactions": "T", "leads": "L", "payouts": "PO", "nps_responses": "R", "interactions": "I"}
 _ID_WIDTH = {"transactions": 9, "leads": 9, "payouts": 8, "nps_responses": 8, "interactions": 9}
 
@@ -1028,33 +1307,55 @@ def _prepare_landing(landing: Path, force: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="pra-generate", description="Generate deterministic partner-programme "
-                                 "demo data into a landing folder (see docs/data-contract.md).")
+    ap = argparse.ArgumentParser(
+        prog="pra-generate",
+        description="Generate deterministic partner-programme "
+        "demo data into a landing folder (see docs/data-contract.md).",
+    )
     ap.add_argument("--preset", choices=sorted(PRESETS), default="small")
-    ap.add_argument("--out", type=Path, default=Path("data/landing"), help="landing folder (default data/landing)")
+    ap.add_argument(
+        "--out", type=Path, default=Path("data/landing"), help="landing folder (default data/landing)"
+    )
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--partners", type=int)
     ap.add_argument("--days", type=int)
     ap.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
-    ap.add_argument("--bad-rate", type=float, help="share of bad transaction rows (default 0.02 small, 0.005 else)")
-    ap.add_argument("--parquet-share", type=float, default=0.0, help="share of day folders written as Parquet")
+    ap.add_argument(
+        "--bad-rate", type=float, help="share of bad transaction rows (default 0.02 small, 0.005 else)"
+    )
+    ap.add_argument(
+        "--parquet-share", type=float, default=0.0, help="share of day folders written as Parquet"
+    )
     ap.add_argument("--reporting-currency", default="USD", choices=CURRENCIES)
     ap.add_argument("--force", action="store_true", help="wipe existing entity folders in --out first")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     try:
-        m = generate(args.out, args.preset, partners=args.partners, days=args.days, start=args.start,
-                     seed=args.seed, bad_rate=args.bad_rate, parquet_share=args.parquet_share,
-                     reporting_currency=args.reporting_currency, force=args.force)
+        m = generate(
+            args.out,
+            args.preset,
+            partners=args.partners,
+            days=args.days,
+            start=args.start,
+            seed=args.seed,
+            bad_rate=args.bad_rate,
+            parquet_share=args.parquet_share,
+            reporting_currency=args.reporting_currency,
+            force=args.force,
+        )
     except (LandingNotEmptyError, ValueError, NotADirectoryError) as exc:
         print(f"pra-generate: error: {exc}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - t0
-    print(f"pra-generate: preset={m['preset']} seed={m['seed']} {m['start']}..{m['end']} "
-          f"({m['days']} days) partners={m['partners']} -> {args.out} in {elapsed:.1f}s")
+    print(
+        f"pra-generate: preset={m['preset']} seed={m['seed']} {m['start']}..{m['end']} "
+        f"({m['days']} days) partners={m['partners']} -> {args.out} in {elapsed:.1f}s"
+    )
     for e in ENTITIES:
-        print(f"  {e:<14} rows={m['rows'][e]:>10,}  bad={m['bad_rows_total'][e]:>6,}  files={m['files'][e]:>5,}"
-              f"  parquet={m['parquet_files'][e]:>5,}")
+        print(
+            f"  {e:<14} rows={m['rows'][e]:>10,}  bad={m['bad_rows_total'][e]:>6,}  files={m['files'][e]:>5,}"
+            f"  parquet={m['parquet_files'][e]:>5,}"
+        )
     return 0
 
 

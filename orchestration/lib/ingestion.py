@@ -64,12 +64,13 @@ def _header(path: Path) -> list[str]:
             raise LandingError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
-def check_header(path: Path, entity: Entity) -> None:
-    """Fail with the file and the missing field when a landing file lacks a contract column."""
-    names = _header(path)
+def check_header(path: Path, entity: Entity) -> tuple[str, ...]:
+    """The file's column names; fails with the file and the missing field when a contract column is absent."""
+    names = tuple(_header(path))
     missing = [c for c in entity.columns if c not in names]
     if missing:
         raise LandingError(f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(entity.columns)})")
+    return names
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
@@ -79,14 +80,27 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(cols)})")
 
 
-def _select_files(files: list[Path], entity: Entity, reader: str) -> str:
-    listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | None) -> str:
+    """SELECT of the contract columns plus lineage from files that share one header (None: Parquet)."""
+    listing = ", ".join(_quote(str(f)) for f in files)
+    if header is None:
+        source = f"read_parquet([{listing}], union_by_name = true, filename = true)"
+    else:
+        # Never let the sniffer guess: it may skip malformed leading lines silently. Declare the dialect
+        # and the header's own columns, so a ragged row fails with its file and line.
+        columns = ", ".join(f"{_quote(c)}: 'varchar'" for c in header)
+        source = (
+            f"read_csv([{listing}], columns = {{{columns}}}, header = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, filename = true)"
+        )
     cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in entity.columns)
-    options = "all_varchar = true, header = true, strict_mode = true" if reader == "read_csv" else ""
     return (
         f"select {cols}, cast(regexp_extract(filename, 'dt=([0-9-]+)', 1) as date) as _partition_date, "
-        f"filename as _source_file, row_number() over (partition by filename) as _source_row "
-        f"from {reader}([{listing}], union_by_name = true, filename = true{', ' + options if options else ''})"
+        f"filename as _source_file, row_number() over (partition by filename) as _source_row from {source}"
     )
 
 
@@ -109,8 +123,10 @@ def load_window(
         raise LandingError(f"{landing_dir / entity.name}: no '{entity.name}' snapshot on or before {end}")
 
     files = sorted(p for folder in folders.values() for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
+    batches: dict[tuple[str, ...] | None, list[Path]] = {}
     for path in files:
-        check_header(path, entity)
+        header = check_header(path, entity)
+        batches.setdefault(header if path.suffix == ".csv" else None, []).append(path)
     result.files = len(files)
 
     ensure_raw_table(con, entity)
@@ -120,10 +136,8 @@ def load_window(
             f"delete from raw.{entity.name} where _partition_date >= ? and _partition_date < ?", [start, end]
         ).fetchone()
         result.rows_replaced = int(replaced[0]) if replaced else 0
-        for suffix, reader in ((".csv", "read_csv"), (".parquet", "read_parquet")):
-            batch = [f for f in files if f.suffix == suffix]
-            if batch:
-                con.execute(f"insert into raw.{entity.name} {_select_files(batch, entity, reader)}")
+        for header, batch in batches.items():
+            con.execute(f"insert into raw.{entity.name} {_select_files(batch, entity, header)}")
         loaded = con.execute(
             f"select count(*) from raw.{entity.name} where _partition_date >= ? and _partition_date < ?",
             [start, end],
@@ -133,6 +147,9 @@ def load_window(
     except duckdb.Error as exc:
         con.execute("rollback")
         raise LandingError(f"{landing_dir / entity.name} [{start}, {end}): {exc}") from exc
+    except BaseException:
+        con.execute("rollback")
+        raise
     return result
 
 

@@ -1,0 +1,143 @@
+"""`pra`: the project's command line (demo, manifest, run a date range, summary)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from orchestration.lib.settings import Settings
+
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def build_manifest() -> Path:
+    """Parse the dbt project once (the Dagster code location reads target/manifest.json)."""
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **Settings.from_env().dbt_env()}
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run(
+        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)],
+        check=True,
+        env=env,
+    )
+    return DBT_DIR / "target" / "manifest.json"
+
+
+def run_range(first: date, last: date, *, persistent: bool = True):
+    """Run the whole pipeline for the inclusive partition range [first, last] as one Dagster run."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.lib.windows import range_tags
+
+    job = defs().resolve_job_def("partner_retention_nightly_job")
+    instance = dg.DagsterInstance.get() if persistent and os.environ.get("DAGSTER_HOME") else None
+    instance = instance or dg.DagsterInstance.ephemeral()
+    return job.execute_in_process(tags=range_tags(first, last), instance=instance, raise_on_error=False)
+
+
+def summary(settings: Settings) -> str:
+    """A short text summary of what was loaded, quarantined and built."""
+    import duckdb
+
+    from orchestration.lib.contract import ENTITIES
+
+    lines = []
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        q = {
+            r[0]: r[1]
+            for r in con.execute(
+                "select entity, count(*) from staging.stg_program__quarantine group by entity"
+            ).fetchall()
+        }
+        lines.append(f"{'entity':<15}{'raw rows':>12}{'quarantined':>13}")
+        for name in ENTITIES:
+            raw = con.execute(f"select count(*) from raw.{name}").fetchone()[0]
+            lines.append(f"{name:<15}{raw:>12,}{q.get(name, 0):>13,}")
+        reasons = con.execute(
+            "select rejection_reason, count(*) from staging.stg_program__quarantine group by 1 order by 2 desc"
+        ).fetchall()
+        if reasons:
+            lines.append("quarantine reasons: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
+        row = con.execute(
+            """
+            select max(as_of_date), count(distinct partner_id), sum(net_revenue_reporting),
+                   max(reporting_currency)
+            from marts.fct_partner_monthly
+            """
+        ).fetchone()
+        lines.append(f"as of {row[0]}: {row[1]:,} partners, lifetime net revenue {row[2]:,.2f} {row[3]}")
+        last = con.execute(
+            """
+            select month_start_date, count(*) filter (where is_active), sum(net_revenue_reporting)
+            from marts.fct_partner_monthly
+            where not is_partial_period
+            group by 1 order by 1 desc limit 1
+            """
+        ).fetchone()
+        if last:
+            lines.append(
+                f"last complete month {last[0]}: {last[1]:,} active partners, net revenue {last[2]:,.2f} {row[3]}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate demo data (cached), run the pipeline through Dagster, print where the marts are."""
+    from orchestration.lib.generator import generate
+
+    settings = Settings.from_env()
+    manifest_file = settings.landing_dir / "_manifest.json"
+    cached = manifest_file.exists() and json.loads(manifest_file.read_text()).get("preset") == args.preset
+    if not cached:
+        print(f"generating the '{args.preset}' demo data set into {settings.landing_dir} ...", flush=True)
+        generate(settings.landing_dir, args.preset, force=True)
+    manifest = json.loads(manifest_file.read_text())
+    first, last = date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+    print(f"running the pipeline through Dagster for {first} .. {last} (one run) ...", flush=True)
+    result = run_range(first, last)
+    if not result.success:
+        print("the pipeline run FAILED; see the Dagster logs above (or `make dev` to inspect it)")
+        return 1
+    print()
+    print(summary(settings))
+    print()
+    print(f"work warehouse (internal): {settings.work_db}")
+    print("Dagster UI: `make dev`, then open http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run (or backfill) an inclusive date range as a single Dagster run."""
+    result = run_range(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
+    return 0 if result.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `pra` console script."""
+    parser = argparse.ArgumentParser(prog="pra", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("manifest", help="parse the dbt project (writes dbt_project/target/manifest.json)")
+    demo = sub.add_parser("demo", help="generate demo data, run the pipeline, print a summary")
+    demo.add_argument("--preset", default="demo", choices=["small", "demo", "large"])
+    run = sub.add_parser("run", help="run or backfill an inclusive range of daily partitions as one run")
+    run.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    run.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
+    sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
+    args = parser.parse_args(argv)
+    if args.command == "manifest":
+        print(build_manifest())
+        return 0
+    if args.command == "summary":
+        print(summary(Settings.from_env()))
+        return 0
+    return {"demo": cmd_demo, "run": cmd_run}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

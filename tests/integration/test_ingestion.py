@@ -1,0 +1,143 @@
+"""Ingestion: landing files -> raw tables, for real, on DuckDB files in a temp folder."""
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.defs.ingestion.assets import raw_entities
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.contract import ENTITIES
+from orchestration.lib.ingestion import LandingError, load_window
+
+TX_HEADER = "transaction_id,partner_id,customer_id,occurred_at,kind,amount,currency,commission_amount,refund_of,product"
+PARTNER_HEADER = (
+    "partner_id,partner_name,email,signup_date,region,country,partner_type,ecosystem,parent_partner_id,"
+    "account_manager,status,terminated_at,termination_reason,updated_at"
+)
+
+
+def write_csv(landing: Path, entity: str, day: str, header: str, rows: list[str]) -> Path:
+    folder = landing / entity / f"dt={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{entity}.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def tx(i: int, day: str, amount: str = "10.00") -> str:
+    return f"T{i},P1,C1,{day}T10:00:00+00:00,sale,{amount},USD,1.00,,widget"
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    write_csv(
+        root,
+        "partners",
+        "2024-01-01",
+        PARTNER_HEADER,
+        ['P1,"ООО «Ромашка»",anna@example.ru,2023-12-01,EMEA,RU,integrator,HubSpot,,Анна,active,,,'
+         "2024-01-01T00:00:00+03:00"],
+    )
+    write_csv(root, "transactions", "2024-01-01", TX_HEADER, [tx(1, "2024-01-01"), tx(2, "2024-01-01")])
+    write_csv(root, "transactions", "2024-01-02", TX_HEADER, [])  # header only: a valid zero
+    table = pa.table({c: pa.array([None], pa.string()) for c in ENTITIES["transactions"].columns})
+    table = table.set_column(0, "transaction_id", pa.array(["T3"]))
+    table = table.set_column(1, "partner_id", pa.array(["P1"]))
+    table = table.set_column(5, "amount", pa.array(["7.50"]))
+    folder = root / "transactions" / "dt=2024-01-03"
+    folder.mkdir(parents=True)
+    pq.write_table(table, folder / "transactions.parquet")
+    return root
+
+
+def test_loads_csv_and_parquet_with_lineage(landing: Path, tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    result = load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 4))
+    assert (result.rows_loaded, result.files, result.days_present, result.days_missing) == (3, 3, 3, [])
+    rows = con.execute(
+        "select transaction_id, amount, _partition_date, _source_row, _source_file like '%.parquet' "
+        "from raw.transactions order by transaction_id"
+    ).fetchall()
+    assert rows == [
+        ("T1", "10.00", date(2024, 1, 1), 1, False),
+        ("T2", "10.00", date(2024, 1, 1), 2, False),
+        ("T3", "7.50", date(2024, 1, 3), 1, True),
+    ]
+
+
+def test_cyrillic_names_survive(landing: Path, tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_window(con, ENTITIES["partners"], landing, date(2024, 1, 1), date(2024, 1, 2))
+    assert con.execute("select partner_name, account_manager from raw.partners").fetchall() == [
+        ("ООО «Ромашка»", "Анна")
+    ]
+
+
+def test_reloading_a_partition_replaces_only_that_partition(landing: Path, tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    entity = ENTITIES["transactions"]
+    load_window(con, entity, landing, date(2024, 1, 1), date(2024, 1, 4))
+    write_csv(landing, "transactions", "2024-01-01", TX_HEADER, [tx(1, "2024-01-01", "99.00")])
+    again = load_window(con, entity, landing, date(2024, 1, 1), date(2024, 1, 2))
+    assert (again.rows_replaced, again.rows_loaded) == (2, 1)
+    assert con.execute("select transaction_id, amount from raw.transactions order by 1").fetchall() == [
+        ("T1", "99.00"),
+        ("T3", "7.50"),
+    ]
+
+
+def test_missing_required_folder_is_a_named_failure(landing: Path, tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LandingError, match=r"required entity 'transactions' has no landing folder dt=<day> for 2024-01-04"):
+        load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 5))
+
+
+def test_optional_entity_absent_gives_an_empty_table(landing: Path, tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    result = load_window(con, ENTITIES["nps_responses"], landing, date(2024, 1, 1), date(2024, 1, 4))
+    assert result.rows_loaded == 0
+    assert con.execute("select count(*) from raw.nps_responses").fetchone() == (0,)
+
+
+def test_missing_column_names_the_file_and_field(landing: Path, tmp_path: Path):
+    path = write_csv(landing, "transactions", "2024-01-02", TX_HEADER.replace(",currency", ""), [])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LandingError, match=rf"{path}: missing column\(s\) currency"):
+        load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 4))
+
+
+def test_malformed_row_names_the_file_and_line(landing: Path, tmp_path: Path):
+    write_csv(landing, "transactions", "2024-01-02", TX_HEADER, [tx(4, "2024-01-02") + ",one,too,many"])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LandingError, match=r"dt=2024-01-02/transactions.csv") as info:
+        load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 4))
+    assert "line" in str(info.value).lower()
+    # Nothing of the failed window was half-loaded.
+    assert con.execute("select count(*) from raw.transactions").fetchone() == (0,)
+
+
+def test_dagster_partition_rerun_is_idempotent(landing: Path, tmp_path: Path):
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
+    selection = [dg.AssetKey(["raw", "transactions"]), dg.AssetKey(["raw", "partners"])]
+    for _ in range(2):
+        result = dg.materialize(
+            [raw_entities],
+            partition_key="2024-01-01",
+            resources={"warehouse": warehouse},
+            selection=selection,
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert result.success
+    mats = {
+        e.asset_key.path[-1]: e.materialization.metadata["rows_loaded"].value
+        for e in result.get_asset_materialization_events()
+    }
+    assert mats == {"transactions": 2, "partners": 1}
+    con = duckdb.connect(str(tmp_path / "wh" / "work.duckdb"), read_only=True)
+    assert con.execute("select count(*), count(distinct transaction_id) from raw.transactions").fetchone() == (2, 2)

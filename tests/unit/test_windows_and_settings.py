@@ -1,0 +1,47 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.settings import Settings
+from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG, nightly_window, range_tags
+
+
+def test_nightly_window_is_yesterday_plus_lookback():
+    assert nightly_window(date(2024, 3, 10), 35, date(2020, 1, 1)) == (date(2024, 2, 4), date(2024, 3, 9))
+    assert nightly_window(date(2024, 3, 10), 1, date(2020, 1, 1)) == (date(2024, 3, 9), date(2024, 3, 9))
+
+
+def test_nightly_window_never_starts_before_the_first_partition():
+    assert nightly_window(date(2020, 1, 5), 35, date(2020, 1, 1)) == (date(2020, 1, 1), date(2020, 1, 4))
+
+
+def test_range_tags():
+    assert range_tags(date(2024, 1, 1), date(2024, 1, 31)) == {
+        RANGE_START_TAG: "2024-01-01",
+        RANGE_END_TAG: "2024-01-31",
+    }
+    with pytest.raises(ValueError):
+        range_tags(date(2024, 2, 1), date(2024, 1, 31))
+
+
+def test_settings_defaults_resolve_against_home(tmp_path: Path):
+    s = Settings.from_env({"PRA_HOME": str(tmp_path)})
+    assert s.landing_dir == tmp_path / "data" / "landing"
+    assert s.work_db == tmp_path / "warehouse" / "work.duckdb"
+    assert (s.reporting_currency, s.timezone, s.lookback_days) == ("USD", "UTC", 35)
+
+
+def test_settings_from_environment(tmp_path: Path):
+    s = Settings.from_env(
+        {
+            "PRA_HOME": str(tmp_path),
+            "PRA_LANDING_DIR": "/srv/landing",
+            "PRA_REPORTING_CURRENCY": "eur",
+            "PRA_LOOKBACK_DAYS": "7",
+        }
+    )
+    assert s.landing_dir == Path("/srv/landing")
+    assert s.reporting_currency == "EUR"
+    assert s.lookback_days == 7
+    assert s.dbt_env()["PRA_WORK_DB"] == str(tmp_path / "warehouse" / "work.duckdb")
