@@ -155,3 +155,11 @@ def load_window(
 
 def _any_snapshot_until(landing_dir: Path, entity: Entity, end: date) -> bool:
     return bool(partition_folders(landing_dir, entity, date(1900, 1, 1), end))
+
+
+def latest_loaded_window(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+    """The single-day window of the newest loaded transactions partition (for runs without a window)."""
+    row = con.execute("select max(_partition_date) from raw.transactions").fetchone()
+    if not row or row[0] is None:
+        raise LandingError("raw.transactions is empty: load at least one partition before building the marts")
+    return row[0], row[0] + timedelta(days=1)

@@ -22,3 +22,17 @@ def range_tags(first: date, last: date) -> dict[str, str]:
     if last < first:
         raise ValueError(f"range ends ({last}) before it starts ({first})")
     return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
+
+
+PARTITION_TAG = "dagster/partition"
+
+
+def window_from_tags(tags: dict[str, str]) -> tuple[date, date] | None:
+    """Half-open [start, end) of the daily partitions a run covers, from its tags; None if unpartitioned."""
+    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
+        first, last = date.fromisoformat(tags[RANGE_START_TAG]), date.fromisoformat(tags[RANGE_END_TAG])
+    elif PARTITION_TAG in tags:
+        first = last = date.fromisoformat(tags[PARTITION_TAG])
+    else:
+        return None
+    return first, last + timedelta(days=1)

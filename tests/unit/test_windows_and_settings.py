@@ -45,3 +45,11 @@ def test_settings_from_environment(tmp_path: Path):
     assert s.reporting_currency == "EUR"
     assert s.lookback_days == 7
     assert s.dbt_env()["PRA_WORK_DB"] == str(tmp_path / "warehouse" / "work.duckdb")
+
+
+def test_window_from_tags():
+    from orchestration.lib.windows import window_from_tags
+
+    assert window_from_tags(range_tags(date(2024, 1, 1), date(2024, 1, 31))) == (date(2024, 1, 1), date(2024, 2, 1))
+    assert window_from_tags({"dagster/partition": "2024-02-29"}) == (date(2024, 2, 29), date(2024, 3, 1))
+    assert window_from_tags({"other": "x"}) is None

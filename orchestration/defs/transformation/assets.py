@@ -1,4 +1,8 @@
-"""Transformation: every dbt model as a Dagster asset, built for the run's partition window."""
+"""Transformation: every dbt model as a Dagster asset.
+
+The models are not partitioned: marts describe the whole history as of the newest loaded day. A run that
+loads a partition window passes that window to dbt as vars (incremental models and as_of_date use it).
+"""
 
 
 import os
@@ -8,9 +12,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.lib.dbt_args import dbt_build_args
+from orchestration.lib.ingestion import latest_loaded_window
+from orchestration.lib.windows import window_from_tags
 
 
 class FolderGroupTranslator(DagsterDbtTranslator):
@@ -33,15 +38,16 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         dagster_dbt_translator=FolderGroupTranslator(
             settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
         ),
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
     )
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        """`dbt build` of the selected models and their tests for the partition window."""
-        window = context.partition_time_window
+        """`dbt build` of the selected models and their tests for the run's window."""
+        window = window_from_tags(context.run.tags)
+        if window is None:
+            with warehouse.connect(read_only=True) as con:
+                window = latest_loaded_window(con)
         os.environ.update(warehouse.dbt_env())
-        args = dbt_build_args(window.start.date(), window.end.date())
-        yield from dbt.cli(args, context=context).stream()
+        context.log.info(f"dbt build for the window [{window[0]}, {window[1]})")
+        yield from dbt.cli(dbt_build_args(*window), context=context).stream()
 
     return dbt_models

@@ -1,0 +1,82 @@
+"""Run one command as a child process and measure its whole process tree: wall, CPU, peak resident set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+SAMPLE_SECONDS = 0.05
+
+
+@dataclass
+class Measurement:
+    """One timed execution of a benchmark path."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    max_single_rss_mb: float
+    returncode: int
+
+    def as_dict(self) -> dict[str, float]:
+        """Rounded values for the results file."""
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def _tree_rss(root: psutil.Process) -> int:
+    total = 0
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, log: Path | None = None) -> Measurement:
+    """Run `cmd`, sampling the summed RSS of the child and all its descendants until it exits.
+
+    CPU time comes from wait4(): user + system of the child and every descendant it waited for
+    (dbt runs as a subprocess of the Dagster process and is waited for), so nothing is sampled away.
+    """
+    out = log.open("wb") if log else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        root = psutil.Process(proc.pid)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss(root))
+                done.wait(SAMPLE_SECONDS)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if log:
+            out.close()
+    return Measurement(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        # ru_maxrss (KiB on Linux) is the largest single process: a floor when a spike fell between samples.
+        peak_rss_mb=max(peak[0], usage.ru_maxrss * 1024) / 2**20,
+        max_single_rss_mb=usage.ru_maxrss / 1024,
+        returncode=proc.returncode,
+    )

@@ -1,0 +1,86 @@
+"""The pipeline path: run the real Dagster job for one date range in this process (the bench's child).
+
+`python -m bench.pipeline --landing L --warehouse W --first D --last D --profile P.json` runs the
+nightly job as ONE in-process run (like `pra run`) and writes a per-step profile: Python start-up,
+loading the definitions, each Dagster step, and inside the dbt step the summed model/test time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+T0 = time.perf_counter()
+
+
+def _step_profile(instance, run_id: str) -> dict[str, float]:
+    """Seconds per Dagster step, from the run's step statistics."""
+    return {
+        stat.step_key: round(stat.end_time - stat.start_time, 3)
+        for stat in instance.get_run_step_stats(run_id)
+        if stat.start_time and stat.end_time
+    }
+
+
+def _dbt_node_seconds(result) -> dict[str, float]:
+    """Summed dbt execution time of the materialised models and evaluated checks (from dagster-dbt metadata)."""
+    totals: dict[str, float] = defaultdict(float)
+    for mat in result.get_asset_materialization_events():
+        meta = mat.materialization.metadata
+        if "Execution Duration" in meta:
+            group = mat.asset_key.path[0] if len(mat.asset_key.path) > 1 else "dbt_models"
+            totals[group] += float(meta["Execution Duration"].value)
+    for check in result.get_asset_check_evaluations():
+        value = check.metadata.get("Execution Duration")
+        if value is not None:
+            totals["dbt_tests"] += float(value.value)
+    return {k: round(v, 3) for k, v in totals.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the job for [first, last] against the given landing and warehouse folders."""
+    ap = argparse.ArgumentParser(prog="python -m bench.pipeline")
+    ap.add_argument("--landing", type=Path, required=True)
+    ap.add_argument("--warehouse", type=Path, required=True)
+    ap.add_argument("--first", type=date.fromisoformat, required=True)
+    ap.add_argument("--last", type=date.fromisoformat, required=True)
+    ap.add_argument("--profile", type=Path)
+    args = ap.parse_args(argv)
+
+    os.environ.update(
+        PRA_HOME=str(args.warehouse.parent),
+        PRA_LANDING_DIR=str(args.landing.resolve()),
+        PRA_WAREHOUSE_DIR=str(args.warehouse.resolve()),
+    )
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.lib.windows import range_tags
+
+    t_import = time.perf_counter()
+    job = defs().resolve_job_def("partner_retention_nightly_job")
+    t_defs = time.perf_counter()
+    instance = dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(tags=range_tags(args.first, args.last), instance=instance, raise_on_error=False)
+    t_run = time.perf_counter()
+    profile = {
+        "success": result.success,
+        "import_s": round(t_import - T0, 3),
+        "load_definitions_s": round(t_defs - t_import, 3),
+        "execute_s": round(t_run - t_defs, 3),
+        "steps_s": _step_profile(instance, result.run_id),
+        "dbt_node_s": _dbt_node_seconds(result),
+    }
+    if args.profile:
+        args.profile.write_text(json.dumps(profile, indent=2) + "\n")
+    print(json.dumps(profile))
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
