@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -47,9 +46,8 @@ def _utc(ts: pd.Series) -> pd.Series:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     out = tmp_path_factory.mktemp("small") / "landing"
-    t0 = time.process_time()
     manifest = generate(out, "small")
-    return out, manifest, time.process_time() - t0
+    return out, manifest, None
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +58,8 @@ def small_tx(small) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ sizes
 
 
-def test_small_preset_sizes_and_speed(small):
-    out, m, cpu_seconds = small
-    assert cpu_seconds < 3.0, f"small preset took {cpu_seconds:.2f}s CPU (budget 3s)"
+def test_small_preset_sizes(small):
+    out, m, _ = small
     assert (m["preset"], m["seed"], m["partners"], m["days"]) == ("small", 42, 80, 456)
     assert (m["start"], m["end"]) == ("2024-01-01", "2025-03-31")
     expected_dts = [(SMALL_START + timedelta(days=i)).isoformat() for i in range(456)]

@@ -1,0 +1,302 @@
+"""`make bench`: the pipeline side by side with the engine floor and a plain-pandas peer, per preset.
+
+For each preset: generate (once) the data, then `--repeat` times run, each in its own child process:
+floor (bench/floor.sql), peer (bench/peer_pandas.py), pipeline full (the Dagster job from landing files
+to marts on an empty warehouse) and pipeline nightly (one new day plus the look-back window on top of
+that history). The first repetition's outputs are checked for agreement. Medians and the ratios of
+each repetition's back-to-back runs go to bench/results/<date>.json and a printed table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+from bench import agreement
+from bench.data import DATA_DIR, Dataset, ensure
+from bench.measure import Measurement, run_measured
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+MANIFEST = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
+PRESETS = ("small", "demo", "large")
+PATHS = ("floor", "peer", "pipeline_full", "pipeline_nightly")
+PACKAGES = (
+    "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "numpy", "pyarrow",
+    "great-expectations",
+)
+GB = 1024
+
+
+class BenchError(RuntimeError):
+    """A bench path failed; the message names its log file."""
+
+
+def _child(module: str, *args: object) -> list[str]:
+    return [sys.executable, "-m", f"bench.{module}", *(str(a) for a in args)]
+
+
+def _child_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+
+
+def _measured(label: str, cmd: list[str], log: Path) -> Measurement:
+    m = run_measured(cmd, env=_child_env(), log=log)
+    if m.returncode != 0:
+        raise BenchError(f"{label} failed with exit code {m.returncode}; see {log}")
+    print(f"  {label:<17} wall {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  peak {m.peak_rss_mb:8.0f} MB", flush=True)
+    return m
+
+
+def _floor_cmd(ds: Dataset, as_of, out: Path) -> list[str]:
+    return _child("floor", "--landing", ds.landing, "--as-of", as_of, "--out", out)
+
+
+def bench_preset(ds: Dataset, repeat: int) -> dict:
+    """Run the four paths `repeat` times on one data set; agreement is checked on the first repetition."""
+    work = DATA_DIR / ds.preset / "runs"
+    shutil.rmtree(work, ignore_errors=True)
+    runs: dict[str, list[dict]] = {p: [] for p in PATHS}
+    profiles: dict[str, list[dict]] = {"pipeline_full": [], "pipeline_nightly": []}
+    differences: list[str] = []
+    headlines: dict[str, dict] = {}
+    for i in range(repeat):
+        rep = work / f"rep{i + 1}"
+        rep.mkdir(parents=True)
+        print(f"[{ds.preset}] repetition {i + 1}/{repeat}", flush=True)
+        floor_db, peer_dir, warehouse = rep / "floor.duckdb", rep / "peer", rep / "warehouse"
+        m = {
+            "floor": _measured("floor", _floor_cmd(ds, ds.full_as_of, floor_db), rep / "floor.log"),
+            "peer": _measured(
+                "peer",
+                _child("peer_pandas", "--landing", ds.landing, "--as-of", ds.full_as_of, "--out", peer_dir),
+                rep / "peer.log",
+            ),
+        }
+        for path, first, last in (
+            ("pipeline_full", ds.start, ds.full_as_of),
+            ("pipeline_nightly", ds.nightly_first, ds.end),
+        ):
+            profile = rep / f"{path}_profile.json"
+            cmd = _child(
+                "pipeline", "--landing", ds.landing, "--warehouse", warehouse, "--first", first, "--last", last,
+                "--profile", profile,
+            )
+            m[path] = _measured(path, cmd, rep / f"{path}.log")
+            profiles[path].append(json.loads(profile.read_text()))
+            if i == 0 and path == "pipeline_full":
+                reference = agreement.load_pipeline(warehouse / "work.duckdb")
+                floor, peer = agreement.load_floor(floor_db), agreement.load_peer(peer_dir)
+                differences += agreement.compare(reference, floor, "floor")
+                differences += agreement.compare(reference, peer, "peer")
+                headlines["full"] = agreement.headline(reference)
+        if i == 0:
+            nightly = agreement.load_pipeline(warehouse / "work.duckdb")
+            nightly_floor_db = rep / "floor_nightly.duckdb"
+            _measured("floor (as nightly)", _floor_cmd(ds, ds.end, nightly_floor_db), rep / "floor_nightly.log")
+            differences += agreement.compare(
+                agreement.load_floor(nightly_floor_db), nightly, "pipeline_nightly vs floor"
+            )
+            headlines["nightly"] = agreement.headline(nightly)
+            status = "agree" if not differences else f"DISAGREE ({len(differences)} differences)"
+            print(f"  agreement: {status}", flush=True)
+            for d in differences:
+                print(f"    {d}", flush=True)
+        for path, measurement in m.items():
+            runs[path].append(measurement.as_dict())
+        shutil.rmtree(rep)
+    shutil.rmtree(work, ignore_errors=True)
+    return summarise(ds, runs, profiles, differences, headlines)
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def _median_profile(profiles: list[dict]) -> dict:
+    """Median of every numeric field of the per-step pipeline profiles."""
+    out: dict = {}
+    for key in profiles[0]:
+        values = [p.get(key) for p in profiles]
+        if isinstance(values[0], dict):
+            out[key] = _median_profile(values)
+        elif isinstance(values[0], int | float) and not isinstance(values[0], bool):
+            out[key] = _median([v for v in values if v is not None])
+    return out
+
+
+def summarise(ds: Dataset, runs: dict, profiles: dict, differences: list[str], headlines: dict) -> dict:
+    """Medians, per-repetition ratios and targets of one preset."""
+    rows = {
+        "floor": ds.transaction_rows["full"],
+        "peer": ds.transaction_rows["full"],
+        "pipeline_full": ds.transaction_rows["full"],
+        "pipeline_nightly": ds.transaction_rows["nightly_window"],
+    }
+    paths = {}
+    for path, measurements in runs.items():
+        median = {k: _median([r[k] for r in measurements]) for k in ("wall_s", "cpu_s", "peak_rss_mb")}
+        median["rows_per_s"] = round(rows[path] / median["wall_s"]) if median["wall_s"] else None
+        paths[path] = {"input_rows": rows[path], "median": median, "runs": measurements}
+
+    def ratio(num: str, den: str, metric: str = "wall_s") -> float:
+        per_rep = [a[metric] / b[metric] for a, b in zip(runs[num], runs[den], strict=True) if b[metric]]
+        return round(statistics.median(per_rep), 2)
+
+    ratios = {
+        "pipeline_full / floor (wall)": ratio("pipeline_full", "floor"),
+        "pipeline_full / floor (cpu)": ratio("pipeline_full", "floor", "cpu_s"),
+        "pipeline_full / floor (peak memory)": ratio("pipeline_full", "floor", "peak_rss_mb"),
+        "peer / pipeline_full (wall)": ratio("peer", "pipeline_full"),
+        "pipeline_nightly / pipeline_full (wall)": ratio("pipeline_nightly", "pipeline_full"),
+    }
+    return {
+        "data": {
+            "landing": str(ds.landing),
+            "start": ds.start.isoformat(),
+            "full_as_of": ds.full_as_of.isoformat(),
+            "nightly_window": [ds.nightly_first.isoformat(), ds.end.isoformat()],
+            "transaction_rows": ds.transaction_rows,
+        },
+        "repeat": len(runs["floor"]),
+        "paths": paths,
+        "ratios": ratios,
+        "agreement": {"agree": not differences, "differences": differences, "headline": headlines},
+        "pipeline_profile": {path: _median_profile(p) for path, p in profiles.items()},
+        "targets": targets(ds.preset, paths, ratios),
+    }
+
+
+def targets(preset: str, paths: dict, ratios: dict) -> list[dict]:
+    """The issue's targets that apply to this preset, with the measured value and whether it is met."""
+    full = paths["pipeline_full"]["median"]
+    out = []
+    if preset == "large":
+        out += [
+            {"target": "full run within 3x of the floor", "value": ratios["pipeline_full / floor (wall)"],
+             "met": ratios["pipeline_full / floor (wall)"] <= 3},
+            {"target": "full run peak memory under 6 GB", "value": round(full["peak_rss_mb"] / GB, 2),
+             "met": full["peak_rss_mb"] < 6 * GB},
+            {"target": "nightly under 10% of the full run", "value": ratios["pipeline_nightly / pipeline_full (wall)"],
+             "met": ratios["pipeline_nightly / pipeline_full (wall)"] < 0.10},
+            {"target": "full run under 30 minutes", "value": full["wall_s"], "met": full["wall_s"] < 1800},
+        ]
+    if preset == "demo":
+        out.append({"target": "full run under 60 s", "value": full["wall_s"], "met": full["wall_s"] < 60})
+    if preset in ("demo", "large"):
+        out.append({"target": "faster than the pandas peer", "value": ratios["peer / pipeline_full (wall)"],
+                    "met": ratios["peer / pipeline_full (wall)"] > 1})
+    return out
+
+
+def machine() -> dict:
+    """Cores, memory and CPU model of this machine, and how busy it was."""
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    ) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return {
+        "logical_cores": psutil.cpu_count(),
+        "physical_cores": psutil.cpu_count(logical=False),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu_model": model,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def versions() -> dict:
+    """Versions of the packages that do the work."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def table(results: dict) -> str:
+    """The results as a markdown table (one row per preset and path)."""
+    lines = [
+        "| preset | path | wall s | CPU s | peak RSS MB | transaction rows/s | agree |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for preset, res in results["presets"].items():
+        for path in PATHS:
+            m = res["paths"][path]["median"]
+            lines.append(
+                f"| {preset} | {path} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {m['peak_rss_mb']:.0f} | "
+                f"{m['rows_per_s']:,} | {'yes' if res['agreement']['agree'] else 'NO'} |"
+            )
+    lines += ["", "| preset | ratio (median of per-repetition ratios) | value |", "|---|---|---:|"]
+    for preset, res in results["presets"].items():
+        lines += [f"| {preset} | {name} | {value} |" for name, value in res["ratios"].items()]
+    return "\n".join(lines)
+
+
+def _presets(value: str) -> list[str]:
+    names = list(PRESETS) if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in PRESETS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown preset(s) {unknown}; choose from {PRESETS} or all")
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: `python -m bench.run [--preset small,demo] [--repeat 3]`."""
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", type=_presets, default=["small", "demo"],
+                    help="small|demo|large|all or a comma list (default small,demo)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per path; the median is reported (default 3)")
+    args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+    if not MANIFEST.exists():
+        from orchestration.cli import build_manifest
+
+        build_manifest()
+
+    today = datetime.now(UTC).date().isoformat()
+    out_file = RESULTS_DIR / f"{today}.json"
+    results = json.loads(out_file.read_text()) if out_file.exists() else {"presets": {}}
+    results.update(date=today, machine=machine(), versions=versions())
+    failed = False
+    for preset in args.preset:
+        ds = ensure(preset)
+        started, load_before = time.time(), os.getloadavg()
+        res = bench_preset(ds, args.repeat)
+        res["measured_at"] = datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds")
+        res["load_average_1m"] = {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)}
+        results["presets"][preset] = res
+        failed |= not res["agreement"]["agree"]
+        RESULTS_DIR.mkdir(exist_ok=True)
+        tmp = out_file.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(results, indent=2) + "\n")
+        tmp.replace(out_file)
+    print()
+    print(table(results))
+    print(f"\nresults: {out_file}")
+    if failed:
+        print("the bench paths DISAGREE (see above): their timings do not compare the same work")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""Run the Great Expectations publish suites (`expectations/<mart>__publish.py`) against the work warehouse.
+
+GE 1.x validates pandas DataFrames read from a read-only DuckDB connection: its SQL datasource returns no
+metric rows on DuckDB (GE issues #10738, #11579). No Dagster here, so the gate is testable on its own.
+
+A suite file is plain Python that defines `expectations(ctx: SuiteContext) -> list[Check]` and may define
+`KEY_METRICS` ({name: SQL aggregate over the mart}), compared with the last published version and recorded
+in the publish log, `BATCHES` ({name: SQL}) for derived DataFrames (`{mart}` is replaced by the mart's
+relation), and `RESTATEMENT_METRICS` ({name: SQL aggregate}) summed by `month_start_date` for restatements.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import math
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+MART_SCHEMA = "marts"
+# Documented in docs/operations.md ("Quality gates"): how far a volume or key metric may move per publish.
+DEFAULT_VOLUME_TOLERANCE = 0.30
+ERROR = "error"
+WARNING = "warning"
+FAILING_ROW_SAMPLE = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation of a suite: which DataFrame it runs on, and whether it blocks publication."""
+
+    expectation: Any
+    batch: str = "mart"
+    level: str = ERROR
+
+
+@dataclass(frozen=True)
+class SuiteContext:
+    """What a suite may depend on: the previous published version and the operator's override."""
+
+    mart: str
+    previous: Mapping[str, Any] | None = None
+    allow_volume_jump: bool = False
+    tolerance: float = DEFAULT_VOLUME_TOLERANCE
+
+    def volume_checks(self, key_metrics: Mapping[str, str] | None = None) -> list[Check]:
+        """Row count and key metrics within `tolerance` of the last published version (none on first publish)."""
+        import great_expectations.expectations as gxe
+
+        if self.previous is None or self.allow_volume_jump:
+            return []
+        checks = []
+        rows = self.previous.get("row_count")
+        if rows:
+            lo, hi = _band(rows, self.tolerance)
+            checks.append(Check(gxe.ExpectTableRowCountToBeBetween(min_value=math.floor(lo), max_value=math.ceil(hi))))
+        for name in key_metrics or {}:
+            prev = (self.previous.get("key_metrics") or {}).get(name)
+            if prev is None:
+                continue
+            lo, hi = _band(prev, self.tolerance)
+            checks.append(
+                Check(gxe.ExpectColumnValuesToBeBetween(column=name, min_value=lo, max_value=hi), batch="key_metrics")
+            )
+        return checks
+
+
+def _band(value: float, tolerance: float) -> tuple[float, float]:
+    """The interval [value*(1-t), value*(1+t)], ordered for negative values."""
+    a, b = value * (1 - tolerance), value * (1 + tolerance)
+    return (min(a, b), max(a, b))
+
+
+def exact_schema(columns: Mapping[str, str]) -> list[Check]:
+    """The mart has exactly these columns, in this order, with these DuckDB types."""
+    import great_expectations.expectations as gxe
+
+    return [
+        Check(gxe.ExpectTableColumnsToMatchOrderedList(column_list=list(columns))),
+        Check(
+            gxe.ExpectColumnDistinctValuesToEqualSet(
+                column="column_signature", value_set=[f"{c} {t}" for c, t in columns.items()]
+            ),
+            batch="schema",
+        ),
+    ]
+
+
+@dataclass
+class Suite:
+    """A loaded suite file."""
+
+    mart: str
+    path: Path
+    module: ModuleType
+
+    @property
+    def key_metrics(self) -> dict[str, str]:
+        return dict(getattr(self.module, "KEY_METRICS", {}))
+
+    @property
+    def batches(self) -> dict[str, str]:
+        return dict(getattr(self.module, "BATCHES", {}))
+
+    @property
+    def restatement_metrics(self) -> dict[str, str]:
+        return dict(getattr(self.module, "RESTATEMENT_METRICS", {}))
+
+
+def suite_path(mart: str, expectations_dir: Path = EXPECTATIONS_DIR) -> Path:
+    """Where the publish suite of `mart` lives."""
+    return expectations_dir / f"{mart}__publish.py"
+
+
+def load_suite(mart: str, expectations_dir: Path = EXPECTATIONS_DIR) -> Suite | None:
+    """Import `expectations/<mart>__publish.py`, or None when the mart has no suite."""
+    path = suite_path(mart, expectations_dir)
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(f"pra_expectations.{mart}__publish", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Suite(mart, path, module)
+
+
+@dataclass
+class ExpectationOutcome:
+    """One expectation's result in words a person can read."""
+
+    expectation: str
+    column: str | None
+    batch: str
+    level: str
+    success: bool
+    observed: Any
+    expected: dict[str, Any]
+    failing_rows: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    def line(self) -> str:
+        """`FAIL expect_x(column) observed=... expected=...`"""
+        status = "ok  " if self.success else ("WARN" if self.level == WARNING else "FAIL")
+        col = f"({self.column})" if self.column else ""
+        text = f"{status} {self.expectation}{col} on {self.batch}: observed={_short(self.observed)} expected={_short(self.expected)}"
+        return text + (f" error={self.error}" if self.error else "")
+
+
+@dataclass
+class SuiteResult:
+    """The outcome of one mart's suite."""
+
+    mart: str
+    suite_name: str
+    outcomes: list[ExpectationOutcome]
+    key_metrics: dict[str, float]
+    row_count: int
+    seconds: float
+    missing_suite: bool = False
+    notes: list[str] = field(default_factory=list)
+    report_path: Path | None = None
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.level == ERROR]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.level == WARNING]
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing_suite and not self.failed
+
+    def summary(self) -> str:
+        """One line: which expectations failed."""
+        if self.missing_suite:
+            return f"{self.suite_name}: no suite file for mart {self.mart} (no suite, no publish)"
+        if self.failed:
+            return f"{self.suite_name}: failed " + "; ".join(o.line() for o in self.failed)
+        return f"{self.suite_name}: {len(self.outcomes)} expectations passed ({len(self.warnings)} warnings)"
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+_CONTEXT = None
+
+
+def _gx_context():
+    """One ephemeral GE context per process, without analytics or progress bars (logs stay readable)."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        _CONTEXT.data_sources.add_pandas("pra_gate")
+    return _CONTEXT
+
+
+def _validate(df, checks: Sequence[Check], batch_name: str, suite_name: str) -> list[ExpectationOutcome]:
+    """Validate one DataFrame with GE and turn results into outcomes with a few failing rows."""
+    import great_expectations as gx
+
+    context = _gx_context()
+    source = context.data_sources.get("pra_gate")
+    asset_name = f"{suite_name}.{batch_name}"
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(asset_name)
+    try:
+        batch_def = asset.get_batch_definition("whole")
+    except (KeyError, LookupError, ValueError):
+        batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    batch = batch_def.get_batch(batch_parameters={"dataframe": df})
+    # GE reorders results; an index in `meta` maps each one back to its check (and its level).
+    tagged = [c.expectation.copy(update={"meta": {**(c.expectation.meta or {}), "pra_index": i}})
+              for i, c in enumerate(checks)]
+    suite = gx.ExpectationSuite(name=asset_name, expectations=tagged)
+    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
+    outcomes = []
+    for r in sorted(result.results, key=lambda r: r.expectation_config.meta["pra_index"]):
+        cfg = r.expectation_config
+        check = checks[cfg.meta["pra_index"]]
+        kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id", "column") and v is not None}
+        res = r.result or {}
+        observed = res.get("observed_value")
+        if observed is None and "unexpected_count" in res:
+            observed = {
+                "unexpected_count": res.get("unexpected_count"),
+                "unexpected_percent": res.get("unexpected_percent"),
+                "sample": res.get("partial_unexpected_list", [])[:FAILING_ROW_SAMPLE],
+            }
+            if res.get("partial_missing_list"):
+                observed["missing"] = res["partial_missing_list"]
+        if isinstance(res.get("details"), dict) and not r.success:
+            observed = {"observed": observed, "details": res["details"]}
+        column = cfg.kwargs.get("column")
+        failing = []
+        if not r.success and column and column in df.columns and res.get("partial_unexpected_list"):
+            values = res["partial_unexpected_list"]
+            failing = df[df[column].isin(values)].head(FAILING_ROW_SAMPLE).to_dict("records")
+        error = None
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            error = str(r.exception_info.get("exception_message"))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=cfg.type,
+                column=column,
+                batch=batch_name,
+                level=check.level,
+                success=bool(r.success),
+                observed=_jsonable(observed),
+                expected=_jsonable(kwargs),
+                failing_rows=_jsonable(failing),
+                error=error,
+            )
+        )
+    return outcomes
+
+
+def relation(mart: str) -> str:
+    """The mart's relation in the work warehouse."""
+    return f"{MART_SCHEMA}.{mart}"
+
+
+def schema_sql(mart: str) -> str:
+    """Column names and DuckDB types of a mart, as `name TYPE` signatures."""
+    return (
+        "select column_name || ' ' || data_type as column_signature from information_schema.columns "
+        f"where table_schema = '{MART_SCHEMA}' and table_name = '{mart}' order by ordinal_position"
+    )
+
+
+def run_suite(
+    con,
+    mart: str,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    allow_volume_jump: bool = False,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    tolerance: float = DEFAULT_VOLUME_TOLERANCE,
+) -> SuiteResult:
+    """Run `<mart>__publish` on an open (read-only) DuckDB connection to the work warehouse."""
+    started = time.monotonic()
+    suite_name = f"{mart}__publish"
+    suite = load_suite(mart, expectations_dir)
+    if suite is None:
+        return SuiteResult(mart, suite_name, [], {}, 0, 0.0, missing_suite=True)
+    ctx = SuiteContext(mart=mart, previous=previous, allow_volume_jump=allow_volume_jump, tolerance=tolerance)
+    checks: list[Check] = list(suite.module.expectations(ctx))
+    notes = []
+    if previous is None:
+        notes.append("first publication: no volume comparison")
+    elif allow_volume_jump:
+        notes.append("volume comparison skipped: allow_volume_jump override")
+    rel = relation(mart)
+    frames = {}
+    try:
+        frames["mart"] = con.execute(f"select * from {rel}").df()
+    except Exception as exc:  # a missing mart is a failed gate, not a crash
+        outcome = ExpectationOutcome("mart_exists", None, "mart", ERROR, False, str(exc), {"relation": rel})
+        return SuiteResult(mart, suite_name, [outcome], {}, 0, time.monotonic() - started, notes=notes)
+    frames["schema"] = con.execute(schema_sql(mart)).df()
+    key_metrics: dict[str, float] = {}
+    if suite.key_metrics:
+        select = ", ".join(f"cast({sql} as double) as {name}" for name, sql in suite.key_metrics.items())
+        frames["key_metrics"] = con.execute(f"select {select} from {rel}").df()
+        key_metrics = {k: _jsonable(v) for k, v in frames["key_metrics"].iloc[0].to_dict().items()}
+    for name, sql in suite.batches.items():
+        frames[name] = con.execute(sql.format(mart=rel)).df()
+    outcomes: list[ExpectationOutcome] = []
+    by_batch: dict[str, list[Check]] = {}
+    for check in checks:
+        by_batch.setdefault(check.batch, []).append(check)
+    for batch_name, batch_checks in by_batch.items():
+        if batch_name not in frames:
+            raise ValueError(f"{suite.path.name}: expectation on unknown batch {batch_name!r}")
+        outcomes.extend(_validate(frames[batch_name], batch_checks, batch_name, suite_name))
+    return SuiteResult(
+        mart, suite_name, outcomes, key_metrics, len(frames["mart"]), time.monotonic() - started, notes=notes
+    )
+
+
+def write_report(results: Sequence[SuiteResult], out_dir: Path, title: str) -> Path:
+    """An HTML report (our Data Docs equivalent) plus JSON per suite; returns the HTML path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = [
+        "<!doctype html><meta charset='utf-8'><title>" + html.escape(title) + "</title>",
+        "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:3px;vertical-align:top;"
+        "font-size:13px}.FAIL{background:#fdd}.WARN{background:#ffd}.ok{background:#dfd}</style>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    for res in results:
+        state = "passed" if res.passed else "FAILED"
+        parts.append(f"<h2 id='{res.suite_name}'>{res.suite_name}: {state}</h2>")
+        parts.append(f"<p>{res.row_count} rows, {res.seconds:.2f}s. {html.escape(' '.join(res.notes))}</p>")
+        if res.missing_suite:
+            parts.append(f"<p class='FAIL'>{html.escape(res.summary())}</p>")
+        parts.append("<table><tr><th>status</th><th>level</th><th>expectation</th><th>column</th><th>batch</th>"
+                     "<th>observed</th><th>expected</th><th>failing rows</th></tr>")
+        for o in res.outcomes:
+            status = "ok" if o.success else ("WARN" if o.level == WARNING else "FAIL")
+            rows = "<br>".join(html.escape(_short(r, 400)) for r in o.failing_rows)
+            parts.append(
+                f"<tr class='{status}'><td>{status}</td><td>{o.level}</td><td>{o.expectation}</td>"
+                f"<td>{html.escape(o.column or '')}</td><td>{o.batch}</td>"
+                f"<td>{html.escape(_short(o.observed, 600))}{html.escape(' ' + o.error if o.error else '')}</td>"
+                f"<td>{html.escape(_short(o.expected, 600))}</td><td>{rows}</td></tr>"
+            )
+        parts.append("</table>")
+        (out_dir / f"{res.suite_name}.json").write_text(json.dumps(result_dict(res), indent=2, default=str))
+    path = out_dir / "index.html"
+    path.write_text("\n".join(parts))
+    return path
+
+
+def result_dict(res: SuiteResult) -> dict[str, Any]:
+    """A JSON-friendly view of one suite result."""
+    return {
+        "suite": res.suite_name,
+        "mart": res.mart,
+        "passed": res.passed,
+        "missing_suite": res.missing_suite,
+        "row_count": res.row_count,
+        "key_metrics": res.key_metrics,
+        "seconds": round(res.seconds, 3),
+        "notes": res.notes,
+        "outcomes": [o.__dict__ for o in res.outcomes],
+    }
