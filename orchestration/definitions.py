@@ -4,6 +4,8 @@ import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_entities
 from orchestration.defs.jobs import build_nightly_schedule, partner_retention_nightly_job
+from orchestration.defs.publication.assets import build_publication_asset
+from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.resources import build_resources
 from orchestration.defs.transformation.assets import build_dbt_assets
 from orchestration.lib.settings import Settings
@@ -14,7 +16,8 @@ def defs() -> dg.Definitions:
     """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings."""
     settings = Settings.from_env()
     return dg.Definitions(
-        assets=[raw_entities, build_dbt_assets()],
+        assets=[raw_entities, build_dbt_assets(), build_publication_asset()],
+        asset_checks=[build_quality_checks()],
         jobs=[partner_retention_nightly_job],
         schedules=[build_nightly_schedule(settings.nightly_cron, settings.timezone, settings.lookback_days)],
         resources=build_resources(settings),

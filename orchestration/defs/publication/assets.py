@@ -1,0 +1,79 @@
+"""Publication (write-audit-publish): the audited marts as a new published version, swapped in atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
+from orchestration.lib.publish import PublishSettings, marts_from_manifest, publish
+
+
+def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
+    """Every asset check evaluated in this run (GE gates and dbt tests), as plain dicts."""
+    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    out = []
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        out.append(
+            {
+                "asset": evaluation.asset_key.to_user_string(),
+                "check": evaluation.check_name,
+                "passed": bool(evaluation.passed),
+                "severity": evaluation.severity.value,
+            }
+        )
+    return sorted(out, key=lambda r: (r["asset"], r["check"]))
+
+
+def blocking_failures(results: list[dict], marts: list[str]) -> list[str]:
+    """Checks that forbid publication: any failed ERROR check, and any mart whose gate did not run."""
+    failed = [f"{r['asset']}:{r['check']}" for r in results if not r["passed"] and r["severity"] == "ERROR"]
+    ran = {(r["asset"], r["check"]) for r in results}
+    missing = [f"{m}:{m}__publish (did not run)" for m in marts if (m, f"{m}__publish") not in ran]
+    return failed + missing
+
+
+def build_publication_asset() -> dg.AssetsDefinition:
+    """`published_marts`, downstream of every mart in `models/marts/` and therefore of their blocking checks."""
+    marts = marts_from_manifest(dbt_project().manifest_path)
+
+    @dg.asset(
+        name="published_marts",
+        group_name="publication",
+        deps=[dg.AssetKey(m) for m in marts],
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb", "parquet"},
+    )
+    def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it."""
+        results = _check_results(context)
+        # Belt and braces: blocking checks already stop this step, but never publish past a failed check.
+        failures = blocking_failures(results, marts)
+        if failures:
+            raise dg.Failure(
+                description="not published; failed blocking checks: " + ", ".join(failures),
+                metadata={"failed_checks": dg.MetadataValue.json(failures)},
+            )
+        settings = PublishSettings.from_env(warehouse_dir=Path(warehouse.warehouse_dir))
+        entry = publish(settings, marts, run_id=context.run_id, check_results=results)
+        context.log.info(
+            f"published version {entry['version']} (as of {entry['as_of_date']}) to {entry['stable_db']}; "
+            f"{len(entry['restatements'])} restated monthly numbers"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "version": dg.MetadataValue.int(entry["version"]),
+                "as_of_date": dg.MetadataValue.text(str(entry["as_of_date"])),
+                "stable_db": dg.MetadataValue.path(entry["stable_db"]),
+                "version_dir": dg.MetadataValue.path(entry["version_dir"]),
+                "row_counts": dg.MetadataValue.json(entry["row_counts"]),
+                "restatements": dg.MetadataValue.json(entry["restatements"][:50]),
+                "restatement_count": dg.MetadataValue.int(len(entry["restatements"])),
+                "checks_passed": dg.MetadataValue.int(sum(r["passed"] for r in results)),
+                "pruned_versions": dg.MetadataValue.json(entry["pruned_versions"]),
+            }
+        )
+
+    return published_marts

@@ -1,0 +1,143 @@
+"""Quality gates: each published mart's Great Expectations suite `<mart>__publish` as a blocking asset check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
+from orchestration.lib import gx_runner
+from orchestration.lib.publish import PublishSettings, pause_for_tests, marts_from_manifest, previous_for, read_log
+
+ALLOW_VOLUME_JUMP_TAG = "pra/allow_volume_jump"
+WARNINGS_SUFFIX = "__publish_warnings"
+
+
+def gate_check_name(mart: str) -> str:
+    """The blocking check of a mart: its suite's name."""
+    return f"{mart}__publish"
+
+
+def allow_volume_jump(tags: dict[str, str], environ: dict[str, str] | os._Environ) -> bool:
+    """The operator's explicit override: run tag `pra/allow_volume_jump=true` or PRA_ALLOW_VOLUME_JUMP=1."""
+    truthy = {"1", "true", "yes"}
+    return (tags.get(ALLOW_VOLUME_JUMP_TAG, "").lower() in truthy) or (
+        environ.get("PRA_ALLOW_VOLUME_JUMP", "").lower() in truthy
+    )
+
+
+def _markdown(result: gx_runner.SuiteResult, limit: int = 10) -> str:
+    rows = [o for o in result.outcomes if not o.success][:limit]
+    if result.missing_suite:
+        return f"**{result.summary()}**"
+    if not rows:
+        return f"All {len(result.outcomes)} expectations passed."
+    lines = ["| level | expectation | column | observed | expected |", "|---|---|---|---|---|"]
+    for o in rows:
+        lines.append(
+            f"| {o.level} | {o.expectation} | {o.column or ''} | {gx_runner._short(o.observed, 200)} "
+            f"| {gx_runner._short(o.expected, 200)} |".replace("\n", " ")
+        )
+    sample = next((o for o in rows if o.failing_rows), None)
+    if sample:
+        lines.append(f"\nFailing rows of `{sample.expectation}({sample.column})`:\n")
+        lines.extend(f"- `{gx_runner._short(r, 300)}`" for r in sample.failing_rows)
+    return "\n".join(lines)
+
+
+def _results(result: gx_runner.SuiteResult, report: Path, selected: set[dg.AssetCheckKey]):
+    """The blocking result and the warnings result of one suite, with readable metadata."""
+    key = dg.AssetKey(result.mart)
+    common = {
+        "report": dg.MetadataValue.path(str(report)),
+        "report_url": dg.MetadataValue.url(report.as_uri() + f"#{result.suite_name}"),
+        "row_count": dg.MetadataValue.int(result.row_count),
+        "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+        "notes": dg.MetadataValue.text("; ".join(result.notes) or "-"),
+    }
+    if dg.AssetCheckKey(key, gate_check_name(result.mart)) in selected:
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=gate_check_name(result.mart),
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=result.summary(),
+            metadata={
+                **common,
+                "failed_expectations": dg.MetadataValue.json([o.line() for o in result.failed]),
+                "key_metrics": dg.MetadataValue.json(result.key_metrics),
+                "details": dg.MetadataValue.md(_markdown(result)),
+            },
+        )
+    if dg.AssetCheckKey(key, result.mart + WARNINGS_SUFFIX) in selected:
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=result.mart + WARNINGS_SUFFIX,
+            passed=not result.warnings,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                "warning-level expectations: " + "; ".join(o.line() for o in result.warnings)
+                if result.warnings
+                else "no warning-level expectation fired"
+            ),
+            metadata={**common, "warnings": dg.MetadataValue.json([o.line() for o in result.warnings])},
+        )
+
+
+def build_quality_checks() -> dg.AssetChecksDefinition:
+    """One blocking `<mart>__publish` check and one warning check per mart in `models/marts/`."""
+    marts = marts_from_manifest(dbt_project().manifest_path)
+    specs = []
+    for mart in marts:
+        specs.append(
+            dg.AssetCheckSpec(
+                gate_check_name(mart),
+                asset=mart,
+                blocking=True,
+                description=f"Great Expectations suite expectations/{mart}__publish.py (no suite, no publish).",
+            )
+        )
+        specs.append(
+            dg.AssetCheckSpec(
+                mart + WARNINGS_SUFFIX,
+                asset=mart,
+                blocking=False,
+                description=f"Warning-level expectations of {mart}__publish: visible, never block publication.",
+            )
+        )
+
+    @dg.multi_asset_check(specs=specs, name="publish_gates", can_subset=True, pool=WAREHOUSE_POOL)
+    def publish_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        """Run every selected mart's suite on the work warehouse; write an HTML report linked from each result."""
+        selected = set(context.selected_asset_check_keys)
+        chosen = sorted({k.asset_key.path[-1] for k in selected})
+        settings = PublishSettings.from_env(warehouse_dir=Path(warehouse.warehouse_dir))
+        log = read_log(settings.published_dir)
+        override = allow_volume_jump(context.run.tags, os.environ)
+        if override:
+            context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
+        results = []
+        con = duckdb.connect(str(warehouse.work_db), read_only=True)
+        try:
+            for mart in chosen:
+                result = gx_runner.run_suite(
+                    con, mart, previous=previous_for(mart, log), allow_volume_jump=override
+                )
+                context.log.info(result.summary())
+                results.append(result)
+        finally:
+            con.close()
+        pause_for_tests("checks")
+        report = gx_runner.write_report(
+            results,
+            Path(warehouse.warehouse_dir) / "quality" / context.run_id,
+            f"Publish gates, run {context.run_id}",
+        )
+        context.log.info(f"quality report: {report}")
+        for result in results:
+            yield from _results(result, report, selected)
+
+    return publish_gates

@@ -1,0 +1,443 @@
+"""Write-audit-publish: copy the audited marts into a new published version and swap it in atomically.
+
+Layout under `<warehouse>/published/`: `v0001/` (marts.duckdb, one Parquet per mart, publish_log.json),
+`publish_log.json` (every publish and rollback), `.lock`. BI tools open the stable path
+(`PRA_PUBLISHED_DB`, default `<warehouse>/marts.duckdb`), which is only ever replaced by `os.replace`:
+readers holding the old file keep its inode, new readers get the new version, never a mix.
+
+CLI: `python -m orchestration.lib.publish list|rollback <version>` (see docs/operations.md).
+No Dagster here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.lib.settings import Settings
+
+LOG_NAME = "publish_log.json"
+DB_NAME = "marts.duckdb"
+# Columns that identify a person; left out of published files unless listed in PRA_PUBLISH_PERSONAL_COLUMNS.
+PERSONAL_COLUMNS = frozenset({"email", "partner_name", "contact_name", "contact_email", "account_manager"})
+PERSONAL_SUFFIXES = ("_email",)
+# Below this absolute change a restated number is rounding noise (money has 4 decimals).
+RESTATEMENT_EPSILON = 0.005
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """Where published versions go and how many to keep; from the environment at run time."""
+
+    work_db: Path
+    published_dir: Path
+    stable_db: Path
+    keep_versions: int = 5
+    personal_columns_allowed: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, warehouse_dir: Path | None = None) -> PublishSettings:
+        """PRA_PUBLISHED_DB, PRA_KEEP_VERSIONS, PRA_PUBLISH_PERSONAL_COLUMNS on top of `Settings`."""
+        env = os.environ if environ is None else environ
+        settings = Settings.from_env(dict(env))
+        wh = Path(warehouse_dir) if warehouse_dir else settings.warehouse_dir
+        stable = Path(env.get("PRA_PUBLISHED_DB") or wh / DB_NAME)
+        allowed = {c.strip() for c in (env.get("PRA_PUBLISH_PERSONAL_COLUMNS") or "").split(",") if c.strip()}
+        return cls(
+            work_db=wh / "work.duckdb",
+            published_dir=wh / "published",
+            stable_db=stable if stable.is_absolute() else settings.home / stable,
+            keep_versions=max(1, int(env.get("PRA_KEEP_VERSIONS") or 5)),
+            personal_columns_allowed=frozenset(allowed),
+        )
+
+
+def marts_from_manifest(manifest_path: Path) -> list[str]:
+    """The published marts: dbt models under `models/marts/` (fqn[1] == 'marts'), sorted."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node.get("resource_type") == "model" and len(node.get("fqn", [])) > 1 and node["fqn"][1] == "marts"
+    )
+
+
+def is_personal(column: str, allowed: frozenset[str] = frozenset()) -> bool:
+    """Whether a column identifies a person and must stay out of published files."""
+    if column in allowed:
+        return False
+    return column in PERSONAL_COLUMNS or column.endswith(PERSONAL_SUFFIXES)
+
+
+def read_log(published_dir: Path) -> list[dict[str, Any]]:
+    """Every publish and rollback so far, oldest first."""
+    path = published_dir / LOG_NAME
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def current_entry(log: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The log entry of the version BI tools see now (the last publish or rollback)."""
+    return dict(log[-1]) if log else None
+
+
+def previous_for(mart: str, log: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """Row count and key metrics of `mart` in the live version, for the gate's volume comparison."""
+    entry = current_entry(log)
+    if not entry or mart not in entry.get("row_counts", {}):
+        return None
+    return {"row_count": entry["row_counts"][mart], "key_metrics": entry.get("key_metrics", {}).get(mart, {})}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    _fsync(tmp)
+    os.replace(tmp, path)
+    _fsync(path.parent)
+
+
+@contextmanager
+def _lock(published_dir: Path) -> Iterator[None]:
+    """One publisher or rollback at a time (the lock dies with its process, so a kill never leaves it held)."""
+    published_dir.mkdir(parents=True, exist_ok=True)
+    with open(published_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _version_dir(published_dir: Path, version: int) -> Path:
+    return published_dir / f"v{version:04d}"
+
+
+def _existing_versions(published_dir: Path) -> list[int]:
+    return sorted(int(p.name[1:]) for p in published_dir.glob("v[0-9][0-9][0-9][0-9]") if p.is_dir())
+
+
+def _clean_leftovers(published_dir: Path, log: Sequence[Mapping[str, Any]], stable_db: Path) -> None:
+    """Remove temp files and version folders a killed publish left behind (not in the log)."""
+    for tmp in list(published_dir.glob(".v*.tmp-*")) + list(stable_db.parent.glob(f".{stable_db.name}.tmp-*")):
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+    logged = {e["version"] for e in log}
+    for v in _existing_versions(published_dir):
+        if v not in logged:
+            shutil.rmtree(_version_dir(published_dir, v))
+
+
+def pause_for_tests(point: str) -> None:
+    """Test-only hook: with PRA_TEST_PAUSE_AT=<point>, write a marker and sleep so a test can SIGKILL here."""
+    if os.environ.get("PRA_TEST_PAUSE_AT") != point:
+        return
+    marker = os.environ.get("PRA_TEST_PAUSE_MARKER")
+    if marker:
+        Path(marker).write_text(point)
+    time.sleep(float(os.environ.get("PRA_TEST_PAUSE_SECONDS") or 60))
+
+
+def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str]) -> dict[str, int]:
+    """Copy each mart from the attached work warehouse, without personal columns, rows in a fixed order."""
+    counts = {}
+    for mart in marts:
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_catalog = 'work' "
+                "and table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [mart],
+            ).fetchall()
+        ]
+        if not cols:
+            raise RuntimeError(f"mart {mart} is missing from the work warehouse")
+        keep = ", ".join(f'"{c}"' for c in cols if not is_personal(c, allowed))
+        # Sorting by every column makes the copy (and its Parquet bytes) the same for the same data.
+        con.execute(f'create table main."{mart}" as select {keep} from work.marts."{mart}" order by all')
+        counts[mart] = con.execute(f'select count(*) from main."{mart}"').fetchone()[0]
+    return counts
+
+
+def _key_metrics(con: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Each suite's KEY_METRICS on the work marts, for the next run's volume comparison."""
+    from orchestration.lib.gx_runner import load_suite
+
+    out = {}
+    for mart in marts:
+        suite = load_suite(mart)
+        metrics = suite.key_metrics if suite else {}
+        if metrics:
+            select = ", ".join(f"cast({sql} as double) as {name}" for name, sql in metrics.items())
+            row = con.execute(f'select {select} from work.marts."{mart}"').fetchone()
+            out[mart] = {name: (None if v is None else float(v)) for name, v in zip(metrics, row, strict=True)}
+    return out
+
+
+def _monthly_metrics(con: duckdb.DuckDBPyConnection, relation_prefix: str, mart: str, metrics: Mapping[str, str]):
+    """Program-level monthly metrics of one mart, {month: {metric: value}}."""
+    select = ", ".join(f"cast({sql} as double) as {name}" for name, sql in metrics.items())
+    rows = con.execute(
+        f'select month_start_date, {select} from {relation_prefix}."{mart}" group by month_start_date'
+    ).fetchall()
+    return {r[0]: dict(zip(metrics, r[1:], strict=True)) for r in rows}
+
+
+def restatements(
+    con: duckdb.DuckDBPyConnection, marts: Sequence[str], previous_db: Path | None, previous_as_of: str | None
+) -> list[dict[str, Any]]:
+    """Monthly metrics already published complete (month ended by the previous as_of_date) that changed now."""
+    from orchestration.lib.gx_runner import load_suite
+
+    if previous_db is None or not previous_db.exists():
+        return []
+    con.execute(f"attach '{previous_db}' as prev (read_only)")
+    try:
+        prev_tables = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'prev'").fetchall()}
+        changes = []
+        for mart in marts:
+            suite = load_suite(mart)
+            metrics = suite.restatement_metrics if suite else {}
+            if not metrics or mart not in prev_tables:
+                continue
+            old = _monthly_metrics(con, "prev.main", mart, metrics)
+            new = _monthly_metrics(con, "work.marts", mart, metrics)
+            for month in sorted(old):
+                # Only months the previous version already showed complete can be restated.
+                if previous_as_of and not _month_complete(month, previous_as_of):
+                    continue
+                for name in metrics:
+                    a = old[month].get(name) or 0.0
+                    b = (new.get(month) or {}).get(name) or 0.0
+                    if abs(b - a) > RESTATEMENT_EPSILON:
+                        changes.append({
+                            "mart": mart, "metric": name, "month_start_date": str(month),
+                            "previous": round(a, 4), "current": round(b, 4), "change": round(b - a, 4),
+                            "change_pct": None if a == 0 else round((b - a) / abs(a) * 100, 2),
+                        })
+        return changes
+    finally:
+        con.execute("detach prev")
+
+
+def _month_complete(month: date, as_of: str) -> bool:
+    """Whether the calendar month starting `month` had ended by `as_of` (an ISO date)."""
+    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return next_month <= date.fromisoformat(as_of) + timedelta(days=1)
+
+
+def _as_of_date(con: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> str | None:
+    values = []
+    for mart in marts:
+        cols = {r[0] for r in con.execute(f'describe main."{mart}"').fetchall()}
+        if "as_of_date" in cols:
+            v = con.execute(f'select max(as_of_date) from main."{mart}"').fetchone()[0]
+            if v is not None:
+                values.append(str(v))
+    return max(values) if values else None
+
+
+def _write_log_table(db: Path, log: Sequence[Mapping[str, Any]]) -> None:
+    """The publish log as tables inside the published file: `publish_log` and `publish_restatements`."""
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create or replace table publish_log (version integer, event varchar, as_of_date date, run_id varchar, "
+            "published_at timestamp, row_counts json, key_metrics json, check_results json, "
+            "restatement_count integer, rolled_back_from integer)"
+        )
+        con.executemany(
+            "insert into publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [e["version"], e["event"], e.get("as_of_date"), e.get("run_id"), e["published_at"],
+                 json.dumps(e.get("row_counts", {})), json.dumps(e.get("key_metrics", {})),
+                 json.dumps(e.get("check_results", [])), len(e.get("restatements", [])),
+                 e.get("rolled_back_from")]
+                for e in log
+            ],
+        )
+        con.execute(
+            "create or replace table publish_restatements (version integer, mart varchar, metric varchar, "
+            "month_start_date date, previous double, current double, change double, change_pct double)"
+        )
+        rows = [[e["version"], r["mart"], r["metric"], r["month_start_date"], r["previous"], r["current"],
+                 r["change"], r["change_pct"]] for e in log if e["event"] == "publish" for r in e.get("restatements", [])]
+        if rows:
+            con.executemany("insert into publish_restatements values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("checkpoint")
+
+
+def _swap_stable(source_db: Path, stable_db: Path) -> None:
+    """Copy a version's file next to the stable path, fsync, and `os.replace` it in (atomic on POSIX)."""
+    stable_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = stable_db.with_name(f".{stable_db.name}.tmp-{os.getpid()}")
+    shutil.copyfile(source_db, tmp)
+    _fsync(tmp)
+    pause_for_tests("swap")
+    os.replace(tmp, stable_db)
+    _fsync(stable_db.parent)
+
+
+def _prune(published_dir: Path, log: Sequence[Mapping[str, Any]], keep: int) -> list[int]:
+    """Keep the newest `keep` versions and always the live one."""
+    live = log[-1]["version"] if log else None
+    versions = _existing_versions(published_dir)
+    drop = [v for v in versions[:-keep] if v != live] if len(versions) > keep else []
+    for v in drop:
+        shutil.rmtree(_version_dir(published_dir, v))
+    return drop
+
+
+def publish(
+    settings: PublishSettings,
+    marts: Sequence[str],
+    *,
+    run_id: str,
+    check_results: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """Build version N+1 from the work warehouse, swap it in as the stable file, log it; returns the entry."""
+    pdir = settings.published_dir
+    with _lock(pdir):
+        log = read_log(pdir)
+        _clean_leftovers(pdir, log, settings.stable_db)
+        version = max([e["version"] for e in log] + _existing_versions(pdir) + [0]) + 1
+        tmp_dir = pdir / f".v{version:04d}.tmp-{os.getpid()}"
+        tmp_dir.mkdir(parents=True)
+        db = tmp_dir / DB_NAME
+        live = current_entry(log)
+        previous_db = _version_dir(pdir, live["version"]) / DB_NAME if live else None
+        with duckdb.connect(str(db)) as con:
+            con.execute("set threads = 1")  # one writer thread: same data, same bytes
+            con.execute(f"attach '{settings.work_db}' as work (read_only)")
+            counts = _copy_marts(con, marts, settings.personal_columns_allowed)
+            key_metrics = _key_metrics(con, marts)
+            changes = restatements(con, marts, previous_db, live.get("as_of_date") if live else None)
+            as_of = _as_of_date(con, marts)
+            con.execute("detach work")
+            for mart in marts:
+                con.execute(f"copy (select * from main.\"{mart}\") to '{tmp_dir / (mart + '.parquet')}' "
+                            "(format parquet, compression zstd)")
+        pause_for_tests("publish")
+        entry = {
+            "version": version,
+            "event": "publish",
+            "as_of_date": as_of,
+            "run_id": run_id,
+            "published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "row_counts": counts,
+            "key_metrics": key_metrics,
+            "check_results": list(check_results),
+            "restatements": changes,
+        }
+        new_log = [*log, entry]
+        _write_log_table(db, new_log)
+        (tmp_dir / LOG_NAME).write_text(json.dumps(entry, indent=2, default=str))
+        for f in tmp_dir.iterdir():
+            _fsync(f)
+        final_dir = _version_dir(pdir, version)
+        os.replace(tmp_dir, final_dir)
+        _fsync(pdir)
+        _swap_stable(final_dir / DB_NAME, settings.stable_db)
+        _write_atomic(pdir / LOG_NAME, json.dumps(new_log, indent=2, default=str))
+        entry["pruned_versions"] = _prune(pdir, new_log, settings.keep_versions)
+        entry["stable_db"] = str(settings.stable_db)
+        entry["version_dir"] = str(final_dir)
+        return entry
+
+
+def rollback(settings: PublishSettings, version: int) -> dict[str, Any]:
+    """Make a kept earlier version the live one again (logged as a `rollback` event)."""
+    pdir = settings.published_dir
+    with _lock(pdir):
+        log = read_log(pdir)
+        _clean_leftovers(pdir, log, settings.stable_db)
+        source = _version_dir(pdir, version) / DB_NAME
+        original = next((e for e in log if e["version"] == version and e["event"] == "publish"), None)
+        if original is None or not source.exists():
+            kept = ", ".join(str(v) for v in _existing_versions(pdir)) or "none"
+            raise ValueError(f"version {version} is not kept (kept versions: {kept})")
+        live = current_entry(log)
+        entry = {
+            **{k: original[k] for k in ("version", "as_of_date", "row_counts", "key_metrics", "check_results")},
+            "event": "rollback",
+            "run_id": None,
+            "published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "restatements": [],
+            "rolled_back_from": live["version"] if live else None,
+        }
+        new_log = [*log, entry]
+        staged = pdir / f".v{version:04d}.tmp-{os.getpid()}"
+        staged.mkdir()
+        shutil.copyfile(source, staged / DB_NAME)
+        # The rolled-back file says so in its own publish_log table; the marts are the kept version's.
+        _write_log_table(staged / DB_NAME, new_log)
+        _swap_stable(staged / DB_NAME, settings.stable_db)
+        shutil.rmtree(staged)
+        _write_atomic(pdir / LOG_NAME, json.dumps(new_log, indent=2, default=str))
+        return entry
+
+
+def list_versions(settings: PublishSettings) -> str:
+    """A table of the log: version, event, as_of_date, run, row counts; `*` marks the live one."""
+    log = read_log(settings.published_dir)
+    kept = set(_existing_versions(settings.published_dir))
+    lines = [f"{'':1} {'version':>7} {'event':<9} {'as_of_date':<11} {'published_at':<20} {'kept':<4} rows"]
+    for i, e in enumerate(log):
+        live = "*" if i == len(log) - 1 else " "
+        rows = ", ".join(f"{k}={v}" for k, v in e.get("row_counts", {}).items())
+        lines.append(f"{live} {e['version']:>7} {e['event']:<9} {e.get('as_of_date') or '':<11} "
+                     f"{e['published_at']:<20} {'yes' if e['version'] in kept else 'no':<4} {rows}")
+    return "\n".join(lines)
+
+
+def _parse_version(text: str) -> int:
+    match = re.fullmatch(r"v?0*(\d+)", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a version: {text!r} (use e.g. 3 or v0003)")
+    return int(match.group(1))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m orchestration.lib.publish list|rollback <version>`."""
+    parser = argparse.ArgumentParser(prog="python -m orchestration.lib.publish", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list published versions (the live one marked *)")
+    rb = sub.add_parser("rollback", help="republish a kept earlier version as the live one")
+    rb.add_argument("version", type=_parse_version)
+    args = parser.parse_args(argv)
+    settings = PublishSettings.from_env()
+    if args.command == "list":
+        print(list_versions(settings))
+        return 0
+    try:
+        entry = rollback(settings, args.version)
+    except ValueError as exc:
+        print(f"rollback failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"version {entry['version']} (as of {entry['as_of_date']}) is live again at {settings.stable_db}; "
+          f"rolled back from version {entry['rolled_back_from']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
