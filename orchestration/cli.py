@@ -99,7 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     manifest = json.loads(manifest_file.read_text())
     first, last = date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
     print(f"running the pipeline through Dagster for {first} .. {last} (one run) ...", flush=True)
-    result = run_range(first, last)
+    result = run_range(first, last, persistent=args.record)
     if not result.success:
         print("the pipeline run FAILED; see the Dagster logs above (or `make dev` to inspect it)")
         return 1
@@ -125,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("manifest", help="parse the dbt project (writes dbt_project/target/manifest.json)")
     demo = sub.add_parser("demo", help="generate demo data, run the pipeline, print a summary")
     demo.add_argument("--preset", default="demo", choices=["small", "demo", "large"])
+    demo.add_argument(
+        "--record",
+        action="store_true",
+        help="record the run in $DAGSTER_HOME so `make dev` shows it (slower: SQLite event storage)",
+    )
     run = sub.add_parser("run", help="run or backfill an inclusive range of daily partitions as one run")
     run.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
     run.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
