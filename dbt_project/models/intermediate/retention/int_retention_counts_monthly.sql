@@ -1,0 +1,85 @@
+-- Partner counts per month and dimension (program, tier, partner type, region, ecosystem): S, N, churned, reactivated, E.
+-- Each partner-month falls in exactly one value per dimension, so the invariant holds in every group.
+{% set dimensions = ['program', 'tier', 'partner_type', 'region', 'ecosystem'] %}
+with
+
+classified as (
+    select * from {{ ref('int_partner_months_classified') }}
+),
+
+tiers as (
+    select * from {{ ref('fct_partner_tiers_monthly') }}
+),
+
+partners as (
+    select * from {{ ref('dim_partners') }}
+),
+
+enriched as (
+    select
+        classified.month_start_date,
+        classified.next_month_start_date,
+        classified.is_partial_period,
+        classified.is_active,
+        classified.is_in_base_at_start,
+        classified.is_in_base_at_end,
+        classified.is_new,
+        classified.is_reactivated,
+        classified.is_churned,
+        classified.churn_event_count,
+        classified.as_of_date,
+        'all' as program,
+        coalesce(tiers.tier, 'none') as tier,
+        coalesce(partners.partner_type, 'unknown') as partner_type,
+        coalesce(partners.region, 'unknown') as region,
+        coalesce(partners.ecosystem, 'unknown') as ecosystem
+    from classified
+    left join tiers on classified.partner_month_id = tiers.partner_month_id
+    left join partners on classified.partner_id = partners.partner_id
+),
+
+dimensioned as (
+    {% for dimension in dimensions %}
+    select
+        '{{ dimension }}' as dimension_name,
+        {{ dimension }} as dimension_value,
+        month_start_date,
+        next_month_start_date,
+        is_partial_period,
+        is_active,
+        is_in_base_at_start,
+        is_in_base_at_end,
+        is_new,
+        is_reactivated,
+        is_churned,
+        churn_event_count,
+        as_of_date
+    from enriched
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        {{ dbt.concat([dbt.safe_cast('month_start_date', api.Column.translate_type('string')), "'|'", 'dimension_name', "'|'", 'dimension_value']) }}
+            as retention_id,
+        month_start_date,
+        next_month_start_date,
+        is_partial_period,
+        dimension_name,
+        dimension_value,
+        sum(case when is_in_base_at_start then 1 else 0 end) as partners_start_count,
+        sum(case when is_new then 1 else 0 end) as partners_new_count,
+        sum(churn_event_count) as partners_churned_count,
+        sum(case when is_reactivated then 1 else 0 end) as partners_reactivated_count,
+        sum(case when is_in_base_at_end then 1 else 0 end) as partners_end_count,
+        sum(case when is_in_base_at_start and is_in_base_at_end then 1 else 0 end) as partners_retained_count,
+        sum(case when is_in_base_at_start and is_churned then 1 else 0 end) as partners_start_churned_count,
+        sum(case when is_new and is_churned then 1 else 0 end) as partners_new_churned_count,
+        sum(case when is_active then 1 else 0 end) as partners_active_count,
+        as_of_date
+    from dimensioned
+    group by month_start_date, next_month_start_date, is_partial_period, dimension_name, dimension_value, as_of_date
+)
+
+select * from final

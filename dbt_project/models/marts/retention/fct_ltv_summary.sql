@@ -1,0 +1,45 @@
+-- Average historical LTV by program, signup cohort, current tier and partner type.
+{% set dimensions = ['program', 'cohort', 'tier', 'partner_type'] %}
+with
+
+ltv as (
+    select * from {{ ref('fct_partner_ltv') }}
+),
+
+dimensioned as (
+    {% for dimension in dimensions %}
+    select
+        '{{ dimension }}' as dimension_name,
+        {% if dimension == 'program' -%}
+        'all'
+        {%- elif dimension == 'cohort' -%}
+        {{ dbt.safe_cast('cohort_month_start_date', api.Column.translate_type('string')) }}
+        {%- elif dimension == 'tier' -%}
+        coalesce(current_tier, 'none')
+        {%- else -%}
+        coalesce(partner_type, 'unknown')
+        {%- endif %} as dimension_value,
+        *
+    from ltv
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        {{ dbt.concat(['dimension_name', "'|'", 'dimension_value']) }} as ltv_summary_id,
+        dimension_name,
+        dimension_value,
+        count(*) as partner_count,
+        avg(cast(lifetime_net_revenue_reporting as {{ type_double() }})) as average_lifetime_net_revenue_reporting,
+        avg(cast(lifetime_contribution_reporting as {{ type_double() }})) as average_lifetime_contribution_reporting,
+        avg(cast(tenure_months as {{ type_double() }})) as average_tenure_months,
+        avg(average_monthly_net_revenue_reporting) as average_monthly_net_revenue_reporting,
+        avg(average_monthly_contribution_reporting) as average_monthly_contribution_reporting,
+        max(reporting_currency) as reporting_currency,
+        max(as_of_date) as as_of_date
+    from dimensioned
+    group by dimension_name, dimension_value
+)
+
+select * from final

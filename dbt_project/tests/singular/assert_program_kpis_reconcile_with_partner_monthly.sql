@@ -1,0 +1,25 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_program_kpis_monthly'}}}) }}
+-- The dashboard's revenue and active partners must equal the partner-month facts they summarise.
+-- Returns months where they differ.
+with
+
+kpis as (
+    select * from {{ ref('fct_program_kpis_monthly') }}
+),
+
+facts as (
+    select
+        month_start_date,
+        sum(net_revenue_reporting) as net_revenue_reporting,
+        sum(case when is_active then 1 else 0 end) as active_partner_count
+    from {{ ref('fct_partner_monthly') }}
+    group by month_start_date
+)
+
+select kpis.month_start_date
+from kpis
+full outer join facts on kpis.month_start_date = facts.month_start_date
+where kpis.month_start_date is null
+    or facts.month_start_date is null
+    or abs(kpis.net_revenue_reporting - facts.net_revenue_reporting) > 0.0001
+    or kpis.active_partner_count <> facts.active_partner_count
