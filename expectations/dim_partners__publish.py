@@ -41,14 +41,18 @@ def expectations(ctx: SuiteContext) -> list[Check]:
         Check(gxe.ExpectColumnValuesToBeInSet(column="region", value_set=["NA", "EMEA", "APAC", "LATAM"])),
         Check(
             gxe.ExpectColumnValuesToBeInSet(
-                column="partner_type", value_set=["reseller", "agency", "integrator", "affiliate", "influencer"]
+                column="partner_type",
+                value_set=["reseller", "agency", "integrator", "affiliate", "influencer"],
             )
         ),
         Check(gxe.ExpectColumnValueLengthsToEqual(column="country", value=2)),
         Check(gxe.ExpectColumnValuesToBeBetween(column="as_of_dates", min_value=1, max_value=1), batch="as_of"),
         # A terminated partner has a termination time; others do not.
-        Check(gxe.ExpectColumnValuesToNotBeNull(column="terminated_at", row_condition='status=="terminated"',
-                                                condition_parser="pandas")),
+        Check(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="terminated_at", row_condition='status=="terminated"', condition_parser="pandas"
+            )
+        ),
         # Warning: a programme where most partners are gone is possible, but worth a look.
         Check(
             gxe.ExpectColumnProportionOfUniqueValuesToBeBetween(column="partner_id", min_value=1, max_value=1),

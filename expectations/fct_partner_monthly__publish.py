@@ -73,7 +73,10 @@ def expectations(ctx: SuiteContext) -> list[Check]:
         # Commission above revenue in a month is possible after refunds, but rare enough to look at.
         Check(
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="gross_revenue_reporting", column_B="commission_reporting", or_equal=True, mostly=0.99
+                column_A="gross_revenue_reporting",
+                column_B="commission_reporting",
+                or_equal=True,
+                mostly=0.99,
             ),
             level=WARNING,
         ),

@@ -63,7 +63,7 @@ class SuiteContext:
             checks.append(Check(gxe.ExpectTableRowCountToBeBetween(min_value=math.floor(lo), max_value=math.ceil(hi))))
         for name in key_metrics or {}:
             prev = (self.previous.get("key_metrics") or {}).get(name)
-            if prev is None:
+            if not prev:  # nothing (or zero) last time: any value is a relative jump, so no band
                 continue
             lo, hi = _band(prev, self.tolerance)
             checks.append(
@@ -148,7 +148,10 @@ class ExpectationOutcome:
         """`FAIL expect_x(column) observed=... expected=...`"""
         status = "ok  " if self.success else ("WARN" if self.level == WARNING else "FAIL")
         col = f"({self.column})" if self.column else ""
-        text = f"{status} {self.expectation}{col} on {self.batch}: observed={_short(self.observed)} expected={_short(self.expected)}"
+        text = (
+            f"{status} {self.expectation}{col} on {self.batch}: "
+            f"observed={_short(self.observed)} expected={_short(self.expected)}"
+        )
         return text + (f" error={self.error}" if self.error else "")
 
 
@@ -230,8 +233,10 @@ def _validate(df, checks: Sequence[Check], batch_name: str, suite_name: str) -> 
         batch_def = asset.add_batch_definition_whole_dataframe("whole")
     batch = batch_def.get_batch(batch_parameters={"dataframe": df})
     # GE reorders results; an index in `meta` maps each one back to its check (and its level).
-    tagged = [c.expectation.copy(update={"meta": {**(c.expectation.meta or {}), "pra_index": i}})
-              for i, c in enumerate(checks)]
+    tagged = [
+        c.expectation.copy(update={"meta": {**(c.expectation.meta or {}), "pra_index": i}})
+        for i, c in enumerate(checks)
+    ]
     suite = gx.ExpectationSuite(name=asset_name, expectations=tagged)
     result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
     outcomes = []
@@ -353,8 +358,10 @@ def write_report(results: Sequence[SuiteResult], out_dir: Path, title: str) -> P
         parts.append(f"<p>{res.row_count} rows, {res.seconds:.2f}s. {html.escape(' '.join(res.notes))}</p>")
         if res.missing_suite:
             parts.append(f"<p class='FAIL'>{html.escape(res.summary())}</p>")
-        parts.append("<table><tr><th>status</th><th>level</th><th>expectation</th><th>column</th><th>batch</th>"
-                     "<th>observed</th><th>expected</th><th>failing rows</th></tr>")
+        parts.append(
+            "<table><tr><th>status</th><th>level</th><th>expectation</th><th>column</th><th>batch</th>"
+            "<th>observed</th><th>expected</th><th>failing rows</th></tr>"
+        )
         for o in res.outcomes:
             status = "ok" if o.success else ("WARN" if o.level == WARNING else "FAIL")
             rows = "<br>".join(html.escape(_short(r, 400)) for r in o.failing_rows)

@@ -213,8 +213,12 @@ def restatements(
         return []
     con.execute(f"attach '{previous_db}' as prev (read_only)")
     try:
-        prev_tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'prev'").fetchall()}
+        prev_tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'prev'"
+            ).fetchall()
+        }
         changes = []
         for mart in marts:
             suite = load_suite(mart)
@@ -231,11 +235,17 @@ def restatements(
                     a = old[month].get(name) or 0.0
                     b = (new.get(month) or {}).get(name) or 0.0
                     if abs(b - a) > RESTATEMENT_EPSILON:
-                        changes.append({
-                            "mart": mart, "metric": name, "month_start_date": str(month),
-                            "previous": round(a, 4), "current": round(b, 4), "change": round(b - a, 4),
-                            "change_pct": None if a == 0 else round((b - a) / abs(a) * 100, 2),
-                        })
+                        changes.append(
+                            {
+                                "mart": mart,
+                                "metric": name,
+                                "month_start_date": str(month),
+                                "previous": round(a, 4),
+                                "current": round(b, 4),
+                                "change": round(b - a, 4),
+                                "change_pct": None if a == 0 else round((b - a) / abs(a) * 100, 2),
+                            }
+                        )
         return changes
     finally:
         con.execute("detach prev")
@@ -262,26 +272,48 @@ def _write_log_table(db: Path, log: Sequence[Mapping[str, Any]]) -> None:
     """The publish log as tables inside the published file: `publish_log` and `publish_restatements`."""
     with duckdb.connect(str(db)) as con:
         con.execute(
-            "create or replace table publish_log (version integer, event varchar, as_of_date date, run_id varchar, "
-            "published_at timestamp, row_counts json, key_metrics json, check_results json, "
-            "restatement_count integer, rolled_back_from integer)"
+            "create or replace table publish_log (entry_number integer, version integer, event varchar, "
+            "as_of_date date, run_id varchar, published_at timestamp, row_counts json, key_metrics json, "
+            "check_results json, restatement_count integer, rolled_back_from integer)"
         )
         con.executemany(
-            "insert into publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                [e["version"], e["event"], e.get("as_of_date"), e.get("run_id"), e["published_at"],
-                 json.dumps(e.get("row_counts", {})), json.dumps(e.get("key_metrics", {})),
-                 json.dumps(e.get("check_results", [])), len(e.get("restatements", [])),
-                 e.get("rolled_back_from")]
-                for e in log
+                [
+                    i + 1,
+                    e["version"],
+                    e["event"],
+                    e.get("as_of_date"),
+                    e.get("run_id"),
+                    e["published_at"],
+                    json.dumps(e.get("row_counts", {})),
+                    json.dumps(e.get("key_metrics", {})),
+                    json.dumps(e.get("check_results", [])),
+                    len(e.get("restatements", [])),
+                    e.get("rolled_back_from"),
+                ]
+                for i, e in enumerate(log)
             ],
         )
         con.execute(
             "create or replace table publish_restatements (version integer, mart varchar, metric varchar, "
             "month_start_date date, previous double, current double, change double, change_pct double)"
         )
-        rows = [[e["version"], r["mart"], r["metric"], r["month_start_date"], r["previous"], r["current"],
-                 r["change"], r["change_pct"]] for e in log if e["event"] == "publish" for r in e.get("restatements", [])]
+        rows = [
+            [
+                e["version"],
+                r["mart"],
+                r["metric"],
+                r["month_start_date"],
+                r["previous"],
+                r["current"],
+                r["change"],
+                r["change_pct"],
+            ]
+            for e in log
+            if e["event"] == "publish"
+            for r in e.get("restatements", [])
+        ]
         if rows:
             con.executemany("insert into publish_restatements values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute("checkpoint")
@@ -335,8 +367,10 @@ def publish(
             as_of = _as_of_date(con, marts)
             con.execute("detach work")
             for mart in marts:
-                con.execute(f"copy (select * from main.\"{mart}\") to '{tmp_dir / (mart + '.parquet')}' "
-                            "(format parquet, compression zstd)")
+                con.execute(
+                    f"copy (select * from main.\"{mart}\") to '{tmp_dir / (mart + '.parquet')}' "
+                    "(format parquet, compression zstd)"
+                )
         pause_for_tests("publish")
         entry = {
             "version": version,
@@ -405,8 +439,10 @@ def list_versions(settings: PublishSettings) -> str:
     for i, e in enumerate(log):
         live = "*" if i == len(log) - 1 else " "
         rows = ", ".join(f"{k}={v}" for k, v in e.get("row_counts", {}).items())
-        lines.append(f"{live} {e['version']:>7} {e['event']:<9} {e.get('as_of_date') or '':<11} "
-                     f"{e['published_at']:<20} {'yes' if e['version'] in kept else 'no':<4} {rows}")
+        lines.append(
+            f"{live} {e['version']:>7} {e['event']:<9} {e.get('as_of_date') or '':<11} "
+            f"{e['published_at']:<20} {'yes' if e['version'] in kept else 'no':<4} {rows}"
+        )
     return "\n".join(lines)
 
 
@@ -434,8 +470,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"rollback failed: {exc}", file=sys.stderr)
         return 1
-    print(f"version {entry['version']} (as of {entry['as_of_date']}) is live again at {settings.stable_db}; "
-          f"rolled back from version {entry['rolled_back_from']}")
+    print(
+        f"version {entry['version']} (as of {entry['as_of_date']}) is live again at {settings.stable_db}; "
+        f"rolled back from version {entry['rolled_back_from']}"
+    )
     return 0
 
 

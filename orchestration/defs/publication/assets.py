@@ -1,13 +1,12 @@
 """Publication (write-audit-publish): the audited marts as a new published version, swapped in atomically."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
-from orchestration.lib.publish import PublishSettings, marts_from_manifest, publish
+from orchestration.defs.quality.checks import gate_check_name, mart_asset_keys
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.publish import PublishSettings, publish
 
 
 def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
@@ -27,22 +26,24 @@ def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
     return sorted(out, key=lambda r: (r["asset"], r["check"]))
 
 
-def blocking_failures(results: list[dict], marts: list[str]) -> list[str]:
-    """Checks that forbid publication: any failed ERROR check, and any mart whose gate did not run."""
+def blocking_failures(results: list[dict], gates: list[tuple[str, str]]) -> list[str]:
+    """Checks that forbid publication: any failed ERROR check, and any (asset, gate check) that did not run."""
     failed = [f"{r['asset']}:{r['check']}" for r in results if not r["passed"] and r["severity"] == "ERROR"]
     ran = {(r["asset"], r["check"]) for r in results}
-    missing = [f"{m}:{m}__publish (did not run)" for m in marts if (m, f"{m}__publish") not in ran]
+    missing = [f"{asset}:{check} (did not run)" for asset, check in gates if (asset, check) not in ran]
     return failed + missing
 
 
 def build_publication_asset() -> dg.AssetsDefinition:
     """`published_marts`, downstream of every mart in `models/marts/` and therefore of their blocking checks."""
-    marts = marts_from_manifest(dbt_project().manifest_path)
+    keys = mart_asset_keys()
+    marts = sorted(keys)
+    gates = [(keys[m].to_user_string(), gate_check_name(m)) for m in marts]
 
     @dg.asset(
         name="published_marts",
         group_name="publication",
-        deps=[dg.AssetKey(m) for m in marts],
+        deps=[keys[m] for m in marts],
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "parquet"},
     )
@@ -50,7 +51,7 @@ def build_publication_asset() -> dg.AssetsDefinition:
         """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it."""
         results = _check_results(context)
         # Belt and braces: blocking checks already stop this step, but never publish past a failed check.
-        failures = blocking_failures(results, marts)
+        failures = blocking_failures(results, gates)
         if failures:
             raise dg.Failure(
                 description="not published; failed blocking checks: " + ", ".join(failures),

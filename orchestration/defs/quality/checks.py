@@ -1,19 +1,31 @@
 """Quality gates: each published mart's Great Expectations suite `<mart>__publish` as a blocking asset check."""
 
-from __future__ import annotations
-
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
+from orchestration.defs.transformation.assets import FolderGroupTranslator
 from orchestration.lib import gx_runner
-from orchestration.lib.publish import PublishSettings, pause_for_tests, marts_from_manifest, previous_for, read_log
+from orchestration.lib.publish import PublishSettings, marts_from_manifest, pause_for_tests, previous_for, read_log
 
 ALLOW_VOLUME_JUMP_TAG = "pra/allow_volume_jump"
 WARNINGS_SUFFIX = "__publish_warnings"
+
+
+def mart_asset_keys() -> dict[str, dg.AssetKey]:
+    """Published marts (dbt models under `models/marts/`) and their asset keys, as the dbt translator makes them."""
+    project = dbt_project()
+    manifest = json.loads(Path(project.manifest_path).read_text())
+    translator = FolderGroupTranslator()
+    return {
+        mart: translator.get_asset_spec(manifest, f"model.{manifest['metadata']['project_name']}.{mart}", project).key
+        for mart in marts_from_manifest(project.manifest_path)
+    }
 
 
 def gate_check_name(mart: str) -> str:
@@ -21,7 +33,7 @@ def gate_check_name(mart: str) -> str:
     return f"{mart}__publish"
 
 
-def allow_volume_jump(tags: dict[str, str], environ: dict[str, str] | os._Environ) -> bool:
+def allow_volume_jump(tags: Mapping[str, str], environ: Mapping[str, str]) -> bool:
     """The operator's explicit override: run tag `pra/allow_volume_jump=true` or PRA_ALLOW_VOLUME_JUMP=1."""
     truthy = {"1", "true", "yes"}
     return (tags.get(ALLOW_VOLUME_JUMP_TAG, "").lower() in truthy) or (
@@ -48,9 +60,8 @@ def _markdown(result: gx_runner.SuiteResult, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _results(result: gx_runner.SuiteResult, report: Path, selected: set[dg.AssetCheckKey]):
+def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, selected: set[dg.AssetCheckKey]):
     """The blocking result and the warnings result of one suite, with readable metadata."""
-    key = dg.AssetKey(result.mart)
     common = {
         "report": dg.MetadataValue.path(str(report)),
         "report_url": dg.MetadataValue.url(report.as_uri() + f"#{result.suite_name}"),
@@ -89,13 +100,14 @@ def _results(result: gx_runner.SuiteResult, report: Path, selected: set[dg.Asset
 
 def build_quality_checks() -> dg.AssetChecksDefinition:
     """One blocking `<mart>__publish` check and one warning check per mart in `models/marts/`."""
-    marts = marts_from_manifest(dbt_project().manifest_path)
+    keys = mart_asset_keys()
+    marts_by_key = {key: mart for mart, key in keys.items()}
     specs = []
-    for mart in marts:
+    for mart, key in keys.items():
         specs.append(
             dg.AssetCheckSpec(
                 gate_check_name(mart),
-                asset=mart,
+                asset=key,
                 blocking=True,
                 description=f"Great Expectations suite expectations/{mart}__publish.py (no suite, no publish).",
             )
@@ -103,7 +115,7 @@ def build_quality_checks() -> dg.AssetChecksDefinition:
         specs.append(
             dg.AssetCheckSpec(
                 mart + WARNINGS_SUFFIX,
-                asset=mart,
+                asset=key,
                 blocking=False,
                 description=f"Warning-level expectations of {mart}__publish: visible, never block publication.",
             )
@@ -113,7 +125,7 @@ def build_quality_checks() -> dg.AssetChecksDefinition:
     def publish_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         """Run every selected mart's suite on the work warehouse; write an HTML report linked from each result."""
         selected = set(context.selected_asset_check_keys)
-        chosen = sorted({k.asset_key.path[-1] for k in selected})
+        chosen = sorted({marts_by_key[k.asset_key] for k in selected})
         settings = PublishSettings.from_env(warehouse_dir=Path(warehouse.warehouse_dir))
         log = read_log(settings.published_dir)
         override = allow_volume_jump(context.run.tags, os.environ)
@@ -123,9 +135,7 @@ def build_quality_checks() -> dg.AssetChecksDefinition:
         con = duckdb.connect(str(warehouse.work_db), read_only=True)
         try:
             for mart in chosen:
-                result = gx_runner.run_suite(
-                    con, mart, previous=previous_for(mart, log), allow_volume_jump=override
-                )
+                result = gx_runner.run_suite(con, mart, previous=previous_for(mart, log), allow_volume_jump=override)
                 context.log.info(result.summary())
                 results.append(result)
         finally:
@@ -133,11 +143,11 @@ def build_quality_checks() -> dg.AssetChecksDefinition:
         pause_for_tests("checks")
         report = gx_runner.write_report(
             results,
-            Path(warehouse.warehouse_dir) / "quality" / context.run_id,
-            f"Publish gates, run {context.run_id}",
+            Path(warehouse.warehouse_dir) / "quality" / context.run.run_id,
+            f"Publish gates, run {context.run.run_id}",
         )
         context.log.info(f"quality report: {report}")
         for result in results:
-            yield from _results(result, report, selected)
+            yield from _results(result, keys[result.mart], report, selected)
 
     return publish_gates

@@ -1,0 +1,195 @@
+"""Helpers (not tests) for the quality-gate and publication tests.
+
+Fixtures: one short small-preset landing folder and one healthy pipeline run that published version 1,
+shared by both test files; tests clone that warehouse instead of running the pipeline again.
+Also runnable as a script, so a test can SIGKILL a real pipeline or read the published file from another
+process: `python -m tests.integration.wap_helpers run <root>` / `read <stable.duckdb> <out.jsonl> <stop-file>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from tests.helpers import PipelineDirs, environ, run_pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+LANDING_DAYS = 60  # two months: every mart has complete months, and a pipeline run stays short
+
+
+# Both test files import these fixtures, which makes pytest register them twice; this cache keeps it to
+# one landing folder and one pipeline run per session.
+_SESSION: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session")
+def wap_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short small-preset landing folder (LANDING_DAYS days, read-only for tests)."""
+    from orchestration.lib.generator import generate
+
+    if "landing" not in _SESSION:
+        landing = tmp_path_factory.mktemp("wap_landing") / "landing"
+        generate(landing, "small", days=LANDING_DAYS)
+        _SESSION["landing"] = landing
+    return _SESSION["landing"]
+
+
+@pytest.fixture(scope="session")
+def published_pipeline(tmp_path_factory: pytest.TempPathFactory, wap_landing: Path) -> PipelineDirs:
+    """A pipeline run through Dagster that passed its gates and published version 1 (clone before changing)."""
+    if "published" not in _SESSION:
+        dirs = PipelineDirs(tmp_path_factory.mktemp("wap_published"))
+        dirs.landing.symlink_to(wap_landing)
+        result = run_pipeline(dirs, *manifest_range(dirs))
+        assert result.success, "the healthy pipeline run failed; see the Dagster log above"
+        _SESSION["published"] = dirs
+    return _SESSION["published"]
+
+
+def manifest_range(dirs: PipelineDirs) -> tuple[date, date]:
+    """The generator's first and last day."""
+    manifest = dirs.manifest()
+    return date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+
+
+def clone(dirs: PipelineDirs, dest: Path) -> PipelineDirs:
+    """A private copy of a pipeline's warehouse (work + published versions) sharing its landing folder."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(dirs.warehouse, dest / "warehouse", symlinks=True)
+    (dest / "landing").symlink_to(dirs.landing.resolve())
+    return PipelineDirs(dest)
+
+
+def stable_db(dirs: PipelineDirs) -> Path:
+    return dirs.warehouse / "marts.duckdb"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def version_files(dirs: PipelineDirs) -> dict[str, int]:
+    """sha256 of every kept version's marts.duckdb -> version number."""
+    return {sha256(p / "marts.duckdb"): int(p.name[1:]) for p in (dirs.warehouse / "published").glob("v[0-9]*")}
+
+
+def gate_and_publish(dirs: PipelineDirs, **extra_env: str) -> dg.ExecuteInProcessResult:
+    """Run only the publish gates and the publication step (dbt not re-run) on a warehouse's current marts."""
+    from orchestration.definitions import defs
+
+    with environ({**dirs.env(), **extra_env}):
+        d = defs()
+        graph = d.resolve_asset_graph()
+        gates = [k for k in graph.asset_check_keys if k.name.endswith(("__publish", "__publish_warnings"))]
+        job = dg.define_asset_job(
+            "gate_and_publish", selection=dg.AssetSelection.assets("published_marts") | dg.AssetSelection.checks(*gates)
+        ).resolve(asset_graph=graph)
+        return job.execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, resources=d.resources
+        )
+
+
+def snapshot(db: Path) -> dict:
+    """Open the published file read-only and check it is one whole version: counts equal its own log entry."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        version, counts = con.execute(
+            "select version, row_counts from publish_log order by entry_number desc limit 1"
+        ).fetchone()
+        counts = json.loads(counts)
+        actual = {m: con.execute(f'select count(*) from "{m}"').fetchone()[0] for m in counts}
+        orphans = con.execute(
+            "select count(*) from fct_partner_monthly f anti join dim_partners d using (partner_id)"
+        ).fetchone()[0]
+    return {"version": version, "consistent": actual == counts and orphans == 0, "counts": actual}
+
+
+def spawn_pipeline(dirs: PipelineDirs, log: Path, **extra_env: str) -> subprocess.Popen:
+    """The nightly job in its own process group (so a SIGKILL takes dbt with it)."""
+    env = {**os.environ, **dirs.env(), **extra_env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.wap_helpers", "run", str(dirs.root)],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the pipeline and every child (dbt) it started."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def group_cmdlines(pgid: int) -> list[str]:
+    """Command lines of the live processes in a process group (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                out.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def wait_for(predicate, timeout: float, proc: subprocess.Popen, what: str) -> None:
+    """Poll until `predicate()`; fail early if the pipeline exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"pipeline exited ({proc.returncode}) before {what}")
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def spawn_reader(db: Path, out: Path, stop: Path) -> subprocess.Popen:
+    """A separate process that reads the published file in a loop until `stop` exists."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.wap_helpers", "read", str(db), str(out), str(stop)],
+        cwd=REPO,
+        env=dict(os.environ),
+    )
+
+
+def _read_loop(db: Path, out: Path, stop: Path) -> None:
+    with out.open("w") as fh:
+        while not stop.exists():
+            try:
+                record = snapshot(db)
+            except Exception as exc:  # recorded, and the test fails on it
+                record = {"error": f"{type(exc).__name__}: {exc}"}
+            fh.write(json.dumps(record) + "\n")
+            fh.flush()
+            time.sleep(0.02)
+
+
+def main(argv: list[str]) -> int:
+    if argv[0] == "run":
+        dirs = PipelineDirs(Path(argv[1]))
+        result = run_pipeline(dirs, *manifest_range(dirs))
+        return 0 if result.success else 1
+    if argv[0] == "read":
+        _read_loop(Path(argv[1]), Path(argv[2]), Path(argv[3]))
+        return 0
+    raise SystemExit(f"unknown command {argv[0]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

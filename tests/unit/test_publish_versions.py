@@ -1,0 +1,213 @@
+"""Publication on a hand-built work warehouse: versions, determinism, restatements, rollback, pruning, privacy."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.publish import (
+    PublishSettings,
+    _month_complete,
+    _parse_version,
+    is_personal,
+    list_versions,
+    main,
+    marts_from_manifest,
+    previous_for,
+    publish,
+    read_log,
+    rollback,
+)
+
+MARTS = ["dim_partners", "fct_partner_monthly"]
+
+
+def build_work(db: Path, march_refund: float = 0.0, april_revenue: float = 50.0) -> None:
+    """Two partners; January and February complete, March partial as of 2024-03-15 (or later)."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create or replace table marts.dim_partners as select * from (values "
+            "('P2', 'EMEA', 'bob@example.com', 'Bob Manager', 'active', date '2024-03-15'), "
+            "('P1', 'NA', 'ann@example.com', 'Ann Manager', 'active', date '2024-03-15')) "
+            "as t(partner_id, region, email, account_manager, status, as_of_date)"
+        )
+        con.execute(
+            "create or replace table marts.fct_partner_monthly as select * from (values "
+            "('P1', date '2024-01-01', 100.0, 0.0, 100.0, true), "
+            "('P2', date '2024-01-01', 40.0, 0.0, 40.0, true), "
+            f"('P1', date '2024-02-01', 80.0, {march_refund}, {80.0 - march_refund}, true), "
+            f"('P1', date '2024-03-01', {april_revenue}, 0.0, {april_revenue}, true)) "
+            "as t(partner_id, month_start_date, gross_revenue_reporting, refunds_reporting, "
+            "net_revenue_reporting, is_active)"
+        )
+        con.execute("alter table marts.fct_partner_monthly add column as_of_date date default date '2024-03-15'")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> PublishSettings:
+    wh = tmp_path / "warehouse"
+    build_work(wh / "work.duckdb")
+    return PublishSettings(
+        work_db=wh / "work.duckdb", published_dir=wh / "published", stable_db=wh / "marts.duckdb", keep_versions=2
+    )
+
+
+def stable_rows(settings: PublishSettings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.stable_db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_publish_writes_version_parquet_log_and_stable_file(settings: PublishSettings):
+    entry = publish(settings, MARTS, run_id="run-1")
+    assert entry["version"] == 1
+    assert entry["row_counts"] == {"dim_partners": 2, "fct_partner_monthly": 4}
+    assert entry["as_of_date"] == "2024-03-15"
+    vdir = settings.published_dir / "v0001"
+    assert sorted(p.name for p in vdir.iterdir()) == [
+        "dim_partners.parquet",
+        "fct_partner_monthly.parquet",
+        "marts.duckdb",
+        "publish_log.json",
+    ]
+    assert stable_rows(settings, "select version, event, run_id from publish_log") == [(1, "publish", "run-1")]
+    # Rows are copied in a fixed order (by every column), whatever order the work table had.
+    assert stable_rows(settings, "select partner_id from dim_partners") == [("P1",), ("P2",)]
+    assert read_log(settings.published_dir)[0]["key_metrics"]["fct_partner_monthly"] == {
+        "partners": 2.0,
+        "net_revenue_reporting": 270.0,
+    }
+
+
+def test_personal_columns_are_left_out_unless_configured(settings: PublishSettings):
+    publish(settings, MARTS, run_id="r")
+    cols = [r[0] for r in stable_rows(settings, "describe dim_partners")]
+    assert cols == ["partner_id", "region", "status", "as_of_date"]
+    allowed = PublishSettings(**{**settings.__dict__, "personal_columns_allowed": frozenset({"account_manager"})})
+    publish(allowed, MARTS, run_id="r2")
+    assert "account_manager" in [r[0] for r in stable_rows(settings, "describe dim_partners")]
+    assert "email" not in [r[0] for r in stable_rows(settings, "describe dim_partners")]
+
+
+def test_same_data_twice_gives_byte_identical_marts(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    publish(settings, MARTS, run_id="b")
+    for mart in MARTS:
+        first = (settings.published_dir / "v0001" / f"{mart}.parquet").read_bytes()
+        second = (settings.published_dir / "v0002" / f"{mart}.parquet").read_bytes()
+        assert first == second, mart
+    assert read_log(settings.published_dir)[1]["restatements"] == []
+
+
+def test_late_refund_in_a_complete_month_is_listed_as_a_restatement(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    # A 30.00 refund for February arrives late; March (partial as of 2024-03-15) grows as usual.
+    build_work(settings.work_db, march_refund=30.0, april_revenue=90.0)
+    entry = publish(settings, MARTS, run_id="b")
+    changes = {(c["metric"], c["month_start_date"]): c for c in entry["restatements"]}
+    assert set(changes) == {("net_revenue_reporting", "2024-02-01"), ("refunds_reporting", "2024-02-01")}
+    net = changes[("net_revenue_reporting", "2024-02-01")]
+    assert (net["previous"], net["current"], net["change"], net["change_pct"]) == (80.0, 50.0, -30.0, -37.5)
+    assert stable_rows(settings, "select version, metric, change from publish_restatements order by metric") == [
+        (2, "net_revenue_reporting", -30.0),
+        (2, "refunds_reporting", 30.0),
+    ]
+
+
+def test_rollback_republishes_a_kept_version_and_logs_it(settings: PublishSettings, capsys):
+    publish(settings, MARTS, run_id="a")
+    build_work(settings.work_db, march_refund=30.0)
+    publish(settings, MARTS, run_id="b")
+    feb = "select net_revenue_reporting from fct_partner_monthly where month_start_date = '2024-02-01'"
+    assert stable_rows(settings, feb) == [(50.0,)]
+    entry = rollback(settings, 1)
+    assert (entry["event"], entry["version"], entry["rolled_back_from"]) == ("rollback", 1, 2)
+    assert stable_rows(settings, feb) == [(80.0,)]
+    assert stable_rows(settings, "select version, event from publish_log order by entry_number") == [
+        (1, "publish"),
+        (2, "publish"),
+        (1, "rollback"),
+    ]
+    # The next gate compares with what BI sees now: the rolled-back version.
+    assert previous_for("dim_partners", read_log(settings.published_dir))["row_count"] == 2
+    assert list_versions(settings).splitlines()[-1].startswith("*       1 rollback")
+    with pytest.raises(ValueError, match="not kept"):
+        rollback(settings, 7)
+
+
+def test_cli_rollback_and_list(settings: PublishSettings, monkeypatch, capsys):
+    publish(settings, MARTS, run_id="a")
+    publish(settings, MARTS, run_id="b")
+    monkeypatch.setenv("PRA_WAREHOUSE_DIR", str(settings.work_db.parent))
+    monkeypatch.delenv("PRA_PUBLISHED_DB", raising=False)
+    assert main(["rollback", "v0001"]) == 0
+    assert "version 1" in capsys.readouterr().out
+    assert main(["list"]) == 0
+    assert "* " in capsys.readouterr().out
+    assert main(["rollback", "9"]) == 1
+
+
+def test_keeps_the_last_n_versions(settings: PublishSettings):
+    for i in range(4):
+        entry = publish(settings, MARTS, run_id=str(i))
+    assert entry["pruned_versions"] == [2]
+    assert sorted(p.name for p in settings.published_dir.glob("v*")) == ["v0003", "v0004"]
+    assert [e["version"] for e in read_log(settings.published_dir)] == [1, 2, 3, 4]
+
+
+def test_leftovers_of_a_killed_publish_are_removed(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    (settings.published_dir / ".v0002.tmp-999").mkdir()
+    (settings.published_dir / "v0002").mkdir()  # renamed into place, but the swap never happened
+    (settings.stable_db.parent / ".marts.duckdb.tmp-999").write_text("half a file")
+    entry = publish(settings, MARTS, run_id="b")
+    assert entry["version"] == 2  # the orphan number was never logged, so it is reused
+    assert sorted(p.name for p in settings.published_dir.iterdir() if p.name.startswith((".v", "v"))) == [
+        "v0001",
+        "v0002",
+    ]
+    assert (settings.published_dir / "v0002" / "marts.duckdb").exists()
+    assert not list(settings.stable_db.parent.glob(".marts.duckdb.tmp-*"))
+
+
+def test_stable_path_is_configurable(tmp_path: Path):
+    s = PublishSettings.from_env(
+        {
+            "PRA_HOME": str(tmp_path),
+            "PRA_PUBLISHED_DB": "bi/programme.duckdb",
+            "PRA_KEEP_VERSIONS": "3",
+            "PRA_PUBLISH_PERSONAL_COLUMNS": "email, account_manager",
+        }
+    )
+    assert s.stable_db == tmp_path / "bi" / "programme.duckdb"
+    assert s.published_dir == tmp_path / "warehouse" / "published"
+    assert s.keep_versions == 3
+    assert s.personal_columns_allowed == {"email", "account_manager"}
+
+
+def test_small_helpers(tmp_path: Path):
+    assert is_personal("email") and is_personal("billing_email") and is_personal("partner_name")
+    assert not is_personal("partner_id") and not is_personal("email", frozenset({"email"}))
+    assert _parse_version("v0003") == 3 and _parse_version("12") == 12
+    assert _month_complete(date(2024, 2, 1), "2024-02-29") and not _month_complete(date(2024, 2, 1), "2024-02-28")
+    assert _month_complete(date(2024, 12, 1), "2024-12-31")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "model.p.fct_x": {
+                        "resource_type": "model",
+                        "name": "fct_x",
+                        "fqn": ["p", "marts", "retention", "fct_x"],
+                    },
+                    "model.p.int_y": {"resource_type": "model", "name": "int_y", "fqn": ["p", "intermediate", "int_y"]},
+                    "test.p.t": {"resource_type": "test", "name": "t", "fqn": ["p", "marts", "t"]},
+                }
+            }
+        )
+    )
+    assert marts_from_manifest(manifest) == ["fct_x"]
