@@ -12,17 +12,11 @@ import pandas as pd
 import pytest
 
 from tests.e2e.test_pipeline_small import read_entity
-from tests.helpers import PipelineDirs, query, run_pipeline
+from tests.helpers import PipelineDirs, query
 
 pytestmark = pytest.mark.e2e
 
 CHURN_DAYS = 90
-RECOMPUTED_MARTS = {
-    "fct_partner_monthly",
-    "fct_retention_monthly",
-    "fct_revenue_bridge_monthly",
-    "fct_program_kpis_monthly",
-}
 
 
 def month_start(day: date) -> date:
@@ -182,20 +176,9 @@ def simulate_status(spine: pd.DataFrame, partners: pd.DataFrame, as_of: date) ->
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
-    """The small preset generated and run once through Dagster for this module.
-
-    Only the dbt step must succeed here: publication gates are tested elsewhere and need a suite per mart.
-    """
-    from orchestration.lib.generator import generate
-
-    dirs = PipelineDirs(tmp_path_factory.mktemp("marts_recompute"))
-    generate(dirs.landing, "small")
-    manifest = dirs.manifest()
-    result = run_pipeline(dirs, date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"]))
-    materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
-    assert materialized >= RECOMPUTED_MARTS, "the dbt step did not build the marts; see the Dagster log above"
-    return dirs
+def pipeline(small_pipeline: PipelineDirs) -> PipelineDirs:
+    """The session's small-preset run (tests/conftest.py): generated once, run once through Dagster."""
+    return small_pipeline
 
 
 @pytest.fixture(scope="module")
