@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 CENT = 0.005  # two amounts agree "to the cent" when they round to the same cent: |a - b| <= half a cent
+RATIO = 1e-9  # shares and rates are doubles computed from the same exact sums
 MAX_SHOWN = 5
 
 
@@ -23,19 +24,62 @@ class Output:
     keys: tuple[str, ...]
     exact: tuple[str, ...]
     money: tuple[str, ...] = ()
+    ratios: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
-        return [*self.keys, *self.exact, *self.money]
+        return [*self.keys, *self.exact, *self.money, *self.ratios]
 
 
 OUTPUTS: dict[str, Output] = {
     "fct_partner_monthly": Output(
         keys=("partner_id", "month_start_date"),
         exact=(
-            "sale_count", "refund_count", "leads_created", "leads_converted", "is_active", "is_partial_period",
+            "sale_count",
+            "refund_count",
+            "leads_created",
+            "leads_converted",
+            "is_active",
+            "is_partial_period",
         ),
-        money=("gross_revenue_reporting", "refunds_reporting", "net_revenue_reporting", "commission_reporting"),
+        money=(
+            "gross_revenue_reporting",
+            "refunds_reporting",
+            "net_revenue_reporting",
+            "commission_reporting",
+        ),
+    ),
+    "fct_partner_tiers_monthly": Output(
+        keys=("partner_id", "month_start_date"),
+        exact=("tier", "tier_rank"),
+        money=("trailing_12m_net_revenue_reporting",),
+    ),
+    "fct_retention_monthly": Output(
+        keys=("month_start_date",),
+        exact=(
+            "is_partial_period",
+            "partners_start_count",
+            "partners_new_count",
+            "partners_churned_count",
+            "partners_reactivated_count",
+            "partners_end_count",
+            "partners_retained_count",
+            "partners_start_churned_count",
+            "partners_new_churned_count",
+            "partners_active_count",
+        ),
+    ),
+    "fct_program_kpis_monthly": Output(
+        keys=("month_start_date",),
+        exact=(
+            "is_partial_period",
+            "active_partner_count",
+            "new_partner_count",
+            "churned_partner_count",
+            "reactivated_partner_count",
+        ),
+        money=("net_revenue_reporting", "average_ltv_to_date_reporting"),
+        ratios=("top_20_pct_revenue_share", "platinum_revenue_share"),
     ),
     "quarantine_summary": Output(keys=("entity", "rejection_reason"), exact=("row_count",)),
 }
@@ -45,6 +89,10 @@ CORE_ENTITIES = ("partners", "transactions", "leads", "fx_rates")
 
 PIPELINE_QUERIES = {
     "fct_partner_monthly": "select * from marts.fct_partner_monthly",
+    "fct_partner_tiers_monthly": "select * from marts.fct_partner_tiers_monthly",
+    # Retention by month at program level (the mart also breaks it down by tier, type, region, ecosystem).
+    "fct_retention_monthly": "select * from marts.fct_retention_monthly where dimension_name = 'program'",
+    "fct_program_kpis_monthly": "select * from marts.fct_program_kpis_monthly",
     "quarantine_summary": f"""
         select entity, rejection_reason, count(*) as row_count
         from staging.stg_program__quarantine
@@ -63,8 +111,13 @@ def _normalise(name: str, df: pd.DataFrame) -> pd.DataFrame:
         else:
             df[col] = df[col].astype(str)
     for col in spec.exact:
-        df[col] = df[col].astype(bool) if col.startswith("is_") else df[col].astype("int64")
-    for col in spec.money:
+        if col.startswith("is_"):
+            df[col] = df[col].astype(bool)
+        elif col == "tier":
+            df[col] = df[col].astype(str)
+        else:
+            df[col] = df[col].astype("int64")
+    for col in (*spec.money, *spec.ratios):
         df[col] = df[col].astype("float64")
     return df.sort_values(list(spec.keys)).reset_index(drop=True)
 
@@ -113,9 +166,13 @@ def compare_output(name: str, expected: pd.DataFrame, actual: pd.DataFrame, labe
             shown = ["|".join(str(v) for v in r) for r in rows[keys].itertuples(index=False)]
             diffs.append(f"{label} {name}: {len(rows)} {which} keys: {_shown(shown)}")
     both = merged[merged["_merge"] == "both"]
-    for col in (*spec.exact, *spec.money):
+    for col in (*spec.exact, *spec.money, *spec.ratios):
         ref, got = both[f"{col}_ref"], both[f"{col}_got"]
-        bad = (ref - got).abs() > CENT if col in spec.money else ref != got
+        if col in spec.exact:
+            bad = ref != got
+        else:
+            tolerance = CENT if col in spec.money else RATIO
+            bad = ((ref - got).abs() > tolerance) | (ref.isna() != got.isna())
         if bad.any():
             rows = both[bad]
             shown = [

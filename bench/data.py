@@ -43,7 +43,12 @@ class Dataset:
 
 def _generator_args(preset: str) -> dict:
     p = generator.PRESETS[preset]
-    return {"preset": preset, "days": p.days + 1, "generator_version": generator.GENERATOR_VERSION, "seed": 42}
+    return {
+        "preset": preset,
+        "days": p.days + 1,
+        "generator_version": generator.GENERATOR_VERSION,
+        "seed": 42,
+    }
 
 
 def _count_transactions(landing: Path, start: date, end: date, nightly_first: date) -> dict[str, int]:

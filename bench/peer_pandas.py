@@ -17,7 +17,13 @@ import pandas as pd
 REQUIRED_COLUMNS = {
     "partners": ["partner_id", "signup_date", "status", "terminated_at", "updated_at"],
     "transactions": [
-        "transaction_id", "partner_id", "occurred_at", "kind", "amount", "currency", "commission_amount",
+        "transaction_id",
+        "partner_id",
+        "occurred_at",
+        "kind",
+        "amount",
+        "currency",
+        "commission_amount",
         "refund_of",
     ],
     "leads": ["lead_id", "partner_id", "created_at", "converted_at", "status"],
@@ -32,10 +38,8 @@ def read_entity(landing: Path, entity: str, as_of: date) -> pd.DataFrame:
         dt = date.fromisoformat(path.parent.name[3:])
         if dt > as_of:
             continue
-        # keep_default_na=False: "NA" (North America) and "null" are values here, only an empty field is missing.
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], usecols=REQUIRED_COLUMNS[entity]
-        )
+        # keep_default_na=False: "NA" (North America) and "null" are values; only an empty field is missing.
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=REQUIRED_COLUMNS[entity])
         df["_partition_date"] = pd.Timestamp(dt)
         frames.append(df)
     if not frames:
@@ -67,15 +71,16 @@ def first_reason(rules: list[tuple[pd.Series, str]], index: pd.Index) -> pd.Seri
 
 def check_partners(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Partner snapshot rows with their rejection reason."""
+    terminated_at, updated_at = utc_timestamp(raw["terminated_at"]), utc_timestamp(raw["updated_at"])
     df = pd.DataFrame(
         {
             "partner_id": trimmed(raw["partner_id"]),
             "signup_date": pd.to_datetime(raw["signup_date"], format="%Y-%m-%d", errors="coerce"),
             "status": trimmed(raw["status"]).str.lower(),
+            "terminated_at": terminated_at,
             "snapshot_date": raw["_partition_date"],
         }
     )
-    terminated_at, updated_at = utc_timestamp(raw["terminated_at"]), utc_timestamp(raw["updated_at"])
     duplicate = df.duplicated(["snapshot_date", "partner_id"], keep="first")
     df["rejection_reason"] = first_reason(
         [
@@ -218,6 +223,7 @@ def convert(transactions: pd.DataFrame, fx: pd.DataFrame, reporting_currency: st
         {
             "partner_id": tx["partner_id"],
             "kind": tx["kind"],
+            "occurred_date": tx["occurred_date"],
             "month_start_date": tx["occurred_date"].dt.to_period("M").dt.to_timestamp(),
             "amount_reporting": (tx["amount"] * fx_rate).round(4),
             "net_amount_reporting": (sign * tx["amount"] * fx_rate).round(4),
@@ -226,15 +232,21 @@ def convert(transactions: pd.DataFrame, fx: pd.DataFrame, reporting_currency: st
     )
 
 
-def partner_monthly(
-    partners: pd.DataFrame, converted: pd.DataFrame, leads: pd.DataFrame, as_of: date
-) -> pd.DataFrame:
-    """Partner x month facts from each partner's first month to the as-of month."""
+def latest_partners(partners: pd.DataFrame) -> pd.DataFrame:
+    """Each partner as of its latest valid snapshot, with the date it counts as terminated (if any)."""
     latest = (
         partners.loc[partners["rejection_reason"].isna()]
         .sort_values("snapshot_date")
-        .drop_duplicates("partner_id", keep="last")[["partner_id", "signup_date"]]
+        .drop_duplicates("partner_id", keep="last")
     )
+    terminated = latest["terminated_at"].dt.normalize()
+    fallback = latest["snapshot_date"].where(latest["status"] == "terminated")
+    return latest.assign(terminated_date=terminated.fillna(fallback))[["partner_id", "signup_date", "terminated_date"]]
+
+
+def partner_monthly(latest: pd.DataFrame, converted: pd.DataFrame, leads: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Partner x month facts from each partner's first month to the as-of month."""
+    latest = latest[["partner_id", "signup_date"]]
     first_revenue = converted.groupby("partner_id")["month_start_date"].min().rename("first_revenue_month")
     latest = latest.join(first_revenue, on="partner_id")
     signup_month = latest["signup_date"].dt.to_period("M").dt.to_timestamp()
@@ -287,6 +299,139 @@ def partner_monthly(
     return fct
 
 
+def classify(fct: pd.DataFrame, converted: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+    """Retention status per partner-month: in the base while the last sale is under 90 days old."""
+    churn_days = pd.Timedelta(days=90)
+    df = fct.sort_values(["partner_id", "month_start_date"]).reset_index(drop=True)
+    sales = converted.loc[converted["kind"] == "sale"]
+    bounds = sales.groupby(["partner_id", "month_start_date"])["occurred_date"].agg(["min", "max"])
+    df = df.join(bounds, on=["partner_id", "month_start_date"]).merge(
+        latest[["partner_id", "terminated_date"]], on="partner_id", how="left"
+    )
+    first_act = df["min"].where(df["is_active"])
+    last_act = df["max"].where(df["is_active"])
+    by_partner = df["partner_id"]
+    running_max = last_act.groupby(by_partner).cummax().groupby(by_partner).ffill()
+    previous = running_max.groupby(by_partner).shift()
+    last_activity = last_act.fillna(previous)
+    cutoff = df["month_start_date"].where(df["is_partial_period"], df["next_month_start_date"])
+    terminated_before = (df["terminated_date"] < df["month_start_date"]).fillna(False)
+    terminated_by_end = (df["terminated_date"] < cutoff).fillna(False)
+    previous_completion = previous + churn_days
+    in_base_start = previous.notna() & ~terminated_before & (previous_completion >= df["month_start_date"])
+    in_base_end = last_activity.notna() & ~terminated_by_end & (last_activity + churn_days >= cutoff)
+    inactivity_churn = (
+        in_base_start & (previous_completion < cutoff) & (~df["is_active"] | (first_act > previous_completion))
+    )
+    is_new = df["is_active"] & previous.isna() & ~terminated_before
+    reactivated = df["is_active"] & previous.notna() & ~terminated_before & (~in_base_start | inactivity_churn)
+    termination_churn = ((in_base_start & ~inactivity_churn) | is_new | reactivated) & ~in_base_end
+    return df.assign(
+        is_in_base_at_start=in_base_start,
+        is_in_base_at_end=in_base_end,
+        is_new=is_new,
+        is_reactivated=reactivated,
+        is_churned=inactivity_churn | termination_churn,
+        churn_event_count=inactivity_churn.astype(int) + termination_churn.astype(int),
+    )
+
+
+def tiers(fct: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+    """Point-in-time tiers: rank on trailing-12-month net revenue; top 2% platinum, 8% gold, 17% silver."""
+    df = fct.sort_values(["partner_id", "month_start_date"]).merge(latest, on="partner_id", how="left")
+    trailing = df.groupby("partner_id")["net_revenue_reporting"].rolling(12, min_periods=1).sum()
+    # Rounded like the warehouse's 4-decimal sums, so equal revenues tie instead of differing by 1e-12.
+    df["trailing_12m_net_revenue_reporting"] = trailing.reset_index(level=0, drop=True).round(4)
+    df["signup_date"] = df["signup_date"].fillna(df["month_start_date"])
+    df = df.loc[df["terminated_date"].isna() | (df["terminated_date"] >= df["next_month_start_date"])]
+    df = df.sort_values(
+        ["month_start_date", "trailing_12m_net_revenue_reporting", "signup_date", "partner_id"],
+        ascending=[True, False, True, True],
+    )
+    df["tier_rank"] = df.groupby("month_start_date").cumcount() + 1
+    n = df.groupby("month_start_date")["partner_id"].transform("size")
+    rank, revenue = df["tier_rank"], df["trailing_12m_net_revenue_reporting"]
+    df["tier"] = np.select(
+        [
+            revenue <= 0,
+            rank <= np.maximum(1, np.floor(n * 0.02)),
+            rank <= np.floor(n * 0.10),
+            rank <= np.floor(n * 0.27),
+        ],
+        ["bronze", "platinum", "gold", "silver"],
+        default="bronze",
+    )
+    return df[["partner_id", "month_start_date", "trailing_12m_net_revenue_reporting", "tier_rank", "tier"]]
+
+
+def retention_monthly(classified: pd.DataFrame) -> pd.DataFrame:
+    """Program-level retention counts per month: start, new, churned, reactivated, end."""
+    c = classified
+    flags = pd.DataFrame(
+        {
+            "month_start_date": c["month_start_date"],
+            "is_partial_period": c["is_partial_period"],
+            "partners_start_count": c["is_in_base_at_start"],
+            "partners_new_count": c["is_new"],
+            "partners_churned_count": c["churn_event_count"],
+            "partners_reactivated_count": c["is_reactivated"],
+            "partners_end_count": c["is_in_base_at_end"],
+            "partners_retained_count": c["is_in_base_at_start"] & c["is_in_base_at_end"],
+            "partners_start_churned_count": c["is_in_base_at_start"] & c["is_churned"],
+            "partners_new_churned_count": c["is_new"] & c["is_churned"],
+            "partners_active_count": c["is_active"],
+        }
+    )
+    return flags.groupby(["month_start_date", "is_partial_period"]).sum().astype("int64").reset_index()
+
+
+def program_kpis(fct: pd.DataFrame, tier_table: pd.DataFrame, retention: pd.DataFrame) -> pd.DataFrame:
+    """Program KPIs per month: partner counts, net revenue, concentration, platinum share, LTV to date."""
+    fct = fct.sort_values(["partner_id", "month_start_date"])
+    first_month = fct.groupby("partner_id")["month_start_date"].transform("min") == fct["month_start_date"]
+    value = (
+        fct.assign(joined=first_month)
+        .groupby("month_start_date")[["net_revenue_reporting", "commission_reporting", "joined"]]
+        .sum()
+        .sort_index()
+    )
+    contribution = (value["net_revenue_reporting"] * 0.7 - value["commission_reporting"]).cumsum()
+    partners = value["joined"].cumsum()
+    value["average_ltv_to_date_reporting"] = contribution / partners.where(partners > 0)
+
+    positive = fct.loc[fct["net_revenue_reporting"] > 0].sort_values(
+        ["month_start_date", "net_revenue_reporting", "partner_id"], ascending=[True, False, True]
+    )
+    rank = positive.groupby("month_start_date").cumcount() + 1
+    count = positive.groupby("month_start_date")["partner_id"].transform("size")
+    top = positive["net_revenue_reporting"].where(rank <= np.ceil(count * 0.2), 0.0)
+    top_share = (
+        top.groupby(positive["month_start_date"]).sum()
+        / positive.groupby("month_start_date")["net_revenue_reporting"].sum()
+    )
+
+    trailing = tier_table.groupby("month_start_date")["trailing_12m_net_revenue_reporting"].sum()
+    platinum = (
+        tier_table.loc[tier_table["tier"] == "platinum"]
+        .groupby("month_start_date")["trailing_12m_net_revenue_reporting"]
+        .sum()
+        .reindex(trailing.index, fill_value=0.0)
+    )
+    platinum_share = (platinum / trailing).where(trailing > 0)
+
+    kpis = retention.rename(
+        columns={
+            "partners_active_count": "active_partner_count",
+            "partners_new_count": "new_partner_count",
+            "partners_churned_count": "churned_partner_count",
+            "partners_reactivated_count": "reactivated_partner_count",
+        }
+    )
+    kpis = kpis.join(value[["net_revenue_reporting", "average_ltv_to_date_reporting"]], on="month_start_date")
+    kpis = kpis.join(top_share.rename("top_20_pct_revenue_share"), on="month_start_date")
+    return kpis.join(platinum_share.rename("platinum_revenue_share"), on="month_start_date")
+
+
 def quarantine_summary(checked: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Quarantined rows per entity and reason."""
     rows = [
@@ -305,11 +450,16 @@ def run(landing: Path, as_of: date, out: Path, reporting_currency: str = "USD") 
     leads = check_leads(read_entity(landing, "leads", as_of), known, as_of)
     fx = check_fx_rates(read_entity(landing, "fx_rates", as_of))
     converted = convert(transactions, fx, reporting_currency)
+    latest = latest_partners(partners)
+    fct = partner_monthly(latest, converted, leads, as_of)
     out.mkdir(parents=True, exist_ok=True)
-    partner_monthly(partners, converted, leads, as_of).to_parquet(out / "fct_partner_monthly.parquet")
-    summary = quarantine_summary(
-        {"partners": partners, "transactions": transactions, "leads": leads, "fx_rates": fx}
-    )
+    fct.to_parquet(out / "fct_partner_monthly.parquet")
+    tier_table = tiers(fct, latest)
+    tier_table.to_parquet(out / "fct_partner_tiers_monthly.parquet")
+    retention = retention_monthly(classify(fct, converted, latest))
+    retention.to_parquet(out / "fct_retention_monthly.parquet")
+    program_kpis(fct, tier_table, retention).to_parquet(out / "fct_program_kpis_monthly.parquet")
+    summary = quarantine_summary({"partners": partners, "transactions": transactions, "leads": leads, "fx_rates": fx})
     summary.to_parquet(out / "quarantine_summary.parquet")
 
 

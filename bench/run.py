@@ -10,6 +10,7 @@ each repetition's back-to-back runs go to bench/results/<date>.json and a printe
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -26,13 +27,20 @@ import psutil
 from bench import agreement
 from bench.data import DATA_DIR, Dataset, ensure
 from bench.measure import Measurement, run_measured
+from orchestration.cli import build_manifest
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-MANIFEST = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
 PRESETS = ("small", "demo", "large")
 PATHS = ("floor", "peer", "pipeline_full", "pipeline_nightly")
 PACKAGES = (
-    "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "numpy", "pyarrow",
+    "dagster",
+    "dagster-dbt",
+    "dbt-core",
+    "dbt-duckdb",
+    "duckdb",
+    "pandas",
+    "numpy",
+    "pyarrow",
     "great-expectations",
 )
 GB = 1024
@@ -55,11 +63,18 @@ def _child_env() -> dict[str, str]:
     }
 
 
-def _measured(label: str, cmd: list[str], log: Path) -> Measurement:
+def _measured(label: str, cmd: list[str], log: Path, profile: Path | None = None) -> Measurement:
     m = run_measured(cmd, env=_child_env(), log=log)
-    if m.returncode != 0:
+    if m.returncode != 0 and profile is not None and profile.exists():
+        # The run ended but a step failed (e.g. a publish gate): its timings still count, loudly flagged.
+        failed = json.loads(profile.read_text())["failed_steps"]
+        print(f"  WARNING: {label}: the Dagster run failed in step(s) {failed}; see {log}", flush=True)
+    elif m.returncode != 0:
         raise BenchError(f"{label} failed with exit code {m.returncode}; see {log}")
-    print(f"  {label:<17} wall {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  peak {m.peak_rss_mb:8.0f} MB", flush=True)
+    print(
+        f"  {label:<17} wall {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  peak {m.peak_rss_mb:8.0f} MB",
+        flush=True,
+    )
     return m
 
 
@@ -67,8 +82,12 @@ def _floor_cmd(ds: Dataset, as_of, out: Path) -> list[str]:
     return _child("floor", "--landing", ds.landing, "--as-of", as_of, "--out", out)
 
 
-def bench_preset(ds: Dataset, repeat: int) -> dict:
-    """Run the four paths `repeat` times on one data set; agreement is checked on the first repetition."""
+def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
+    """Run the four paths `repeat` times on one data set; agreement is checked on the first repetition.
+
+    `on_repetition(summary)` receives the summary so far after every repetition (long presets keep
+    their finished repetitions even when interrupted).
+    """
     work = DATA_DIR / ds.preset / "runs"
     shutil.rmtree(work, ignore_errors=True)
     runs: dict[str, list[dict]] = {p: [] for p in PATHS}
@@ -92,12 +111,24 @@ def bench_preset(ds: Dataset, repeat: int) -> dict:
             ("pipeline_full", ds.start, ds.full_as_of),
             ("pipeline_nightly", ds.nightly_first, ds.end),
         ):
+            # Untimed: the dbt project may change between runs while others work in the tree; a stale
+            # manifest fails the run (dbt builds a model Dagster does not know).
+            build_manifest()
             profile = rep / f"{path}_profile.json"
             cmd = _child(
-                "pipeline", "--landing", ds.landing, "--warehouse", warehouse, "--first", first, "--last", last,
-                "--profile", profile,
+                "pipeline",
+                "--landing",
+                ds.landing,
+                "--warehouse",
+                warehouse,
+                "--first",
+                first,
+                "--last",
+                last,
+                "--profile",
+                profile,
             )
-            m[path] = _measured(path, cmd, rep / f"{path}.log")
+            m[path] = _measured(path, cmd, rep / f"{path}.log", profile)
             profiles[path].append(json.loads(profile.read_text()))
             if i == 0 and path == "pipeline_full":
                 reference = agreement.load_pipeline(warehouse / "work.duckdb")
@@ -120,6 +151,8 @@ def bench_preset(ds: Dataset, repeat: int) -> dict:
         for path, measurement in m.items():
             runs[path].append(measurement.as_dict())
         shutil.rmtree(rep)
+        if on_repetition is not None:
+            on_repetition(summarise(ds, runs, profiles, differences, headlines))
     shutil.rmtree(work, ignore_errors=True)
     return summarise(ds, runs, profiles, differences, headlines)
 
@@ -129,14 +162,18 @@ def _median(values: list[float]) -> float:
 
 
 def _median_profile(profiles: list[dict]) -> dict:
-    """Median of every numeric field of the per-step pipeline profiles."""
+    """Median of every numeric field of the per-step pipeline profiles (and any failed steps)."""
     out: dict = {}
-    for key in profiles[0]:
-        values = [p.get(key) for p in profiles]
-        if isinstance(values[0], dict):
+    failed = sorted({s for p in profiles for s in p.get("failed_steps", [])})
+    if failed:
+        out["failed_steps"] = failed
+    keys = list(dict.fromkeys(k for p in profiles for k in p))
+    for key in keys:
+        values = [p[key] for p in profiles if key in p]
+        if all(isinstance(v, dict) for v in values):
             out[key] = _median_profile(values)
-        elif isinstance(values[0], int | float) and not isinstance(values[0], bool):
-            out[key] = _median([v for v in values if v is not None])
+        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            out[key] = _median(values)
     return out
 
 
@@ -188,29 +225,50 @@ def targets(preset: str, paths: dict, ratios: dict) -> list[dict]:
     out = []
     if preset == "large":
         out += [
-            {"target": "full run within 3x of the floor", "value": ratios["pipeline_full / floor (wall)"],
-             "met": ratios["pipeline_full / floor (wall)"] <= 3},
-            {"target": "full run peak memory under 6 GB", "value": round(full["peak_rss_mb"] / GB, 2),
-             "met": full["peak_rss_mb"] < 6 * GB},
-            {"target": "nightly under 10% of the full run", "value": ratios["pipeline_nightly / pipeline_full (wall)"],
-             "met": ratios["pipeline_nightly / pipeline_full (wall)"] < 0.10},
+            {
+                "target": "full run within 3x of the floor",
+                "value": ratios["pipeline_full / floor (wall)"],
+                "met": ratios["pipeline_full / floor (wall)"] <= 3,
+            },
+            {
+                "target": "full run peak memory under 6 GB",
+                "value": round(full["peak_rss_mb"] / GB, 2),
+                "met": full["peak_rss_mb"] < 6 * GB,
+            },
+            {
+                "target": "nightly under 10% of the full run",
+                "value": ratios["pipeline_nightly / pipeline_full (wall)"],
+                "met": ratios["pipeline_nightly / pipeline_full (wall)"] < 0.10,
+            },
             {"target": "full run under 30 minutes", "value": full["wall_s"], "met": full["wall_s"] < 1800},
         ]
     if preset == "demo":
         out.append({"target": "full run under 60 s", "value": full["wall_s"], "met": full["wall_s"] < 60})
     if preset in ("demo", "large"):
-        out.append({"target": "faster than the pandas peer", "value": ratios["peer / pipeline_full (wall)"],
-                    "met": ratios["peer / pipeline_full (wall)"] > 1})
+        out.append(
+            {
+                "target": "faster than the pandas peer",
+                "value": ratios["peer / pipeline_full (wall)"],
+                "met": ratios["peer / pipeline_full (wall)"] > 1,
+            }
+        )
     return out
 
 
 def machine() -> dict:
     """Cores, memory and CPU model of this machine, and how busy it was."""
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    ) if Path("/proc/cpuinfo").exists() else platform.processor()
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     return {
         "logical_cores": psutil.cpu_count(),
         "physical_cores": psutil.cpu_count(logical=False),
@@ -251,6 +309,17 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _save(results: dict, out_file: Path, preset: str, started: float, load_before: float, res: dict) -> None:
+    """Record one preset's (possibly partial) summary and rewrite the results file atomically."""
+    res["measured_at"] = datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds")
+    res["load_average_1m"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
+    results["presets"][preset] = res
+    RESULTS_DIR.mkdir(exist_ok=True)
+    tmp = out_file.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(out_file)
+
+
 def _presets(value: str) -> list[str]:
     names = list(PRESETS) if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
     unknown = [n for n in names if n not in PRESETS]
@@ -262,17 +331,16 @@ def _presets(value: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """CLI: `python -m bench.run [--preset small,demo] [--repeat 3]`."""
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", type=_presets, default=["small", "demo"],
-                    help="small|demo|large|all or a comma list (default small,demo)")
+    ap.add_argument(
+        "--preset",
+        type=_presets,
+        default=["small", "demo"],
+        help="small|demo|large|all or a comma list (default small,demo)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs per path; the median is reported (default 3)")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
-    if not MANIFEST.exists():
-        from orchestration.cli import build_manifest
-
-        build_manifest()
-
     today = datetime.now(UTC).date().isoformat()
     out_file = RESULTS_DIR / f"{today}.json"
     results = json.loads(out_file.read_text()) if out_file.exists() else {"presets": {}}
@@ -280,16 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for preset in args.preset:
         ds = ensure(preset)
-        started, load_before = time.time(), os.getloadavg()
-        res = bench_preset(ds, args.repeat)
-        res["measured_at"] = datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds")
-        res["load_average_1m"] = {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)}
-        results["presets"][preset] = res
+        save = functools.partial(_save, results, out_file, preset, time.time(), os.getloadavg()[0])
+        res = bench_preset(ds, args.repeat, on_repetition=save)
         failed |= not res["agreement"]["agree"]
-        RESULTS_DIR.mkdir(exist_ok=True)
-        tmp = out_file.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(results, indent=2) + "\n")
-        tmp.replace(out_file)
     print()
     print(table(results))
     print(f"\nresults: {out_file}")
