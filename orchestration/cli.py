@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.operations import FULL_REFRESH_TAG
 from orchestration.lib.settings import Settings
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -27,7 +28,7 @@ def build_manifest() -> Path:
     return DBT_DIR / "target" / "manifest.json"
 
 
-def run_range(first: date, last: date, *, persistent: bool = True):
+def run_range(first: date, last: date, *, persistent: bool = True, extra_tags: dict[str, str] | None = None):
     """Run the whole pipeline for the inclusive partition range [first, last] as one Dagster run."""
     import dagster as dg
 
@@ -37,7 +38,8 @@ def run_range(first: date, last: date, *, persistent: bool = True):
     job = defs().resolve_job_def("partner_retention_nightly_job")
     instance = dg.DagsterInstance.get() if persistent and os.environ.get("DAGSTER_HOME") else None
     instance = instance or dg.DagsterInstance.ephemeral()
-    return job.execute_in_process(tags=range_tags(first, last), instance=instance, raise_on_error=False)
+    tags = {**range_tags(first, last), **(extra_tags or {})}
+    return job.execute_in_process(tags=tags, instance=instance, raise_on_error=False)
 
 
 def summary(settings: Settings) -> str:
@@ -113,7 +115,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run (or backfill) an inclusive date range as a single Dagster run."""
-    result = run_range(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    extra = {FULL_REFRESH_TAG: "true"} if getattr(args, "full_refresh", False) else None
+    result = run_range(date.fromisoformat(args.start), date.fromisoformat(args.end), extra_tags=extra)
     print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
     return 0 if result.success else 1
 
@@ -133,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run or backfill an inclusive range of daily partitions as one run")
     run.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
     run.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
+    backfill = sub.add_parser("backfill", help="same as run: backfill or restate an inclusive range as one run")
+    backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
+    backfill.add_argument(
+        "--full-refresh", action="store_true", help="also rebuild the incremental dbt models from all history"
+    )
     sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
     args = parser.parse_args(argv)
     if args.command == "manifest":
@@ -141,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         print(summary(Settings.from_env()))
         return 0
-    return {"demo": cmd_demo, "run": cmd_run}[args.command](args)
+    return {"demo": cmd_demo, "run": cmd_run, "backfill": cmd_run}[args.command](args)
 
 
 if __name__ == "__main__":

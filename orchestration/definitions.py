@@ -1,13 +1,22 @@
 """The Dagster code location: assembles the definitions from `defs/`; no logic lives here."""
 
+import os
+
 import dagster as dg
 
+from orchestration.defs.alerts import partner_retention_failure_alert_sensor
 from orchestration.defs.ingestion.assets import raw_entities
-from orchestration.defs.jobs import build_nightly_schedule, partner_retention_nightly_job
+from orchestration.defs.jobs import (
+    build_nightly_schedule,
+    build_weekly_full_rebuild_schedule,
+    partner_retention_nightly_job,
+)
 from orchestration.defs.publication.assets import build_publication_asset
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.resources import build_resources
+from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
 from orchestration.defs.transformation.assets import build_dbt_assets
+from orchestration.lib.operations import full_rebuild_cron
 from orchestration.lib.settings import Settings
 
 
@@ -17,8 +26,14 @@ def defs() -> dg.Definitions:
     settings = Settings.from_env()
     return dg.Definitions(
         assets=[raw_entities, build_dbt_assets(), build_publication_asset()],
-        asset_checks=[build_quality_checks()],
+        asset_checks=[build_quality_checks(), *build_freshness_checks()],
         jobs=[partner_retention_nightly_job],
-        schedules=[build_nightly_schedule(settings.nightly_cron, settings.timezone, settings.lookback_days)],
+        schedules=[
+            build_nightly_schedule(settings.nightly_cron, settings.timezone, settings.lookback_days),
+            build_weekly_full_rebuild_schedule(
+                full_rebuild_cron(os.environ), settings.timezone, settings.lookback_days
+            ),
+        ],
+        sensors=[partner_retention_late_data_sensor, partner_retention_failure_alert_sensor],
         resources=build_resources(settings),
     )

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.partitions import daily_partitions
+from orchestration.lib.operations import FULL_REFRESH_TAG
 from orchestration.lib.windows import nightly_window, range_tags
 
 partner_retention_nightly_job = dg.define_asset_job(
@@ -30,3 +31,24 @@ def build_nightly_schedule(cron: str, timezone: str, lookback_days: int) -> dg.S
         return dg.RunRequest(run_key=f"nightly-{run_date.isoformat()}", tags=range_tags(first, last))
 
     return partner_retention_nightly_schedule
+
+
+def build_weekly_full_rebuild_schedule(cron: str, timezone: str, lookback_days: int) -> dg.ScheduleDefinition:
+    """Weekly run: the nightly window, but every incremental dbt model rebuilt from all raw history."""
+
+    @dg.schedule(
+        name="partner_retention_weekly_full_rebuild_schedule",
+        job=partner_retention_nightly_job,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        description="Resets any drift of the incremental models (e.g. fx rates restated outside the look-back).",
+    )
+    def partner_retention_weekly_full_rebuild_schedule(context: dg.ScheduleEvaluationContext):
+        run_date = context.scheduled_execution_time.date()
+        first, last = nightly_window(run_date, lookback_days, daily_partitions.start.date())
+        return dg.RunRequest(
+            run_key=f"full-rebuild-{run_date.isoformat()}",
+            tags={**range_tags(first, last), FULL_REFRESH_TAG: "true"},
+        )
+
+    return partner_retention_weekly_full_rebuild_schedule

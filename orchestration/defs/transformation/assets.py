@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.lib.dbt_args import dbt_build_args
 from orchestration.lib.ingestion import latest_loaded_window
+from orchestration.lib.operations import effective_as_of, full_refresh_from_tags
 from orchestration.lib.windows import window_from_tags
 
 
@@ -42,12 +43,17 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     )
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         """`dbt build` of the selected models and their tests for the run's window."""
-        window = window_from_tags(context.run.tags)
-        if window is None:
-            with warehouse.connect(read_only=True) as con:
-                window = latest_loaded_window(con)
+        with warehouse.connect(read_only=True) as con:
+            latest = latest_loaded_window(con)
+        window = window_from_tags(context.run.tags) or latest
+        as_of = effective_as_of(window[1], latest[0])
         os.environ.update(warehouse.dbt_env())
-        context.log.info(f"dbt build for the window [{window[0]}, {window[1]})")
-        yield from dbt.cli(dbt_build_args(*window), context=context).stream()
+        full_refresh = full_refresh_from_tags(context.run.tags)
+        context.log.info(
+            f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
+            + (" with --full-refresh" if full_refresh else "")
+        )
+        args = dbt_build_args(*window, full_refresh=full_refresh, extra_vars={"as_of_date": as_of.isoformat()})
+        yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

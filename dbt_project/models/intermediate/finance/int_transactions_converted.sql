@@ -1,8 +1,21 @@
 -- Transactions in the reporting currency at the transaction-date rate, signed, dated by the refund policy.
+-- Incremental on whole landing partitions, like stg_program__transactions (fx drift: weekly full rebuild).
+{{
+    config(
+        materialized=('incremental' if has_partition_window() else 'table'),
+        incremental_strategy='delete+insert',
+        unique_key='transaction_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_partition_window() }}",
+    )
+}}
 with
 
 transactions as (
     select * from {{ ref('stg_program__transactions') }}
+    {% if is_incremental() and has_partition_window() %}
+        where {{ partition_window_predicate() }}
+    {% endif %}
 ),
 
 rates as (
@@ -10,7 +23,7 @@ rates as (
 ),
 
 sales as (
-    select transaction_id, occurred_date from transactions where kind = 'sale'
+    select transaction_id, occurred_date from {{ ref('stg_program__transactions') }} where kind = 'sale'
 ),
 
 converted as (
@@ -23,6 +36,7 @@ converted as (
         transactions.occurred_date,
         transactions.refund_of,
         transactions.product,
+        transactions._partition_date,
         transactions.currency as original_currency,
         transactions.amount as amount_original,
         transactions.commission_amount as commission_original,
@@ -70,7 +84,8 @@ final as (
             round(case when kind = 'refund' then -commission_original else commission_original end * fx_rate, 4)
             as decimal(18, 4)
         ) as net_commission_reporting,
-        '{{ var("refund_policy") }}' as refund_policy
+        '{{ var("refund_policy") }}' as refund_policy,
+        _partition_date
     from converted
 )
 

@@ -1,9 +1,23 @@
 -- Valid sales and refunds; amounts in the original currency, timestamps in UTC.
+-- Incremental on whole landing partitions: the base view still sees every raw row, so dedupe, unknown
+-- partners and refunds are judged against all history; only the window's rows are rewritten.
+{{
+    config(
+        materialized=('incremental' if has_partition_window() else 'table'),
+        incremental_strategy='delete+insert',
+        unique_key='transaction_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_partition_window() }}",
+    )
+}}
 with
 
 base as (
     select * from {{ ref('base_program__transactions') }}
     where rejection_reason is null
+    {% if is_incremental() and has_partition_window() %}
+        and {{ partition_window_predicate() }}
+    {% endif %}
 ),
 
 final as (

@@ -1,0 +1,85 @@
+"""Sensors: late landing files for past partitions, and the freshness check of every daily source."""
+
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from orchestration.defs.jobs import partner_retention_nightly_job
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.contract import ENTITIES
+from orchestration.lib.late_data import (
+    decode_cursor,
+    encode_cursor,
+    find_late_data,
+    hours_overdue,
+    newest_partition,
+    scan_landing,
+)
+from orchestration.lib.operations import LATE_FILES_TAG
+from orchestration.lib.windows import range_tags
+
+
+@dg.sensor(
+    name="partner_retention_late_data_sensor",
+    job=partner_retention_nightly_job,
+    minimum_interval_seconds=120,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Reprocesses partitions older than yesterday whose landing files are new, changed or removed.",
+)
+def partner_retention_late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    """One run over the changed days (min..max), keyed by the change set so an arrival runs once."""
+    current = scan_landing(warehouse.landing_path)
+    previous = decode_cursor(context.cursor)
+    today = datetime.now(ZoneInfo(warehouse.timezone)).date()
+    late = find_late_data(previous, current, today)
+    context.update_cursor(encode_cursor(current))
+    if previous is None:
+        return dg.SkipReason(f"baseline: {len(current)} landing files recorded; later changes will be reprocessed")
+    if late is None:
+        return dg.SkipReason("no late landing files")
+    shown = ", ".join(late.files[:10]) + (f" and {len(late.files) - 10} more" if len(late.files) > 10 else "")
+    context.log.info(f"late landing files for {late.first_day}..{late.last_day}: {shown}")
+    return dg.RunRequest(
+        run_key=late.run_key,
+        tags={**range_tags(late.first_day, late.last_day), LATE_FILES_TAG: shown[:1000]},
+    )
+
+
+def freshness_deadline_hours(environ: dict[str, str]) -> float:
+    """PRA_FRESHNESS_HOURS: hours after a day ends by which the next day's files must have landed."""
+    return float(environ.get("PRA_FRESHNESS_HOURS") or 30)
+
+
+def _freshness_check(entity: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", entity]),
+        name="landing_is_fresh",
+        description=f"WARN when `{entity}` has not delivered its next daily partition by the deadline "
+        "(PRA_FRESHNESS_HOURS after the newest landed day ends, default 30).",
+    )
+    def landing_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        """Newest `dt=` folder of the landing entity against the delivery deadline."""
+        deadline = freshness_deadline_hours(dict(os.environ))
+        newest = newest_partition(warehouse.landing_path, entity)
+        now = datetime.now(ZoneInfo(warehouse.timezone))
+        overdue = hours_overdue(newest, now, warehouse.timezone, deadline)
+        return dg.AssetCheckResult(
+            passed=overdue is None,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=None if overdue is None else f"{entity}: next partition after {newest} is "
+            f"{overdue:.1f} h past its {deadline:g} h deadline",
+            metadata={
+                "newest_partition": str(newest),
+                "deadline_hours": deadline,
+                "hours_overdue": round(overdue, 1) if overdue not in (None, float("inf")) else str(overdue),
+            },
+        )
+
+    return landing_is_fresh
+
+
+def build_freshness_checks() -> list[dg.AssetChecksDefinition]:
+    """One freshness check per daily (non-snapshot) landing entity."""
+    return [_freshness_check(name) for name, entity in sorted(ENTITIES.items()) if not entity.snapshot]

@@ -1,0 +1,30 @@
+"""Pure helpers for on-call operations: run tags that change what a run does (no Dagster here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+# A run carrying this tag rebuilds every incremental dbt model from all raw history (`dbt build --full-refresh`).
+FULL_REFRESH_TAG = "pra/full_refresh"
+# Set by the late-data sensor: the landing files whose arrival requested the run (for the run page).
+LATE_FILES_TAG = "pra/late_files"
+
+
+def full_refresh_from_tags(tags: Mapping[str, str]) -> bool:
+    """True when the run asks for a full rebuild of the incremental models."""
+    return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in ("1", "true", "yes")
+
+
+def full_rebuild_cron(environ: Mapping[str, str]) -> str:
+    """PRA_FULL_REBUILD_CRON: when the weekly full rebuild runs (default Sunday 04:00 in PRA_TIMEZONE)."""
+    return environ.get("PRA_FULL_REBUILD_CRON") or "0 4 * * 0"
+
+
+def effective_as_of(window_end: date, latest_loaded: date | None) -> date:
+    """as_of_date of a run: the newest loaded day, even when the run re-processes an older window.
+
+    A backfill or late-data run of last quarter must not turn the marts back to last quarter.
+    """
+    last_in_window = window_end - timedelta(days=1)
+    return max(last_in_window, latest_loaded) if latest_loaded else last_in_window

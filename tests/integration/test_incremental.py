@@ -1,0 +1,235 @@
+"""Incremental nightly runs, late data and backfills give exactly the marts a full rebuild gives.
+
+One generated landing folder (45 days of the small preset) is built three ways: one full backfill, a
+simulated week of nightly runs, and the week plus a late file reprocessed by the late-data sensor's run.
+Every mart (and every incremental model) is compared by a hash of all its rows.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.lib.contract import ENTITIES
+from orchestration.lib.publish import read_log
+from orchestration.lib.windows import nightly_window
+from tests.helpers import PipelineDirs, environ, query, run_pipeline
+
+pytestmark = pytest.mark.e2e
+
+DAYS = 45
+LOOKBACK = 35
+# The incremental models are hashed too: drift there is drift waiting to reach a mart.
+INCREMENTAL = ("staging.stg_program__transactions", "intermediate.int_transactions_converted")
+
+
+GATE_STEPS = {"publish_gates", "published_marts"}
+
+
+def missing_suites() -> list[str]:
+    """Published marts without a Great Expectations suite yet (their gate fails by design)."""
+    from orchestration.defs.resources import dbt_project
+    from orchestration.lib.publish import marts_from_manifest
+
+    root = Path(__file__).resolve().parents[2] / "expectations"
+    return [m for m in marts_from_manifest(dbt_project().manifest_path) if not (root / f"{m}__publish.py").exists()]
+
+
+def assert_built(result: dg.ExecuteInProcessResult) -> None:
+    """Loading and dbt succeeded; the run as a whole too, unless a mart has no publication suite yet."""
+    failed = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE}
+    assert not failed - GATE_STEPS, f"failed steps: {failed}"
+    succeeded = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SUCCESS}
+    assert {"raw_entities", "dbt_models"} <= succeeded
+    assert result.success or missing_suites(), f"failed steps: {failed}"
+
+
+def table_hashes(db: Path, landing: Path) -> dict[str, tuple[int, str]]:
+    """Row count and md5 of all rows (sorted) of every mart table and incremental model.
+
+    Lineage columns hold absolute file paths; the landing folder's own path is cut off so two
+    warehouses built from copies of one landing folder compare equal.
+    """
+    prefix = str(landing).replace("'", "''") + "/"
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema = 'marts' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+        out = {}
+        for table in sorted(tables) + list(INCREMENTAL):
+            schema, name = table.split(".")
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+            # Known ingestion defect: `_source_row` is row_number() over the file without an order, so it
+            # can differ between two loads of the same file; it is lineage only and feeds no mart.
+            # Floating-point sums depend on thread scheduling in their last bits: compare at 1e-6.
+            select = ", ".join(
+                f'round("{c}", 6) as "{c}"' if t in ("DOUBLE", "FLOAT", "REAL") else f'"{c}"'
+                for c, t in columns
+                if c != "_source_row"
+            )
+            source = f"(select {select} from {table})"
+            row = f"replace(cast(t as varchar), '{prefix}', '')"
+            out[table] = con.execute(
+                f"select count(*), md5(coalesce(string_agg({row}, chr(10) order by {row}), '')) from {source} as t"
+            ).fetchone()
+    assert any(t.startswith("marts.") for t in out)
+    return out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_manifest() -> None:
+    """Parse the dbt project first (as `make test` does), so the code location matches the models."""
+    from orchestration.cli import build_manifest
+
+    build_manifest()
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """45 generated days, shared read-only by the tests of this module (each copies it)."""
+    from orchestration.lib.generator import generate
+
+    root = tmp_path_factory.mktemp("incremental_landing") / "landing"
+    generate(root, "small", days=DAYS)
+    return root
+
+
+def new_dirs(tmp_path_factory: pytest.TempPathFactory, landing: Path, name: str) -> PipelineDirs:
+    dirs = PipelineDirs(tmp_path_factory.mktemp(name))
+    shutil.copytree(landing, dirs.landing)
+    return dirs
+
+
+def span(dirs: PipelineDirs) -> tuple[date, date]:
+    manifest = dirs.manifest()
+    return date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+
+
+@pytest.fixture(scope="module")
+def full_rebuild(tmp_path_factory, landing) -> dict:
+    """The reference: every day backfilled in one run into an empty warehouse."""
+    dirs = new_dirs(tmp_path_factory, landing, "full")
+    first, last = span(dirs)
+    assert_built(run_pipeline(dirs, first, last))
+    return table_hashes(dirs.work_db, dirs.landing)
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory, landing) -> PipelineDirs:
+    """History backfilled up to a week ago, then seven nightly runs, each the day before its run date."""
+    dirs = new_dirs(tmp_path_factory, landing, "week")
+    first, last = span(dirs)
+    first_partition_into_empty_warehouse(dirs)
+    # After a one-day history the bulk backfill is a deliberate volume jump: the documented override.
+    assert_built(run_pipeline(dirs, first + timedelta(days=1), last - timedelta(days=7), PRA_ALLOW_VOLUME_JUMP="1"))
+    for day in [last - timedelta(days=i) for i in range(6, -1, -1)]:
+        window = nightly_window(day + timedelta(days=1), LOOKBACK, first)
+        assert window[1] == day
+        assert_built(run_pipeline(dirs, *window))
+        assert query(dirs.work_db, "select max(_partition_date) from raw.transactions")[0][0] == day
+    return dirs
+
+
+def first_partition_into_empty_warehouse(dirs: PipelineDirs) -> None:
+    """Backfilling only the first partition of an empty warehouse loads and builds exactly that day."""
+    first, _ = span(dirs)
+    result = run_pipeline(dirs, first, first)
+    failed = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE}
+    # One day of history may fail a mart's publication gate (e.g. too few partners to tier): that is the
+    # gate doing its job; loading and building must succeed, and nothing half-checked is published.
+    assert not failed - GATE_STEPS, failed
+    assert result.success or not (dirs.warehouse / "marts.duckdb").exists()
+    rows = query(dirs.work_db, "select min(occurred_date), max(occurred_date) from staging.stg_program__transactions")
+    assert rows == [(first, first)]
+
+
+def test_a_week_of_nightly_runs_equals_a_full_rebuild(week, full_rebuild):
+    """Backfill of day 1, then days 2..N-7, then seven nightly runs == one full backfill, mart by mart."""
+    assert table_hashes(week.work_db, week.landing) == full_rebuild
+
+
+def late_transactions(dirs: PipelineDirs, day: date) -> tuple[str, float]:
+    """Write a late file of three USD sales for a known partner on `day`; returns the partner and the sum."""
+    partner = query(dirs.work_db, "select min(partner_id) from marts.dim_partners")[0][0]
+    columns = ENTITIES["transactions"].columns
+    rows = []
+    for i in range(3):
+        values = {
+            "transaction_id": f"LATE-{day.isoformat()}-{i}",
+            "partner_id": partner,
+            "customer_id": f"LATE-C{i}",
+            "occurred_at": f"{day.isoformat()}T12:0{i}:00Z",
+            "kind": "sale",
+            "amount": "1000.00",
+            "currency": "USD",
+            "commission_amount": "100.00",
+        }
+        rows.append(",".join(values.get(c, "") for c in columns))
+    path = dirs.landing / "transactions" / f"dt={day.isoformat()}" / "late-delivery.csv"
+    path.write_text(",".join(columns) + "\n" + "\n".join(rows) + "\n")
+    return partner, 3000.0
+
+
+def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild):
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.sensors import partner_retention_late_data_sensor
+
+    first, last = span(week)
+    late_day = first + timedelta(days=9)
+    warehouse = WarehouseResource(landing_dir=str(week.landing), warehouse_dir=str(week.warehouse))
+    context = dg.build_sensor_context(resources={"warehouse": warehouse})
+    assert isinstance(partner_retention_late_data_sensor(context), dg.SkipReason)  # baseline
+    before = dict(
+        ((p, m), n) for p, m, n in query(
+            week.work_db, "select partner_id, month_start_date, net_revenue_reporting from marts.fct_partner_monthly"
+        )
+    )
+    partner, amount = late_transactions(week, late_day)
+
+    request = partner_retention_late_data_sensor(
+        dg.build_sensor_context(cursor=context.cursor, resources={"warehouse": warehouse})
+    )
+    assert isinstance(request, dg.RunRequest)
+    with environ(week.env()):
+        from orchestration.definitions import defs
+
+        job = defs().resolve_job_def("partner_retention_nightly_job")
+        result = job.execute_in_process(
+            tags=request.tags, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
+    assert_built(result)
+
+    after = dict(
+        ((p, m), n) for p, m, n in query(
+            week.work_db, "select partner_id, month_start_date, net_revenue_reporting from marts.fct_partner_monthly"
+        )
+    )
+    month = late_day.replace(day=1)
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed == {(partner, month)}
+    assert float(after[(partner, month)] - before[(partner, month)]) == pytest.approx(amount)
+    assert query(week.work_db, "select max(as_of_date) from marts.fct_partner_monthly")[0][0] == last
+
+    assert table_hashes(week.work_db, week.landing) != full_rebuild
+
+    if not result.success:
+        pytest.skip(f"publish log not checked: no publication suite yet for {', '.join(missing_suites())}")
+    entry = read_log(week.warehouse / "published")[-1]
+    assert entry["run_id"] == result.run_id
+    restated = {(r["mart"], r["metric"], r["month_start_date"]) for r in entry["restatements"]}
+    assert restated, "the publish log must list the restated metrics"
+    assert {m for _, _, m in restated} == {month.isoformat()}
+    assert any(mart == "fct_partner_monthly" for mart, _, _ in restated)

@@ -1,0 +1,249 @@
+"""On-call operations: late-data sensor, freshness check, schedules and failure alerts (no full pipeline run)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.alerts import partner_retention_failure_alert_sensor
+from orchestration.defs.jobs import build_nightly_schedule, build_weekly_full_rebuild_schedule
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
+from orchestration.lib.alerts import failure_text, webhook_host
+from orchestration.lib.late_data import changed_files, find_late_data, hours_overdue, scan_landing
+from orchestration.lib.operations import FULL_REFRESH_TAG, LATE_FILES_TAG
+from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
+from tests.helpers import PipelineDirs, environ
+
+
+def write_file(landing: Path, entity: str, day: date, name: str, text: str) -> Path:
+    folder = landing / entity / f"dt={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+# ---- late data: pure diff ----------------------------------------------------------------------------
+
+
+def test_changed_files_sees_new_modified_and_removed():
+    before = {"transactions/dt=2024-01-01/a.csv": [1, 10], "transactions/dt=2024-01-02/b.csv": [1, 10]}
+    after = {"transactions/dt=2024-01-01/a.csv": [2, 10], "transactions/dt=2024-01-03/c.csv": [1, 5]}
+    assert changed_files(before, after) == [
+        "transactions/dt=2024-01-01/a.csv",
+        "transactions/dt=2024-01-02/b.csv",
+        "transactions/dt=2024-01-03/c.csv",
+    ]
+
+
+def test_late_data_ignores_baseline_and_recent_days_and_keys_by_change_set():
+    today = date(2024, 3, 10)
+    base = {"transactions/dt=2024-01-05/a.csv": [1, 10]}
+    assert find_late_data(None, base, today) is None  # first look records a baseline only
+    recent = {**base, "transactions/dt=2024-03-09/y.csv": [1, 3]}  # yesterday: the nightly's job
+    assert find_late_data(base, recent, today) is None
+    late = {**recent, "leads/dt=2024-02-01/l.csv": [5, 9], "transactions/dt=2024-01-20/t.csv": [5, 9]}
+    found = find_late_data(recent, late, today)
+    assert found is not None
+    assert (found.first_day, found.last_day) == (date(2024, 1, 20), date(2024, 2, 1))
+    assert found.files == ["leads/dt=2024-02-01/l.csv", "transactions/dt=2024-01-20/t.csv"]
+    again = find_late_data(recent, {**late, "leads/dt=2024-02-01/l.csv": [6, 9]}, today)
+    assert again is not None and again.run_key != found.run_key  # a re-delivered file is a new change
+
+
+# ---- late data: the sensor against a real landing folder ----------------------------------------------
+
+
+def test_late_data_sensor_requests_one_deduplicated_run(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_file(landing, "transactions", date(2024, 1, 5), "part-0.csv", "transaction_id\n1\n")
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
+
+    def evaluate(cursor: str | None):
+        context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse})
+        return partner_retention_late_data_sensor(context), context.cursor
+
+    result, cursor = evaluate(None)
+    assert isinstance(result, dg.SkipReason) and "baseline" in result.skip_message
+    assert json.loads(cursor) == scan_landing(landing)
+
+    result, cursor = evaluate(cursor)
+    assert isinstance(result, dg.SkipReason)  # nothing changed
+
+    write_file(landing, "transactions", date(2024, 1, 9), "late.csv", "transaction_id\n2\n")
+    write_file(landing, "partners", date(2024, 1, 7), "fix.csv", "partner_id\nP1\n")
+    request, cursor_after = evaluate(cursor)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags[RANGE_START_TAG] == "2024-01-07" and request.tags[RANGE_END_TAG] == "2024-01-09"
+    assert "transactions/dt=2024-01-09/late.csv" in request.tags[LATE_FILES_TAG]
+    assert request.run_key.startswith("late-")
+
+    # Evaluating the same arrival again (e.g. the cursor update was lost) gives the same run key,
+    # so Dagster launches it once; with the updated cursor there is nothing to do.
+    replay, _ = evaluate(cursor)
+    assert isinstance(replay, dg.RunRequest) and replay.run_key == request.run_key
+    result, _ = evaluate(cursor_after)
+    assert isinstance(result, dg.SkipReason)
+
+
+# ---- freshness -------------------------------------------------------------------------------------
+
+
+def test_hours_overdue_against_the_deadline():
+    newest = date(2024, 3, 9)  # the day closes at 2024-03-10 00:00 UTC
+    assert hours_overdue(newest, datetime(2024, 3, 11, 5, 0, tzinfo=UTC), "UTC", 30) is None
+    assert hours_overdue(newest, datetime(2024, 3, 11, 8, 0, tzinfo=UTC), "UTC", 30) == pytest.approx(2.0)
+    assert hours_overdue(None, datetime(2024, 3, 11, tzinfo=UTC), "UTC", 30) == float("inf")
+
+
+def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_path: Path):
+    landing = tmp_path / "landing"
+    today = datetime.now(UTC).date()
+    write_file(landing, "transactions", today - timedelta(days=1), "t.csv", "x\n")
+    write_file(landing, "leads", today - timedelta(days=5), "l.csv", "x\n")
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
+    checks = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].asset_key.path[-1]: c
+              for c in build_freshness_checks()}
+    assert {"transactions", "leads", "payouts"} <= set(checks)
+    with environ({"PRA_FRESHNESS_HOURS": "30"}):
+        fresh = checks["transactions"](warehouse=warehouse)
+        stale = checks["leads"](warehouse=warehouse)
+    assert fresh.passed
+    assert not stale.passed and stale.severity == dg.AssetCheckSeverity.WARN
+    assert "leads" in stale.description and "deadline" in stale.description
+
+
+# ---- schedules --------------------------------------------------------------------------------------
+
+
+def test_nightly_and_weekly_schedules_request_one_range_run():
+    when = datetime(2024, 3, 10, 2, 30, tzinfo=UTC)
+    nightly = build_nightly_schedule("30 2 * * *", "UTC", 35)
+    weekly = build_weekly_full_rebuild_schedule("0 4 * * 0", "UTC", 35)
+    n = nightly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    w = weekly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    assert (n.tags[RANGE_START_TAG], n.tags[RANGE_END_TAG]) == ("2024-02-04", "2024-03-09")
+    assert FULL_REFRESH_TAG not in n.tags
+    assert w.tags[FULL_REFRESH_TAG] == "true" and w.tags[RANGE_END_TAG] == "2024-03-09"
+    assert weekly.cron_schedule == "0 4 * * 0"
+
+
+# ---- failure alerts ---------------------------------------------------------------------------------
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Records every POST body; answers 200 like Slack."""
+
+    bodies: list[bytes] = []
+
+    def do_POST(self):  # noqa: N802 (http.server API)
+        Recorder.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    """A local HTTP server on 127.0.0.1 that records the alert requests."""
+    Recorder.bodies = []
+    server = HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/secret-token", Recorder.bodies
+    server.shutdown()
+    thread.join(5)
+
+
+def alert_for(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> None:
+    """Evaluate the failure sensor for a finished failed run, as the daemon would."""
+    run = instance.get_run_by_id(result.run_id)
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="partner_retention_failure_alert_sensor",
+        dagster_instance=instance,
+        dagster_run=run,
+        dagster_event=failure,
+    ).for_run_failure()
+    partner_retention_failure_alert_sensor(context)
+
+
+def test_failed_pipeline_run_posts_an_alert_with_step_and_link(tmp_path: Path, webhook, caplog):
+    url, bodies = webhook
+    dirs = PipelineDirs(tmp_path)
+    dirs.landing.mkdir(parents=True)  # an empty landing folder: ingestion fails (no transactions)
+    with environ({**dirs.env(), "PRA_ALERT_WEBHOOK_URL": url, "PRA_UI_URL": "http://dagster.example:3000/"}):
+        from orchestration.definitions import defs
+
+        instance = dg.DagsterInstance.ephemeral()
+        job = defs().resolve_job_def("partner_retention_nightly_job")
+        result = job.execute_in_process(
+            tags={RANGE_START_TAG: "2024-01-01", RANGE_END_TAG: "2024-01-02"}, instance=instance, raise_on_error=False
+        )
+        assert not result.success
+        with caplog.at_level("INFO"):
+            alert_for(instance, result)
+    assert len(bodies) == 1
+    text = json.loads(bodies[0])["text"]
+    assert result.run_id in text
+    assert "partner_retention_nightly_job" in text
+    assert "failed step(s): raw_entities" in text
+    assert f"http://dagster.example:3000/runs/{result.run_id}" in text
+    assert "secret-token" not in caplog.text  # only the host is logged
+    assert result.run_id in caplog.text  # the alert itself is in the log too
+
+
+def test_failed_blocking_check_is_named_in_the_alert(webhook):
+    url, bodies = webhook
+
+    @dg.asset
+    def mart() -> int:
+        return 1
+
+    @dg.asset_check(asset=mart, blocking=True)
+    def mart__publish() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, description="volume dropped 90%")
+
+    @dg.asset(deps=[mart])
+    def published() -> None:
+        return None
+
+    instance = dg.DagsterInstance.ephemeral()
+    job = dg.Definitions(
+        assets=[mart, published],
+        asset_checks=[mart__publish],
+        jobs=[dg.define_asset_job("gate_job", selection=dg.AssetSelection.all())],
+    ).resolve_job_def("gate_job")
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success  # a failed blocking check fails the run
+    with environ({"PRA_ALERT_WEBHOOK_URL": url}):
+        alert_for(instance, result)
+    text = json.loads(bodies[0])["text"]
+    assert "failed blocking check(s): mart:mart__publish" in text
+
+
+def test_alert_text_and_host_only():
+    text = failure_text("abc", "job", ["dbt_models"], ["marts/x:x__publish"], "http://ui:3000")
+    assert text.splitlines()[-1] == "logs: http://ui:3000/runs/abc"
+    assert webhook_host("https://hooks.slack.com/services/T/B/secret") == "hooks.slack.com"
+
+
+def test_run_tags_for_full_refresh_and_as_of():
+    from orchestration.lib.operations import effective_as_of, full_refresh_from_tags
+
+    assert full_refresh_from_tags({FULL_REFRESH_TAG: "true"})
+    assert not full_refresh_from_tags({})
+    # A late-data run for January, with data loaded up to March: the marts stay as of March.
+    assert effective_as_of(date(2024, 1, 11), date(2024, 3, 9)) == date(2024, 3, 9)
+    assert effective_as_of(date(2024, 3, 10), date(2024, 3, 9)) == date(2024, 3, 9)
+    assert effective_as_of(date(2024, 3, 10), None) == date(2024, 3, 9)
