@@ -35,6 +35,8 @@ def run_range(first: date, last: date, *, persistent: bool = True, extra_tags: d
     from orchestration.definitions import defs
     from orchestration.lib.windows import range_tags
 
+    # One "planned" event per asset for the range instead of one per day (docs/architecture.md).
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     job = defs().resolve_job_def("partner_retention_nightly_job")
     instance = dg.DagsterInstance.get() if persistent and os.environ.get("DAGSTER_HOME") else None
     instance = instance or dg.DagsterInstance.ephemeral()
@@ -88,6 +90,28 @@ def summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def published_summary() -> str:
+    """Where the live published version is and how a BI tool opens it."""
+    from orchestration.lib.publish import PublishSettings, current_entry, read_log
+
+    settings = PublishSettings.from_env()
+    entry = current_entry(read_log(settings.published_dir))
+    if entry is None:
+        return "nothing published yet"
+    rows = entry.get("row_counts", {})
+    return "\n".join(
+        [
+            f"published version {entry['version']} (as of {entry.get('as_of_date')}, {len(rows)} marts): "
+            f"{settings.stable_db}",
+            f"  DuckDB (read-only): duckdb -readonly {settings.stable_db} "
+            "\"select * from fct_program_kpis_monthly order by month_start_date desc limit 12\"",
+            f"  Python: duckdb.connect('{settings.stable_db}', read_only=True)",
+            f"  Parquet, one file per mart: {settings.published_dir}/v{entry['version']:04d}/<mart>.parquet",
+            "  versions and restatements: pra versions; roll back: pra rollback <version>",
+        ]
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate demo data (cached), run the pipeline through Dagster, print where the marts are."""
     from orchestration.lib.generator import generate
@@ -108,7 +132,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(summary(settings))
     print()
-    print(f"work warehouse (internal): {settings.work_db}")
+    print(published_summary())
+    print(f"work warehouse (internal, never for BI): {settings.work_db}")
     print("Dagster UI: `make dev`, then open http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)")
     return 0
 
@@ -143,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         "--full-refresh", action="store_true", help="also rebuild the incremental dbt models from all history"
     )
     sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
+    sub.add_parser("versions", help="list published versions (the live one marked *)")
+    rollback = sub.add_parser("rollback", help="republish a kept earlier version as the live one")
+    rollback.add_argument("version", help="version number, e.g. 3 or v0003")
     args = parser.parse_args(argv)
     if args.command == "manifest":
         print(build_manifest())
@@ -150,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         print(summary(Settings.from_env()))
         return 0
+    if args.command in ("versions", "rollback"):
+        from orchestration.lib import publish
+
+        return publish.main(["list"] if args.command == "versions" else ["rollback", args.version])
     return {"demo": cmd_demo, "run": cmd_run, "backfill": cmd_run}[args.command](args)
 
 

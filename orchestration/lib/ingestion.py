@@ -88,7 +88,8 @@ def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | N
     """SELECT of the contract columns plus lineage from files that share one header (None: Parquet)."""
     listing = ", ".join(_quote(str(f)) for f in files)
     if header is None:
-        source = f"read_parquet([{listing}], union_by_name = true, filename = true)"
+        source = f"read_parquet([{listing}], union_by_name = true, filename = true, file_row_number = true)"
+        row = "file_row_number + 1"
     else:
         # Never let the sniffer guess: it may skip malformed leading lines silently. Declare the dialect
         # and the header's own columns, so a ragged row fails with its file and line.
@@ -97,10 +98,14 @@ def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | N
             f"read_csv([{listing}], columns = {{{columns}}}, header = true, auto_detect = false, "
             "delim = ',', quote = '\"', escape = '\"', strict_mode = true, filename = true)"
         )
+        # row_number() over () streams in scan order (files in list order, lines in file order); a
+        # partitioned window would not keep that order, so the per-file row is an offset from the file's first.
+        row = "_scan_row - min(_scan_row) over (partition by filename) + 1"
     cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in entity.columns)
     return (
+        f"with scanned as (select *, row_number() over () as _scan_row from {source}) "
         f"select {cols}, cast(regexp_extract(filename, 'dt=([0-9-]+)', 1) as date) as _partition_date, "
-        f"filename as _source_file, row_number() over (partition by filename) as _source_row from {source}"
+        f"filename as _source_file, {row} as _source_row from scanned"
     )
 
 

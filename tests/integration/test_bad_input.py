@@ -1,7 +1,6 @@
 """Bad input: one landing file with every kind of bad row -> the documented quarantine reason, field and row."""
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 

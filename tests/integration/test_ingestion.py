@@ -94,7 +94,8 @@ def test_reloading_a_partition_replaces_only_that_partition(landing: Path, tmp_p
 
 def test_missing_required_folder_is_a_named_failure(landing: Path, tmp_path: Path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    with pytest.raises(LandingError, match=r"required entity 'transactions' has no landing folder dt=<day> for 2024-01-04"):
+    expected = r"required entity 'transactions' has no landing folder dt=<day> for 2024-01-04"
+    with pytest.raises(LandingError, match=expected):
         load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 5))
 
 
@@ -141,3 +142,18 @@ def test_dagster_partition_rerun_is_idempotent(landing: Path, tmp_path: Path):
     assert mats == {"transactions": 2, "partners": 1}
     con = duckdb.connect(str(tmp_path / "wh" / "work.duckdb"), read_only=True)
     assert con.execute("select count(*), count(distinct transaction_id) from raw.transactions").fetchone() == (2, 2)
+
+
+def test_source_row_is_the_line_order_of_big_files(tmp_path: Path):
+    """_source_row names the data row in the file (header excluded), even when DuckDB reads in parallel."""
+    landing = tmp_path / "landing"
+    rows = [f"T{i},P1,C1,2024-01-01T10:00:00+00:00,sale,{i}.00,USD,1.00,," for i in range(1, 250_001)]
+    write_csv(landing, "transactions", "2024-01-01", TX_HEADER, rows)
+    write_csv(landing, "transactions", "2024-01-02", TX_HEADER, rows[:1000])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for _ in range(2):  # the same numbering on every load
+        load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 3))
+        mismatches = con.execute(
+            "select count(*) from raw.transactions where 'T' || _source_row <> transaction_id"
+        ).fetchone()
+        assert mismatches == (0,)
