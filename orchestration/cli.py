@@ -75,18 +75,30 @@ def summary(settings: Settings) -> str:
             """
         ).fetchone()
         lines.append(f"as of {row[0]}: {row[1]:,} partners, lifetime net revenue {row[2]:,.2f} {row[3]}")
-        last = con.execute(
+        kpi = con.execute(
             """
-            select month_start_date, count(*) filter (where is_active), sum(net_revenue_reporting)
-            from marts.fct_partner_monthly
+            select month_start_date, active_partner_count, new_partner_count, churned_partner_count,
+                   churn_rate, customer_retention_rate, net_revenue_retention, net_revenue_reporting,
+                   existing_partner_revenue_reporting, top_20_pct_revenue_share, platinum_revenue_share
+            from marts.fct_program_kpis_monthly
             where not is_partial_period
-            group by 1 order by 1 desc limit 1
+            order by month_start_date desc
+            limit 1
             """
         ).fetchone()
-        if last:
-            lines.append(
-                f"last complete month {last[0]}: {last[1]:,} active partners, net revenue {last[2]:,.2f} {row[3]}"
-            )
+        if kpi:
+            ccy = row[3]
+
+            def pct(v: float | None) -> str:
+                return "n/a" if v is None else f"{v:.1%}"
+
+            lines += [
+                f"KPIs for {kpi[0]:%B %Y} (last complete month; fct_program_kpis_monthly):",
+                f"  active partners {kpi[1]:,} (new {kpi[2]:,}, churned {kpi[3]:,}); churn rate {pct(kpi[4])}, "
+                f"CRR {pct(kpi[5])}, NRR {pct(kpi[6])}",
+                f"  net revenue {kpi[7]:,.2f} {ccy}, of which from existing partners {kpi[8]:,.2f} {ccy}",
+                f"  top-20% partners' revenue share {pct(kpi[9])}; Platinum tier's share {pct(kpi[10])}",
+            ]
     return "\n".join(lines)
 
 
