@@ -1,7 +1,5 @@
 """The Dagster code location: assembles the definitions from `defs/`; no logic lives here."""
 
-import os
-
 import dagster as dg
 
 from orchestration.defs.alerts import partner_retention_failure_alert_sensor
@@ -16,7 +14,6 @@ from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.resources import build_resources
 from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
 from orchestration.defs.transformation.assets import build_dbt_assets
-from orchestration.lib.operations import full_rebuild_cron
 from orchestration.lib.settings import Settings
 
 
@@ -30,9 +27,7 @@ def defs() -> dg.Definitions:
         jobs=[partner_retention_nightly_job],
         schedules=[
             build_nightly_schedule(settings.nightly_cron, settings.timezone, settings.lookback_days),
-            build_weekly_full_rebuild_schedule(
-                full_rebuild_cron(os.environ), settings.timezone, settings.lookback_days
-            ),
+            build_weekly_full_rebuild_schedule(settings.full_rebuild_cron, settings.timezone, settings.lookback_days),
         ],
         sensors=[partner_retention_late_data_sensor, partner_retention_failure_alert_sensor],
         resources=build_resources(settings),

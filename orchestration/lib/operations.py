@@ -16,11 +16,6 @@ def full_refresh_from_tags(tags: Mapping[str, str]) -> bool:
     return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in ("1", "true", "yes")
 
 
-def full_rebuild_cron(environ: Mapping[str, str]) -> str:
-    """PRA_FULL_REBUILD_CRON: when the weekly full rebuild runs (default Sunday 04:00 in PRA_TIMEZONE)."""
-    return environ.get("PRA_FULL_REBUILD_CRON") or "0 4 * * 0"
-
-
 def effective_as_of(window_end: date, latest_loaded: date | None) -> date:
     """as_of_date of a run: the newest loaded day, even when the run re-processes an older window.
 

@@ -18,6 +18,7 @@ class Settings:
     timezone: str
     nightly_cron: str
     lookback_days: int
+    full_rebuild_cron: str
 
     @property
     def work_db(self) -> Path:
@@ -54,4 +55,5 @@ class Settings:
             timezone=env.get("PRA_TIMEZONE") or "UTC",
             nightly_cron=env.get("PRA_NIGHTLY_CRON") or "30 2 * * *",
             lookback_days=int(env.get("PRA_LOOKBACK_DAYS") or 35),
+            full_rebuild_cron=env.get("PRA_FULL_REBUILD_CRON") or "0 4 * * 0",
         )
