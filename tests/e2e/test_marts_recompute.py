@@ -11,71 +11,17 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from tests.e2e.test_pipeline_small import read_entity
 from tests.helpers import PipelineDirs, query
+from tests.landing_oracle import clean_transactions, month_start, read_entity
 
 pytestmark = pytest.mark.e2e
 
 CHURN_DAYS = 90
 
 
-def month_start(day: date) -> date:
-    """First day of the day's month."""
-    return day.replace(day=1)
-
-
 def next_month(day: date) -> date:
     """First day of the following month."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def clean_transactions(landing, as_of: date) -> pd.DataFrame:
-    """Staged transactions by the documented quarantine rules, in USD at the transaction-date rate, signed."""
-    partners = read_entity(landing, "partners")
-    known = set(partners["partner_id"].dropna().str.strip())
-    tx = read_entity(landing, "transactions").sort_values(["_day", "_file", "_row"])
-    tx["ts"] = pd.to_datetime(tx["occurred_at"], utc=True, errors="coerce", format="ISO8601")
-    tx["amount_num"] = pd.to_numeric(tx["amount"], errors="coerce")
-    tx["currency"] = tx["currency"].str.strip().str.upper()
-    ok = (
-        tx["ts"].notna()
-        & tx["amount_num"].notna()
-        & (tx["amount_num"] >= 0)
-        & tx["currency"].str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)
-        & (tx["ts"].dt.date <= as_of)
-        & tx["partner_id"].isin(known)
-        & tx["kind"].isin(["sale", "refund"])
-    )
-    tx = tx[ok & ~tx.duplicated("transaction_id", keep="first")]
-    sales = tx[tx["kind"] == "sale"][["transaction_id", "partner_id"]]
-    refund_ok = tx["kind"].eq("refund") & tx.set_index(["refund_of", "partner_id"]).index.isin(
-        sales.set_index(["transaction_id", "partner_id"]).index
-    )
-    tx = tx[tx["kind"].eq("sale") | refund_ok].copy()
-
-    fx = read_entity(landing, "fx_rates")
-    fx["rate_date"] = pd.to_datetime(fx["rate_date"]).astype("datetime64[us]")
-    fx["rate"] = fx["rate_to_reporting"].astype(float)
-    tx["day"] = pd.to_datetime(tx["ts"].dt.date).astype("datetime64[us]")
-    rates = []
-    for currency, group in tx.groupby("currency"):
-        if currency == "USD":
-            rates.append(pd.Series(1.0, index=group.index))
-            continue
-        table = fx[fx["currency"] == currency].sort_values("rate_date")
-        merged = pd.merge_asof(
-            group[["day"]].reset_index().sort_values("day"),
-            table[["rate_date", "rate"]],
-            left_on="day",
-            right_on="rate_date",
-            direction="backward",
-        ).set_index("index")
-        rates.append(merged["rate"].fillna(table["rate"].iloc[0]))
-    tx["rate"] = pd.concat(rates)
-    tx["net"] = (tx["amount_num"] * tx["rate"]).round(4) * tx["kind"].map({"sale": 1, "refund": -1})
-    tx["date"] = tx["ts"].dt.date
-    tx["month"] = tx["date"].map(month_start)
-    return tx[["partner_id", "kind", "date", "month", "net"]]
 
 
 def latest_partners(landing) -> pd.DataFrame:

@@ -9,70 +9,14 @@ import pandas as pd
 import pytest
 
 from tests.helpers import PipelineDirs, query
+from tests.landing_oracle import clean_transactions
 
 pytestmark = pytest.mark.e2e
 
 
-def read_entity(landing: Path, entity: str) -> pd.DataFrame:
-    """Every landing file of an entity as strings, with the partition day and 1-based row in file order."""
-    frames = []
-    for path in sorted((landing / entity).glob("dt=*/*")):
-        if path.suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        elif path.suffix == ".parquet":
-            df = pd.read_parquet(path).astype("string")
-        else:
-            continue
-        df["_day"] = path.parent.name[3:]
-        df["_file"] = str(path)
-        df["_row"] = range(1, len(df) + 1)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
-
-
 def expected_partner_months(landing: Path, as_of: date) -> pd.DataFrame:
     """Net revenue, sale count and activity per partner-month, from the documented rules (refund_period)."""
-    partners = read_entity(landing, "partners")
-    known = set(partners["partner_id"].dropna().str.strip())
-    tx = read_entity(landing, "transactions").sort_values(["_day", "_file", "_row"])
-    tx["ts"] = pd.to_datetime(tx["occurred_at"], utc=True, errors="coerce", format="ISO8601")
-    tx["amount_num"] = pd.to_numeric(tx["amount"], errors="coerce")
-    tx["currency"] = tx["currency"].str.strip().str.upper()
-    ok = (
-        tx["ts"].notna()
-        & tx["amount_num"].notna()
-        & (tx["amount_num"] >= 0)
-        & tx["currency"].str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)
-        & (tx["ts"].dt.date <= as_of)
-        & tx["partner_id"].isin(known)
-        & tx["kind"].isin(["sale", "refund"])
-    )
-    tx = tx[ok & ~tx.duplicated("transaction_id", keep="first")]
-    sales = tx[tx["kind"] == "sale"][["transaction_id", "partner_id"]]
-    refunds_ok = tx["kind"].eq("refund") & tx.set_index(["refund_of", "partner_id"]).index.isin(
-        sales.set_index(["transaction_id", "partner_id"]).index
-    )
-    tx = tx[tx["kind"].eq("sale") | refunds_ok].copy()
-
-    fx = read_entity(landing, "fx_rates")
-    fx["rate_date"] = pd.to_datetime(fx["rate_date"]).astype("datetime64[us]")
-    fx["rate"] = fx["rate_to_reporting"].astype(float)
-    tx["day"] = pd.to_datetime(tx["ts"].dt.date).astype("datetime64[us]")
-    rates = []
-    for cur, group in tx.groupby("currency"):
-        if cur == "USD":
-            rates.append(pd.Series(1.0, index=group.index))
-            continue
-        table = fx[fx["currency"] == cur].sort_values("rate_date")
-        merged = pd.merge_asof(
-            group[["day"]].reset_index().sort_values("day"), table[["rate_date", "rate"]],
-            left_on="day", right_on="rate_date", direction="backward",
-        ).set_index("index")
-        rates.append(merged["rate"].fillna(table["rate"].iloc[0]))
-    tx["rate"] = pd.concat(rates)
-    sign = tx["kind"].map({"sale": 1, "refund": -1})
-    tx["net"] = (tx["amount_num"] * tx["rate"]).round(4) * sign
-    tx["month"] = tx["day"].dt.to_period("M").dt.to_timestamp().dt.date
+    tx = clean_transactions(landing, as_of)
     tx["is_sale"] = tx["kind"].eq("sale").astype(int)
     out = tx.groupby(["partner_id", "month"]).agg(net=("net", "sum"), sales=("is_sale", "sum")).reset_index()
     out["is_active"] = (out["sales"] > 0) & (out["net"] > 0)
