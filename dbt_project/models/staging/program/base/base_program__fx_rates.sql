@@ -1,4 +1,14 @@
 -- Every fx rate row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("raw_rate_date is null", "missing_required_field", "rate_date"),
+    ("currency is null", "missing_required_field", "currency"),
+    ("raw_rate_to_reporting is null", "missing_required_field", "rate_to_reporting"),
+    ("rate_date is null", "unparseable_timestamp", "rate_date"),
+    ("not " ~ is_currency_code('currency'), "bad_currency", "currency"),
+    ("rate_to_reporting is null or rate_to_reporting <= 0", "invalid_value", "rate_to_reporting"),
+    ("key_occurrence > 1", "duplicate_key", "rate_date"),
+] %}
+
 with
 
 source as (
@@ -25,23 +35,7 @@ typed as (
 checked as (
     select
         *,
-        case
-            when raw_rate_date is null or currency is null or raw_rate_to_reporting is null
-                then 'missing_required_field'
-            when rate_date is null then 'unparseable_timestamp'
-            when not {{ is_currency_code('currency') }} then 'bad_currency'
-            when rate_to_reporting is null or rate_to_reporting <= 0 then 'invalid_value'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as rejection_reason,
-        case
-            when raw_rate_date is null then 'rate_date'
-            when currency is null then 'currency'
-            when raw_rate_to_reporting is null then 'rate_to_reporting'
-            when rate_date is null then 'rate_date'
-            when not {{ is_currency_code('currency') }} then 'currency'
-            when rate_to_reporting is null or rate_to_reporting <= 0 then 'rate_to_reporting'
-            when key_occurrence > 1 then 'rate_date'
-        end as rejected_field
+        {{ first_rejection(checks) }}
     from typed
 )
 

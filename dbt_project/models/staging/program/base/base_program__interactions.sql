@@ -1,4 +1,16 @@
 -- Every interaction row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("interaction_id is null or interaction_id = ''", "missing_required_field", "interaction_id"),
+    ("partner_id is null or partner_id = ''", "missing_required_field", "partner_id"),
+    ("raw_occurred_at is null", "missing_required_field", "occurred_at"),
+    ("kind is null", "missing_required_field", "kind"),
+    ("occurred_at is null", "unparseable_timestamp", "occurred_at"),
+    ("kind not in ('meeting', 'call', 'review', 'event', 'training', 'joint_initiative')", "invalid_value", "kind"),
+    ("cast(occurred_at as date) > " ~ as_of_date(), "future_date", "occurred_at"),
+    ("not is_known_partner", "unknown_partner", "partner_id"),
+    ("key_occurrence > 1", "duplicate_key", "interaction_id"),
+] %}
+
 with
 
 source as (
@@ -32,30 +44,7 @@ typed as (
 checked as (
     select
         *,
-        case
-            when interaction_id is null or interaction_id = '' then 'missing_required_field'
-            when partner_id is null or partner_id = '' then 'missing_required_field'
-            when raw_occurred_at is null then 'missing_required_field'
-            when kind is null then 'missing_required_field'
-            when occurred_at is null then 'unparseable_timestamp'
-            when kind not in ('meeting', 'call', 'review', 'event', 'training', 'joint_initiative')
-                then 'invalid_value'
-            when cast(occurred_at as date) > {{ as_of_date() }} then 'future_date'
-            when not is_known_partner then 'unknown_partner'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as rejection_reason,
-        case
-            when interaction_id is null or interaction_id = '' then 'interaction_id'
-            when partner_id is null or partner_id = '' then 'partner_id'
-            when raw_occurred_at is null then 'occurred_at'
-            when kind is null then 'kind'
-            when occurred_at is null then 'occurred_at'
-            when kind not in ('meeting', 'call', 'review', 'event', 'training', 'joint_initiative')
-                then 'kind'
-            when cast(occurred_at as date) > {{ as_of_date() }} then 'occurred_at'
-            when not is_known_partner then 'partner_id'
-            when key_occurrence > 1 then 'interaction_id'
-        end as rejected_field
+        {{ first_rejection(checks) }}
     from typed
 )
 

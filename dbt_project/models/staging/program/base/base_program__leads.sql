@@ -1,4 +1,17 @@
 -- Every lead row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("lead_id is null or lead_id = ''", "missing_required_field", "lead_id"),
+    ("partner_id is null or partner_id = ''", "missing_required_field", "partner_id"),
+    ("raw_created_at is null", "missing_required_field", "created_at"),
+    ("status is null", "missing_required_field", "status"),
+    ("created_at is null", "unparseable_timestamp", "created_at"),
+    ("raw_converted_at is not null and converted_at is null", "unparseable_timestamp", "converted_at"),
+    ("status not in ('open', 'converted', 'lost')", "invalid_value", "status"),
+    ("cast(created_at as date) > " ~ as_of_date(), "future_date", "created_at"),
+    ("not is_known_partner", "unknown_partner", "partner_id"),
+    ("key_occurrence > 1", "duplicate_key", "lead_id"),
+] %}
+
 with
 
 source as (
@@ -34,30 +47,7 @@ typed as (
 checked as (
     select
         *,
-        case
-            when lead_id is null or lead_id = '' then 'missing_required_field'
-            when partner_id is null or partner_id = '' then 'missing_required_field'
-            when raw_created_at is null then 'missing_required_field'
-            when status is null then 'missing_required_field'
-            when created_at is null then 'unparseable_timestamp'
-            when raw_converted_at is not null and converted_at is null then 'unparseable_timestamp'
-            when status not in ('open', 'converted', 'lost') then 'invalid_value'
-            when cast(created_at as date) > {{ as_of_date() }} then 'future_date'
-            when not is_known_partner then 'unknown_partner'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as rejection_reason,
-        case
-            when lead_id is null or lead_id = '' then 'lead_id'
-            when partner_id is null or partner_id = '' then 'partner_id'
-            when raw_created_at is null then 'created_at'
-            when status is null then 'status'
-            when created_at is null then 'created_at'
-            when raw_converted_at is not null and converted_at is null then 'converted_at'
-            when status not in ('open', 'converted', 'lost') then 'status'
-            when cast(created_at as date) > {{ as_of_date() }} then 'created_at'
-            when not is_known_partner then 'partner_id'
-            when key_occurrence > 1 then 'lead_id'
-        end as rejected_field
+        {{ first_rejection(checks) }}
     from typed
 )
 

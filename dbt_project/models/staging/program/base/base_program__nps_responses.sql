@@ -1,4 +1,16 @@
 -- Every NPS response row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("response_id is null or response_id = ''", "missing_required_field", "response_id"),
+    ("partner_id is null or partner_id = ''", "missing_required_field", "partner_id"),
+    ("raw_responded_at is null", "missing_required_field", "responded_at"),
+    ("raw_score is null", "missing_required_field", "score"),
+    ("responded_at is null", "unparseable_timestamp", "responded_at"),
+    ("score is null or score < 0 or score > 10", "invalid_value", "score"),
+    ("cast(responded_at as date) > " ~ as_of_date(), "future_date", "responded_at"),
+    ("not is_known_partner", "unknown_partner", "partner_id"),
+    ("key_occurrence > 1", "duplicate_key", "response_id"),
+] %}
+
 with
 
 source as (
@@ -33,28 +45,7 @@ typed as (
 checked as (
     select
         *,
-        case
-            when response_id is null or response_id = '' then 'missing_required_field'
-            when partner_id is null or partner_id = '' then 'missing_required_field'
-            when raw_responded_at is null then 'missing_required_field'
-            when raw_score is null then 'missing_required_field'
-            when responded_at is null then 'unparseable_timestamp'
-            when score is null or score < 0 or score > 10 then 'invalid_value'
-            when cast(responded_at as date) > {{ as_of_date() }} then 'future_date'
-            when not is_known_partner then 'unknown_partner'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as rejection_reason,
-        case
-            when response_id is null or response_id = '' then 'response_id'
-            when partner_id is null or partner_id = '' then 'partner_id'
-            when raw_responded_at is null then 'responded_at'
-            when raw_score is null then 'score'
-            when responded_at is null then 'responded_at'
-            when score is null or score < 0 or score > 10 then 'score'
-            when cast(responded_at as date) > {{ as_of_date() }} then 'responded_at'
-            when not is_known_partner then 'partner_id'
-            when key_occurrence > 1 then 'response_id'
-        end as rejected_field
+        {{ first_rejection(checks) }}
     from typed
 )
 

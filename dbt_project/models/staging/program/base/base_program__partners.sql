@@ -1,4 +1,16 @@
 -- Every partner snapshot row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("partner_id is null or partner_id = ''", "missing_required_field", "partner_id"),
+    ("raw_signup_date is null", "missing_required_field", "signup_date"),
+    ("status is null", "missing_required_field", "status"),
+    ("signup_date is null", "unparseable_timestamp", "signup_date"),
+    ("raw_terminated_at is not null and terminated_at is null", "unparseable_timestamp", "terminated_at"),
+    ("raw_updated_at is not null and updated_at is null", "unparseable_timestamp", "updated_at"),
+    ("status not in ('active', 'suspended', 'terminated')", "invalid_value", "status"),
+    ("signup_date > " ~ as_of_date(), "future_date", "signup_date"),
+    ("key_occurrence > 1", "duplicate_key", "partner_id"),
+] %}
+
 with
 
 source as (
@@ -38,28 +50,7 @@ typed as (
 checked as (
     select
         *,
-        case
-            when partner_id is null or partner_id = '' then 'missing_required_field'
-            when raw_signup_date is null then 'missing_required_field'
-            when status is null then 'missing_required_field'
-            when signup_date is null then 'unparseable_timestamp'
-            when raw_terminated_at is not null and terminated_at is null then 'unparseable_timestamp'
-            when raw_updated_at is not null and updated_at is null then 'unparseable_timestamp'
-            when status not in ('active', 'suspended', 'terminated') then 'invalid_value'
-            when signup_date > {{ as_of_date() }} then 'future_date'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as rejection_reason,
-        case
-            when partner_id is null or partner_id = '' then 'partner_id'
-            when raw_signup_date is null then 'signup_date'
-            when status is null then 'status'
-            when signup_date is null then 'signup_date'
-            when raw_terminated_at is not null and terminated_at is null then 'terminated_at'
-            when raw_updated_at is not null and updated_at is null then 'updated_at'
-            when status not in ('active', 'suspended', 'terminated') then 'status'
-            when signup_date > {{ as_of_date() }} then 'signup_date'
-            when key_occurrence > 1 then 'partner_id'
-        end as rejected_field
+        {{ first_rejection(checks) }}
     from typed
 )
 

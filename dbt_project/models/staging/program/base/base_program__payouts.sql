@@ -1,4 +1,22 @@
 -- Every payout row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("payout_id is null or payout_id = ''", "missing_required_field", "payout_id"),
+    ("partner_id is null or partner_id = ''", "missing_required_field", "partner_id"),
+    ("raw_requested_at is null", "missing_required_field", "requested_at"),
+    ("raw_amount is null", "missing_required_field", "amount"),
+    ("currency is null", "missing_required_field", "currency"),
+    ("status is null", "missing_required_field", "status"),
+    ("requested_at is null", "unparseable_timestamp", "requested_at"),
+    ("raw_paid_at is not null and paid_at is null", "unparseable_timestamp", "paid_at"),
+    ("amount is null", "invalid_value", "amount"),
+    ("status not in ('requested', 'paid', 'failed', 'blocked')", "invalid_value", "status"),
+    ("amount < 0", "negative_amount", "amount"),
+    ("not " ~ is_currency_code('currency'), "bad_currency", "currency"),
+    ("cast(requested_at as date) > " ~ as_of_date(), "future_date", "requested_at"),
+    ("not is_known_partner", "unknown_partner", "partner_id"),
+    ("key_occurrence > 1", "duplicate_key", "payout_id"),
+] %}
+
 with
 
 source as (
@@ -38,40 +56,7 @@ typed as (
 checked as (
     select
         *,
-        case
-            when payout_id is null or payout_id = '' then 'missing_required_field'
-            when partner_id is null or partner_id = '' then 'missing_required_field'
-            when raw_requested_at is null then 'missing_required_field'
-            when raw_amount is null then 'missing_required_field'
-            when currency is null then 'missing_required_field'
-            when status is null then 'missing_required_field'
-            when requested_at is null then 'unparseable_timestamp'
-            when raw_paid_at is not null and paid_at is null then 'unparseable_timestamp'
-            when amount is null then 'invalid_value'
-            when status not in ('requested', 'paid', 'failed', 'blocked') then 'invalid_value'
-            when amount < 0 then 'negative_amount'
-            when not {{ is_currency_code('currency') }} then 'bad_currency'
-            when cast(requested_at as date) > {{ as_of_date() }} then 'future_date'
-            when not is_known_partner then 'unknown_partner'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as rejection_reason,
-        case
-            when payout_id is null or payout_id = '' then 'payout_id'
-            when partner_id is null or partner_id = '' then 'partner_id'
-            when raw_requested_at is null then 'requested_at'
-            when raw_amount is null then 'amount'
-            when currency is null then 'currency'
-            when status is null then 'status'
-            when requested_at is null then 'requested_at'
-            when raw_paid_at is not null and paid_at is null then 'paid_at'
-            when amount is null then 'amount'
-            when status not in ('requested', 'paid', 'failed', 'blocked') then 'status'
-            when amount < 0 then 'amount'
-            when not {{ is_currency_code('currency') }} then 'currency'
-            when cast(requested_at as date) > {{ as_of_date() }} then 'requested_at'
-            when not is_known_partner then 'partner_id'
-            when key_occurrence > 1 then 'payout_id'
-        end as rejected_field
+        {{ first_rejection(checks) }}
     from typed
 )
 

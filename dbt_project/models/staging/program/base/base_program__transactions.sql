@@ -1,4 +1,24 @@
 -- Every transaction row, typed, with the first reason it cannot be staged (null when it can).
+{% set checks = [
+    ("transaction_id is null or transaction_id = ''", "missing_required_field", "transaction_id"),
+    ("partner_id is null or partner_id = ''", "missing_required_field", "partner_id"),
+    ("raw_occurred_at is null", "missing_required_field", "occurred_at"),
+    ("kind is null", "missing_required_field", "kind"),
+    ("raw_amount is null", "missing_required_field", "amount"),
+    ("currency is null", "missing_required_field", "currency"),
+    ("occurred_at is null", "unparseable_timestamp", "occurred_at"),
+    ("kind not in ('sale', 'refund')", "invalid_value", "kind"),
+    ("amount is null", "invalid_value", "amount"),
+    ("raw_commission_amount is not null and trim(raw_commission_amount) <> '' and "
+        ~ parse_number('raw_commission_amount') ~ " is null", "invalid_value", "commission_amount"),
+    ("amount < 0", "negative_amount", "amount"),
+    ("commission_amount < 0", "negative_amount", "commission_amount"),
+    ("not " ~ is_currency_code('currency'), "bad_currency", "currency"),
+    ("cast(occurred_at as date) > " ~ as_of_date(), "future_date", "occurred_at"),
+    ("not is_known_partner", "unknown_partner", "partner_id"),
+    ("key_occurrence > 1", "duplicate_key", "transaction_id"),
+] %}
+
 with
 
 source as (
@@ -40,43 +60,7 @@ typed as (
 field_checked as (
     select
         *,
-        case
-            when transaction_id is null or transaction_id = '' then 'missing_required_field'
-            when partner_id is null or partner_id = '' then 'missing_required_field'
-            when raw_occurred_at is null then 'missing_required_field'
-            when kind is null then 'missing_required_field'
-            when raw_amount is null then 'missing_required_field'
-            when currency is null then 'missing_required_field'
-            when occurred_at is null then 'unparseable_timestamp'
-            when kind not in ('sale', 'refund') then 'invalid_value'
-            when amount is null then 'invalid_value'
-            when raw_commission_amount is not null and trim(raw_commission_amount) <> ''
-                and {{ parse_number('raw_commission_amount') }} is null then 'invalid_value'
-            when amount < 0 or commission_amount < 0 then 'negative_amount'
-            when not {{ is_currency_code('currency') }} then 'bad_currency'
-            when cast(occurred_at as date) > {{ as_of_date() }} then 'future_date'
-            when not is_known_partner then 'unknown_partner'
-            when key_occurrence > 1 then 'duplicate_key'
-        end as field_reason,
-        case
-            when transaction_id is null or transaction_id = '' then 'transaction_id'
-            when partner_id is null or partner_id = '' then 'partner_id'
-            when raw_occurred_at is null then 'occurred_at'
-            when kind is null then 'kind'
-            when raw_amount is null then 'amount'
-            when currency is null then 'currency'
-            when occurred_at is null then 'occurred_at'
-            when kind not in ('sale', 'refund') then 'kind'
-            when amount is null then 'amount'
-            when raw_commission_amount is not null and trim(raw_commission_amount) <> ''
-                and {{ parse_number('raw_commission_amount') }} is null then 'commission_amount'
-            when amount < 0 then 'amount'
-            when commission_amount < 0 then 'commission_amount'
-            when not {{ is_currency_code('currency') }} then 'currency'
-            when cast(occurred_at as date) > {{ as_of_date() }} then 'occurred_at'
-            when not is_known_partner then 'partner_id'
-            when key_occurrence > 1 then 'transaction_id'
-        end as field_rejected
+        {{ first_rejection(checks, 'field_reason', 'field_rejected') }}
     from typed
 ),
 
