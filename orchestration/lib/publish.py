@@ -158,21 +158,25 @@ def pause_for_tests(point: str) -> None:
     time.sleep(float(os.environ.get("PRA_TEST_PAUSE_SECONDS") or 60))
 
 
+def _published_column(column: str, data_type: str) -> str:
+    """Counts that DuckDB sums into 128-bit HUGEINT are published as BIGINT, which every BI driver reads."""
+    if data_type.upper() == "HUGEINT":
+        return f'cast("{column}" as bigint) as "{column}"'
+    return f'"{column}"'
+
+
 def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str]) -> dict[str, int]:
     """Copy each mart from the attached work warehouse, without personal columns, rows in a fixed order."""
     counts = {}
     for mart in marts:
-        cols = [
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns where table_catalog = 'work' "
-                "and table_schema = 'marts' and table_name = ? order by ordinal_position",
-                [mart],
-            ).fetchall()
-        ]
+        cols = con.execute(
+            "select column_name, data_type from information_schema.columns where table_catalog = 'work' "
+            "and table_schema = 'marts' and table_name = ? order by ordinal_position",
+            [mart],
+        ).fetchall()
         if not cols:
             raise RuntimeError(f"mart {mart} is missing from the work warehouse")
-        keep = ", ".join(f'"{c}"' for c in cols if not is_personal(c, allowed))
+        keep = ", ".join(_published_column(c, t) for c, t in cols if not is_personal(c, allowed))
         # Sorting by every column makes the copy (and its Parquet bytes) the same for the same data.
         con.execute(f'create table main."{mart}" as select {keep} from work.marts."{mart}" order by all')
         counts[mart] = con.execute(f'select count(*) from main."{mart}"').fetchone()[0]

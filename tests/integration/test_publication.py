@@ -38,6 +38,13 @@ def test_published_file_holds_marts_log_and_no_personal_data(published_pipeline:
     assert set(PUBLISHED_MARTS) | {"publish_log", "publish_restatements"} <= tables
     columns = {r[0] for r in query(db, "select column_name from information_schema.columns")}
     assert not columns & {"email", "partner_name", "account_manager"}
+    # Counts are BIGINT for BI drivers, though DuckDB sums them into HUGEINT in the work warehouse.
+    assert query(db, "select count(*) from information_schema.columns where data_type = 'HUGEINT'") == [(0,)]
+    assert query(
+        db,
+        "select data_type from information_schema.columns "
+        "where table_name = 'fct_program_kpis_monthly' and column_name = 'active_partner_count'",
+    ) == [("BIGINT",)]
     entry = read_log(published_pipeline.warehouse / "published")[-1]
     assert entry["version"] == 1 and entry["as_of_date"] == published_pipeline.manifest()["end"]
     assert {c["check"] for c in entry["check_results"]} >= {f"{m}__publish" for m in PUBLISHED_MARTS}
