@@ -40,9 +40,9 @@ bench: install manifest
 dev: install $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/dagster dev -w workspace.yaml
 
-lint: install
+lint: install manifest
 	$(BIN)/ruff check orchestration tests bench
-	$(BIN)/sqlfluff lint dbt_project/models --processes 2
+	$(BIN)/dagster definitions validate -w workspace.yaml
 
 clean:
 	rm -rf warehouse data dbt_project/target dbt_project/logs .dagster_home
