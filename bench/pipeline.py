@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         PRA_LANDING_DIR=str(args.landing.resolve()),
         PRA_WAREHOUSE_DIR=str(args.warehouse.resolve()),
     )
+    # The same setting `pra` and the Makefile use: one planned event per asset for a range run.
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     import dagster as dg
 
     from orchestration.definitions import defs
