@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.alerts import partner_retention_failure_alert_sensor
-from orchestration.defs.ingestion.assets import raw_entities
+from orchestration.defs.ingestion.assets import ingest_landing_files
 from orchestration.defs.jobs import (
     build_nightly_schedule,
     build_weekly_full_rebuild_schedule,
@@ -22,7 +22,7 @@ def defs() -> dg.Definitions:
     """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings."""
     settings = Settings.from_env()
     return dg.Definitions(
-        assets=[raw_entities, build_dbt_assets(), build_publication_asset()],
+        assets=[ingest_landing_files, build_dbt_assets(), build_publication_asset()],
         asset_checks=[build_quality_checks(), *build_freshness_checks()],
         jobs=[partner_retention_nightly_job],
         schedules=[

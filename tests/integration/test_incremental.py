@@ -45,7 +45,7 @@ def assert_built(result: dg.ExecuteInProcessResult) -> None:
     failed = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE}
     assert not failed - GATE_STEPS, f"failed steps: {failed}"
     succeeded = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SUCCESS}
-    assert {"raw_entities", "dbt_models"} <= succeeded
+    assert {"ingest_landing_files", "dbt_models"} <= succeeded
     assert result.success or missing_suites(), f"failed steps: {failed}"
 
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.defs.ingestion.assets import raw_entities
+from orchestration.defs.ingestion.assets import ingest_landing_files
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.ingestion import LandingError, load_window
@@ -128,7 +128,7 @@ def test_dagster_partition_rerun_is_idempotent(landing: Path, tmp_path: Path):
     selection = [dg.AssetKey(["raw", "transactions"]), dg.AssetKey(["raw", "partners"])]
     for _ in range(2):
         result = dg.materialize(
-            [raw_entities],
+            [ingest_landing_files],
             partition_key="2024-01-01",
             resources={"warehouse": warehouse},
             selection=selection,

@@ -197,7 +197,7 @@ def test_failed_pipeline_run_posts_an_alert_with_step_and_link(tmp_path: Path, w
     text = json.loads(bodies[0])["text"]
     assert result.run_id in text
     assert "partner_retention_nightly_job" in text
-    assert "failed step(s): raw_entities" in text
+    assert "failed step(s): ingest_landing_files" in text
     assert f"http://dagster.example:3000/runs/{result.run_id}" in text
     assert "secret-token" not in caplog.text  # only the host is logged
     assert result.run_id in caplog.text  # the alert itself is in the log too
