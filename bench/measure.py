@@ -23,6 +23,7 @@ class Measurement:
     peak_rss_mb: float
     max_single_rss_mb: float
     returncode: int
+    memory_capped: bool = False  # killed by the bench for passing the memory cap (did not finish)
 
     def as_dict(self) -> dict[str, float]:
         """Rounded values for the results file."""
@@ -43,8 +44,30 @@ def _tree_rss(root: psutil.Process) -> int:
     return total
 
 
-def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, log: Path | None = None) -> Measurement:
+def _kill_tree(root: psutil.Process) -> None:
+    try:
+        procs = [*root.children(recursive=True), root]
+    except psutil.Error:
+        return
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.Error:
+            continue
+
+
+def run_measured(
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    memory_cap_mb: float | None = None,
+) -> Measurement:
     """Run `cmd`, sampling the summed RSS of the child and all its descendants until it exits.
+
+    With `memory_cap_mb`, the whole tree is killed once its resident set passes the cap: a path that
+    would need more memory than the machine has ends as "did not finish" instead of waking the kernel's
+    OOM killer, which may pick any process on the machine.
 
     CPU time comes from wait4(): user + system of the child and every descendant it waited for
     (dbt runs as a subprocess of the Dagster process and is waited for), so nothing is sampled away.
@@ -55,11 +78,15 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, log: Path
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
         root = psutil.Process(proc.pid)
         peak = [0]
+        capped = threading.Event()
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
                 peak[0] = max(peak[0], _tree_rss(root))
+                if memory_cap_mb is not None and peak[0] > memory_cap_mb * 2**20 and not capped.is_set():
+                    capped.set()
+                    _kill_tree(root)
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -79,4 +106,5 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, log: Path
         peak_rss_mb=max(peak[0], usage.ru_maxrss * 1024) / 2**20,
         max_single_rss_mb=usage.ru_maxrss / 1024,
         returncode=proc.returncode,
+        memory_capped=capped.is_set(),
     )

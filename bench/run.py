@@ -63,8 +63,21 @@ def _child_env() -> dict[str, str]:
     }
 
 
+def memory_cap_mb() -> float:
+    """The most a bench path may hold resident: PRA_BENCH_MEMORY_CAP_GB, default 75% of this machine."""
+    default = 0.75 * psutil.virtual_memory().total / 2**30
+    return float(os.environ.get("PRA_BENCH_MEMORY_CAP_GB", default)) * GB
+
+
 def _measured(label: str, cmd: list[str], log: Path, profile: Path | None = None) -> Measurement:
-    m = run_measured(cmd, env=_child_env(), log=log)
+    m = run_measured(cmd, env=_child_env(), log=log, memory_cap_mb=memory_cap_mb())
+    if m.memory_capped:
+        print(
+            f"  {label:<17} DID NOT FINISH: passed the {memory_cap_mb() / GB:.1f} GB memory cap after "
+            f"{m.wall_s:.0f} s (PRA_BENCH_MEMORY_CAP_GB); see {log}",
+            flush=True,
+        )
+        return m
     if m.returncode != 0 and profile is not None and profile.exists():
         # The run ended but a step failed (e.g. a publish gate): its timings still count, loudly flagged.
         failed = json.loads(profile.read_text())["failed_steps"]
@@ -130,11 +143,13 @@ def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
             )
             m[path] = _measured(path, cmd, rep / f"{path}.log", profile)
             profiles[path].append(json.loads(profile.read_text()))
+            if m[path].memory_capped:
+                raise BenchError(f"{path} passed the memory cap; see {rep / f'{path}.log'}")
             if i == 0 and path == "pipeline_full":
                 reference = agreement.load_pipeline(warehouse / "work.duckdb")
-                floor, peer = agreement.load_floor(floor_db), agreement.load_peer(peer_dir)
-                differences += agreement.compare(reference, floor, "floor")
-                differences += agreement.compare(reference, peer, "peer")
+                differences += agreement.compare(reference, agreement.load_floor(floor_db), "floor")
+                if not m["peer"].memory_capped:  # a peer that did not finish has nothing to compare
+                    differences += agreement.compare(reference, agreement.load_peer(peer_dir), "peer")
                 headlines["full"] = agreement.headline(reference)
         if i == 0:
             nightly = agreement.load_pipeline(warehouse / "work.duckdb")
@@ -190,6 +205,9 @@ def summarise(ds: Dataset, runs: dict, profiles: dict, differences: list[str], h
         median = {k: _median([r[k] for r in measurements]) for k in ("wall_s", "cpu_s", "peak_rss_mb")}
         median["rows_per_s"] = round(rows[path] / median["wall_s"]) if median["wall_s"] else None
         paths[path] = {"input_rows": rows[path], "median": median, "runs": measurements}
+        if any(r.get("memory_capped") for r in measurements):
+            # Its wall time is when it was stopped: a lower bound, and every ratio with it is one too.
+            paths[path]["did_not_finish"] = f"passed the {memory_cap_mb() / GB:.1f} GB memory cap"
 
     def ratio(num: str, den: str, metric: str = "wall_s") -> float:
         per_rep = [a[metric] / b[metric] for a, b in zip(runs[num], runs[den], strict=True) if b[metric]]
@@ -245,11 +263,12 @@ def targets(preset: str, paths: dict, ratios: dict) -> list[dict]:
     if preset == "demo":
         out.append({"target": "full run under 60 s", "value": full["wall_s"], "met": full["wall_s"] < 60})
     if preset in ("demo", "large"):
+        dnf = paths["peer"].get("did_not_finish")
         out.append(
             {
                 "target": "faster than the pandas peer",
-                "value": ratios["peer / pipeline_full (wall)"],
-                "met": ratios["peer / pipeline_full (wall)"] > 1,
+                "value": f"peer did not finish: {dnf}" if dnf else ratios["peer / pipeline_full (wall)"],
+                "met": bool(dnf) or ratios["peer / pipeline_full (wall)"] > 1,
             }
         )
     return out
@@ -299,6 +318,9 @@ def table(results: dict) -> str:
     for preset, res in results["presets"].items():
         for path in PATHS:
             m = res["paths"][path]["median"]
+            if res["paths"][path].get("did_not_finish"):
+                lines.append(f"| {preset} | {path} | did not finish ({res['paths'][path]['did_not_finish']}) | | | | |")
+                continue
             lines.append(
                 f"| {preset} | {path} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {m['peak_rss_mb']:.0f} | "
                 f"{m['rows_per_s']:,} | {'yes' if res['agreement']['agree'] else 'NO'} |"
