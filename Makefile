@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PRA_HOME ?= $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Where `make dev` serves the UI (e.g. `make dev DEV_PORT=3001` when 3000 is taken).
+DEV_HOST ?= 127.0.0.1
+DEV_PORT ?= 3000
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -38,7 +41,7 @@ bench: install manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 dev: install $(DAGSTER_HOME)/dagster.yaml manifest
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
 lint: install manifest
 	$(BIN)/ruff check orchestration tests bench
