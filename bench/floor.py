@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.settings import Settings
+
 SQL_FILE = Path(__file__).with_name("floor.sql")
 
 
@@ -30,7 +32,9 @@ def render(landing: Path, as_of: date, reporting_currency: str = "USD") -> str:
 def run(landing: Path, as_of: date, out: Path, reporting_currency: str = "USD") -> None:
     """Compute the floor's core outputs into the DuckDB file `out` (replaced)."""
     out.unlink(missing_ok=True)
-    with duckdb.connect(str(out)) as con:
+    # The pipeline's DuckDB memory limit, so both do the same work in the same memory.
+    limit = Settings.from_env().duckdb_memory_limit
+    with duckdb.connect(str(out), config={"memory_limit": limit}) as con:
         con.execute("set preserve_insertion_order = false")
         con.execute(render(landing, as_of, reporting_currency))
 

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # One pool for every step that writes the work warehouse: DuckDB allows a single writer per file.
@@ -25,6 +25,7 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse_dir: str
     reporting_currency: str = "USD"
     timezone: str = "UTC"
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @property
     def landing_path(self) -> Path:
@@ -36,13 +37,19 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def dbt_env(self) -> dict[str, str]:
         """Environment the committed dbt profile reads."""
-        return {"PRA_WORK_DB": str(self.work_db), "PRA_REPORTING_CURRENCY": self.reporting_currency}
+        return {
+            "PRA_WORK_DB": str(self.work_db),
+            "PRA_REPORTING_CURRENCY": self.reporting_currency,
+            "PRA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+        }
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the work warehouse; the caller holds the single-writer pool when writing."""
         self.work_db.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.work_db), read_only=read_only)
+        con = duckdb.connect(
+            str(self.work_db), read_only=read_only, config={"memory_limit": self.duckdb_memory_limit}
+        )
         try:
             yield con
         finally:
@@ -63,6 +70,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, dg.Configurab
             warehouse_dir=str(settings.warehouse_dir),
             reporting_currency=settings.reporting_currency,
             timezone=settings.timezone,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
         ),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),

@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# DuckDB's own default is 80% of the machine's memory. The pipeline caps each DuckDB process lower so a
+# nightly run has a known footprint beside the Dagster process (DuckDB spills to disk above it).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -19,6 +23,7 @@ class Settings:
     nightly_cron: str
     lookback_days: int
     full_rebuild_cron: str
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @property
     def work_db(self) -> Path:
@@ -35,6 +40,7 @@ class Settings:
         return {
             "PRA_WORK_DB": str(self.work_db),
             "PRA_REPORTING_CURRENCY": self.reporting_currency,
+            "PRA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
 
     @classmethod
@@ -56,4 +62,5 @@ class Settings:
             nightly_cron=env.get("PRA_NIGHTLY_CRON") or "30 2 * * *",
             lookback_days=int(env.get("PRA_LOOKBACK_DAYS") or 35),
             full_rebuild_cron=env.get("PRA_FULL_REBUILD_CRON") or "0 4 * * 0",
+            duckdb_memory_limit=env.get("PRA_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
         )

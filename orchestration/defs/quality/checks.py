@@ -132,7 +132,9 @@ def build_quality_checks() -> dg.AssetChecksDefinition:
         if override:
             context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
         results = []
-        con = duckdb.connect(str(warehouse.work_db), read_only=True)
+        con = duckdb.connect(
+            str(warehouse.work_db), read_only=True, config={"memory_limit": warehouse.duckdb_memory_limit}
+        )
         try:
             for mart in chosen:
                 result = gx_runner.run_suite(con, mart, previous=previous_for(mart, log), allow_volume_jump=override)
