@@ -1,5 +1,6 @@
 """The `pra` command line wiring (the commands themselves are tested where they are implemented)."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,23 @@ def test_versions_and_published_summary_on_an_empty_warehouse(tmp_path: Path, ca
 def test_a_range_needs_both_ends():
     with pytest.raises(SystemExit):
         main(["run", "--start", "2024-01-01"])
+
+
+class _Result:
+    run_id, success = "r-1", True
+
+
+def test_run_and_backfill_are_one_range_run_and_full_refresh_adds_the_tag(monkeypatch, capsys):
+    import orchestration.cli as cli
+    from orchestration.lib.operations import FULL_REFRESH_TAG
+
+    calls = []
+    monkeypatch.setattr(cli, "run_range", lambda first, last, **kw: calls.append((first, last, kw)) or _Result())
+    assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31"]) == 0
+    assert main(["backfill", "--start", "2024-01-01", "--end", "2024-03-31", "--full-refresh"]) == 0
+    first, last = date(2024, 1, 1), date(2024, 3, 31)
+    assert calls == [
+        (first, last, {"extra_tags": None}),
+        (first, last, {"extra_tags": {FULL_REFRESH_TAG: "true"}}),
+    ]
+    assert capsys.readouterr().out.splitlines() == ["run r-1: success", "run r-1: success"]
