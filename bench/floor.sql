@@ -496,7 +496,8 @@ select
     end as tier
 from ranked;
 
--- Retention by month, program level (dbt fct_retention_monthly, dimension 'program').
+-- Retention by month, program level (dbt fct_retention_monthly, dimension 'program'), from the first month with
+-- transactions (earlier months are partner signups without data; the KPIs below start there too).
 create or replace table fct_retention_monthly as
 select
     month_start_date,
@@ -513,6 +514,7 @@ select
     count(*) filter (where is_new and (has_inactivity_churn or has_termination_churn)) as partners_new_churned_count,
     count(*) filter (where is_active) as partners_active_count
 from partner_months_classified
+where month_start_date >= (select min(month_start_date) from transactions_converted)
 group by all;
 
 -- Program KPIs per month (dbt fct_program_kpis_monthly, without the revenue-bridge retention rates):

@@ -364,9 +364,9 @@ def tiers(fct: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
     return df[["partner_id", "month_start_date", "trailing_12m_net_revenue_reporting", "tier_rank", "tier"]]
 
 
-def retention_monthly(classified: pd.DataFrame) -> pd.DataFrame:
-    """Program-level retention counts per month: start, new, churned, reactivated, end."""
-    c = classified
+def retention_monthly(classified: pd.DataFrame, converted: pd.DataFrame) -> pd.DataFrame:
+    """Program-level retention counts per month, from the first month with transactions."""
+    c = classified.loc[classified["month_start_date"] >= converted["month_start_date"].min()]
     flags = pd.DataFrame(
         {
             "month_start_date": c["month_start_date"],
@@ -456,7 +456,7 @@ def run(landing: Path, as_of: date, out: Path, reporting_currency: str = "USD") 
     fct.to_parquet(out / "fct_partner_monthly.parquet")
     tier_table = tiers(fct, latest)
     tier_table.to_parquet(out / "fct_partner_tiers_monthly.parquet")
-    retention = retention_monthly(classify(fct, converted, latest))
+    retention = retention_monthly(classify(fct, converted, latest), converted)
     retention.to_parquet(out / "fct_retention_monthly.parquet")
     program_kpis(fct, tier_table, retention).to_parquet(out / "fct_program_kpis_monthly.parquet")
     summary = quarantine_summary({"partners": partners, "transactions": transactions, "leads": leads, "fx_rates": fx})

@@ -10,8 +10,10 @@ from orchestration.lib.gx_runner import Check, SuiteContext, exact_schema
 COLUMNS = {
     "cohort_period_id": "VARCHAR",
     "cohort_month_start_date": "DATE",
+    "periods_since_signup": "BIGINT",
     "months_since_signup": "BIGINT",
     "month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "cohort_partner_count": "BIGINT",
     "partners_active_count": "HUGEINT",

@@ -17,6 +17,7 @@ COLUMNS = {
     "average_tenure_months": "DOUBLE",
     "average_monthly_net_revenue_reporting": "DOUBLE",
     "average_monthly_contribution_reporting": "DOUBLE",
+    "period_grain": "VARCHAR",
     "reporting_currency": "VARCHAR",
     "as_of_date": "DATE",
 }

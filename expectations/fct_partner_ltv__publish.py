@@ -28,6 +28,7 @@ COLUMNS = {
     "average_monthly_net_revenue_reporting": "DOUBLE",
     "average_monthly_contribution_reporting": "DOUBLE",
     "ltv_method": "VARCHAR",
+    "period_grain": "VARCHAR",
     "reporting_currency": "VARCHAR",
     "as_of_date": "DATE",
 }

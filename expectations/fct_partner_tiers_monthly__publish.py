@@ -12,6 +12,7 @@ COLUMNS = {
     "partner_id": "VARCHAR",
     "month_start_date": "DATE",
     "next_month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "net_revenue_reporting": "DECIMAL(38,4)",
     "trailing_12m_net_revenue_reporting": "DECIMAL(38,4)",

@@ -10,6 +10,7 @@ from orchestration.lib.gx_runner import WARNING, Check, SuiteContext, exact_sche
 COLUMNS = {
     "month_start_date": "DATE",
     "next_month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "active_partner_count": "HUGEINT",
     "partners_start_count": "HUGEINT",

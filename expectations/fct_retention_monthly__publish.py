@@ -11,6 +11,7 @@ COLUMNS = {
     "retention_id": "VARCHAR",
     "month_start_date": "DATE",
     "next_month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "dimension_name": "VARCHAR",
     "dimension_value": "VARCHAR",

@@ -12,6 +12,7 @@ COLUMNS = {
     "partner_id": "VARCHAR",
     "month_start_date": "DATE",
     "next_month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "movement_class": "VARCHAR",
     "start_net_revenue_reporting": "DECIMAL(38,4)",

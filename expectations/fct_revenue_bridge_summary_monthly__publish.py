@@ -10,6 +10,7 @@ from orchestration.lib.gx_runner import Check, SuiteContext, exact_schema
 COLUMNS = {
     "month_start_date": "DATE",
     "next_month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "start_net_revenue_reporting": "DECIMAL(38,4)",
     "new_reporting": "DECIMAL(38,4)",

@@ -11,6 +11,7 @@ COLUMNS = {
     "tier_month_id": "VARCHAR",
     "month_start_date": "DATE",
     "next_month_start_date": "DATE",
+    "period_grain": "VARCHAR",
     "is_partial_period": "BOOLEAN",
     "tier": "VARCHAR",
     "tier_level": "INTEGER",

@@ -1,6 +1,6 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_program_kpis_monthly'}}}) }}
--- The dashboard's revenue and active partners must equal the partner-month facts they summarise.
--- Returns months where they differ.
+-- The dashboard's revenue and active partners must equal the partner-period facts they summarise, in every
+-- period from the first with transaction data (and no other). Returns periods where they differ.
 with
 
 kpis as (
@@ -13,6 +13,7 @@ facts as (
         sum(net_revenue_reporting) as net_revenue_reporting,
         sum(case when is_active then 1 else 0 end) as active_partner_count
     from {{ ref('fct_partner_monthly') }}
+    where month_start_date in (select month_start_date from {{ ref('int_program_months_spined') }})
     group by month_start_date
 )
 

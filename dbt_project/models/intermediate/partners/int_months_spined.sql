@@ -1,10 +1,11 @@
--- One row per calendar month from history_start_date to the month of as_of_date.
+-- One row per period (calendar month, or quarter with var period_grain) from history_start_date to the
+-- period of as_of_date. Column names keep "month": at quarter grain month_start_date is the quarter's first day.
 with
 
 spine as (
     {{ dbt.date_spine(
         'month',
-        "cast('" ~ var('history_start_date') ~ "' as date)",
+        period_trunc("cast('" ~ var('history_start_date') ~ "' as date)"),
         dbt.dateadd('month', 1, as_of_date()),
     ) }}
 ),
@@ -12,9 +13,10 @@ spine as (
 final as (
     select
         cast(date_month as date) as month_start_date,
-        cast({{ dbt.dateadd('month', 1, 'date_month') }} as date) as next_month_start_date
+        cast({{ period_add(1, 'date_month') }} as date) as next_month_start_date
     from spine
     where date_month <= {{ as_of_date() }}
+        and date_month = {{ period_trunc('date_month') }}
 )
 
 select * from final

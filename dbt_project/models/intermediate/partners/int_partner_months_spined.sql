@@ -1,8 +1,14 @@
--- Every partner x every month from its first month (signup or first revenue) to the as-of month.
+-- Every partner x every period from its first period (signup or first revenue) to the as-of period, with the
+-- partner's attributes valid at the period: the latest snapshot on or before the period's last day
+-- (the first snapshot for periods before it).
 with
 
 partners as (
     select * from {{ ref('int_partners_latest') }}
+),
+
+snapshots as (
+    select * from {{ ref('stg_program__partner_snapshots') }}
 ),
 
 transactions as (
@@ -14,7 +20,7 @@ months as (
 ),
 
 first_revenue as (
-    select partner_id, min(revenue_month_start_date) as first_revenue_month_start_date
+    select partner_id, min({{ period_trunc('revenue_date') }}) as first_revenue_month_start_date
     from transactions
     group by partner_id
 ),
@@ -25,15 +31,28 @@ starts as (
         partners.signup_date,
         case
             when first_revenue.first_revenue_month_start_date is null
-                or first_revenue.first_revenue_month_start_date > {{ dbt.date_trunc('month', 'partners.signup_date') }}
-                then {{ dbt.date_trunc('month', 'partners.signup_date') }}
+                or first_revenue.first_revenue_month_start_date > {{ period_trunc('partners.signup_date') }}
+                then {{ period_trunc('partners.signup_date') }}
             else first_revenue.first_revenue_month_start_date
         end as first_month_start_date
     from partners
     left join first_revenue on partners.partner_id = first_revenue.partner_id
 ),
 
-final as (
+-- Each snapshot is valid from its date to the next snapshot's; the first one also covers everything before it.
+attribute_ranges as (
+    select
+        partner_id,
+        snapshot_date,
+        region,
+        partner_type,
+        ecosystem,
+        lead(snapshot_date) over (partition by partner_id order by snapshot_date) as next_snapshot_date,
+        row_number() over (partition by partner_id order by snapshot_date) as snapshot_number
+    from snapshots
+),
+
+spined as (
     select
         starts.partner_id,
         months.month_start_date,
@@ -42,6 +61,27 @@ final as (
         starts.first_month_start_date
     from starts
     inner join months on months.month_start_date >= starts.first_month_start_date
+),
+
+final as (
+    select
+        spined.partner_id,
+        spined.month_start_date,
+        spined.next_month_start_date,
+        spined.signup_date,
+        spined.first_month_start_date,
+        attribute_ranges.region,
+        attribute_ranges.partner_type,
+        attribute_ranges.ecosystem,
+        attribute_ranges.snapshot_date as attributes_snapshot_date
+    from spined
+    left join attribute_ranges
+        on spined.partner_id = attribute_ranges.partner_id
+        and (attribute_ranges.snapshot_date < spined.next_month_start_date or attribute_ranges.snapshot_number = 1)
+        and (
+            attribute_ranges.next_snapshot_date is null
+            or attribute_ranges.next_snapshot_date >= spined.next_month_start_date
+        )
 )
 
 select * from final

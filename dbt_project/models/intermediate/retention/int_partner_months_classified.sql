@@ -1,4 +1,4 @@
--- Partner x {{ retention_period_grain() }} retention status (docs/metrics.md "Partner status").
+-- Partner x period ({{ period_grain() }}) retention status (docs/metrics.md "Partner status").
 -- Base membership is a closed form of the last activity date, so S + N - churned + reactivated = E holds per row.
 {% set churn_days = var('churn_inactivity_days') | int %}
 with
@@ -26,14 +26,14 @@ converted_leads as (
 activity_days as (
     select
         partner_id,
-        revenue_month_start_date as month_start_date,
+        {{ period_trunc('revenue_date') }} as month_start_date,
         revenue_date as activity_date
     from sales
     {% if var('activity_includes_converted_leads') %}
     union all
     select
         partner_id,
-        cast({{ dbt.date_trunc('month', 'converted_at') }} as date) as month_start_date,
+        cast({{ period_trunc('converted_at') }} as date) as month_start_date,
         cast(converted_at as date) as activity_date
     from converted_leads
     {% endif %}

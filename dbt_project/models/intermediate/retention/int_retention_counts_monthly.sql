@@ -1,5 +1,6 @@
--- Partner counts per month and dimension (program, tier, partner type, region, ecosystem): S, N, churned, reactivated, E.
--- Each partner-month falls in exactly one value per dimension, so the invariant holds in every group.
+-- Partner counts per period and dimension (program, tier, partner type, region, ecosystem): S, N, churned, reactivated, E.
+-- Each partner-period falls in exactly one value per dimension (its tier and attributes of that period), so the
+-- invariant holds in every group. Periods start at the first period with transaction data (int_program_months_spined).
 {% set dimensions = ['program', 'tier', 'partner_type', 'region', 'ecosystem'] %}
 with
 
@@ -11,8 +12,12 @@ tiers as (
     select * from {{ ref('fct_partner_tiers_monthly') }}
 ),
 
-partners as (
-    select * from {{ ref('dim_partners') }}
+partner_months as (
+    select * from {{ ref('fct_partner_monthly') }}
+),
+
+program_months as (
+    select * from {{ ref('int_program_months_spined') }}
 ),
 
 enriched as (
@@ -30,12 +35,13 @@ enriched as (
         classified.as_of_date,
         'all' as program,
         coalesce(tiers.tier, 'none') as tier,
-        coalesce(partners.partner_type, 'unknown') as partner_type,
-        coalesce(partners.region, 'unknown') as region,
-        coalesce(partners.ecosystem, 'unknown') as ecosystem
+        coalesce(partner_months.partner_type, 'unknown') as partner_type,
+        coalesce(partner_months.region, 'unknown') as region,
+        coalesce(partner_months.ecosystem, 'unknown') as ecosystem
     from classified
+    inner join program_months on classified.month_start_date = program_months.month_start_date
     left join tiers on classified.partner_month_id = tiers.partner_month_id
-    left join partners on classified.partner_id = partners.partner_id
+    left join partner_months on classified.partner_month_id = partner_months.partner_month_id
 ),
 
 dimensioned as (

@@ -1,4 +1,5 @@
--- Partner x month facts over a complete month spine: revenue in the reporting currency, activity, leads.
+-- Partner x period facts over a complete period spine (month, or quarter with var period_grain): revenue in the
+-- reporting currency, activity, leads, and the partner's attributes valid at the period.
 with
 
 partner_months as (
@@ -16,7 +17,7 @@ leads as (
 revenue as (
     select
         partner_id,
-        revenue_month_start_date as month_start_date,
+        {{ period_trunc('revenue_date') }} as month_start_date,
         sum(case when kind = 'sale' then amount_reporting else 0 end) as gross_revenue_reporting,
         sum(case when kind = 'refund' then amount_reporting else 0 end) as refunds_reporting,
         sum(net_amount_reporting) as net_revenue_reporting,
@@ -24,26 +25,26 @@ revenue as (
         sum(case when kind = 'sale' then 1 else 0 end) as sale_count,
         sum(case when kind = 'refund' then 1 else 0 end) as refund_count
     from transactions
-    group by partner_id, revenue_month_start_date
+    group by partner_id, {{ period_trunc('revenue_date') }}
 ),
 
 leads_created as (
     select
         partner_id,
-        {{ dbt.date_trunc('month', 'created_at') }} as month_start_date,
+        {{ period_trunc('created_at') }} as month_start_date,
         count(*) as leads_created
     from leads
-    group by partner_id, {{ dbt.date_trunc('month', 'created_at') }}
+    group by partner_id, {{ period_trunc('created_at') }}
 ),
 
 leads_converted as (
     select
         partner_id,
-        {{ dbt.date_trunc('month', 'converted_at') }} as month_start_date,
+        {{ period_trunc('converted_at') }} as month_start_date,
         count(*) as leads_converted
     from leads
     where is_converted and converted_at is not null
-    group by partner_id, {{ dbt.date_trunc('month', 'converted_at') }}
+    group by partner_id, {{ period_trunc('converted_at') }}
 ),
 
 joined as (
@@ -51,6 +52,9 @@ joined as (
         partner_months.partner_id,
         partner_months.month_start_date,
         partner_months.next_month_start_date,
+        partner_months.region,
+        partner_months.partner_type,
+        partner_months.ecosystem,
         coalesce(revenue.gross_revenue_reporting, 0) as gross_revenue_reporting,
         coalesce(revenue.refunds_reporting, 0) as refunds_reporting,
         coalesce(revenue.net_revenue_reporting, 0) as net_revenue_reporting,
@@ -78,6 +82,10 @@ final as (
         partner_id,
         month_start_date,
         next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
+        region,
+        partner_type,
+        ecosystem,
         gross_revenue_reporting,
         refunds_reporting,
         net_revenue_reporting,

@@ -1,4 +1,5 @@
--- Signup cohort x months since signup: partners active, share retained, net revenue and cumulative revenue per partner.
+-- Signup cohort x periods since signup (month or quarter): partners active, share retained, net revenue and
+-- cumulative revenue per partner. At quarter grain the cohort is the signup quarter.
 with
 
 partner_months as (
@@ -17,7 +18,7 @@ cohorted as (
         partner_months.is_active,
         partner_months.net_revenue_reporting,
         classified.is_in_base_at_end,
-        -- Cohort = signup month; the spine's first month if revenue came before signup (a data-quality edge case).
+        -- Cohort = signup period; the spine's first period if revenue came before signup (a data-quality edge case).
         min(partner_months.month_start_date) over (partition by partner_months.partner_id) as cohort_month_start_date,
         partner_months.reporting_currency,
         partner_months.as_of_date
@@ -34,6 +35,7 @@ cohort_sizes as (
 aggregated as (
     select
         cohort_month_start_date,
+        {{ period_diff('cohort_month_start_date', 'month_start_date') }} as periods_since_signup,
         {{ dbt.datediff('cohort_month_start_date', 'month_start_date', 'month') }} as months_since_signup,
         month_start_date,
         is_partial_period,
@@ -48,11 +50,13 @@ aggregated as (
 
 final as (
     select
-        {{ dbt.concat([dbt.safe_cast('aggregated.cohort_month_start_date', api.Column.translate_type('string')), "'|'", dbt.safe_cast('aggregated.months_since_signup', api.Column.translate_type('string'))]) }}
+        {{ dbt.concat([dbt.safe_cast('aggregated.cohort_month_start_date', api.Column.translate_type('string')), "'|'", dbt.safe_cast('aggregated.periods_since_signup', api.Column.translate_type('string'))]) }}
             as cohort_period_id,
         aggregated.cohort_month_start_date,
+        aggregated.periods_since_signup,
         aggregated.months_since_signup,
         aggregated.month_start_date,
+        '{{ period_grain() }}' as period_grain,
         aggregated.is_partial_period,
         cohort_sizes.cohort_partner_count,
         aggregated.partners_active_count,

@@ -1,9 +1,14 @@
--- Revenue concentration per month over revenue-active partners: top-20% / top-1 / top-5 shares, Gini, HHI.
+-- Revenue concentration per period over revenue-active partners: top-20% / top-1 / top-5 shares, Gini, HHI.
+-- Periods start at the first period with transaction data (int_program_months_spined).
 {% set top_share = var('concentration_top_share') | float %}
 with
 
 partner_months as (
     select * from {{ ref('fct_partner_monthly') }}
+),
+
+program_months as (
+    select * from {{ ref('int_program_months_spined') }}
 ),
 
 months as (
@@ -14,6 +19,7 @@ months as (
         max(reporting_currency) as reporting_currency,
         max(as_of_date) as as_of_date
     from partner_months
+    where month_start_date in (select program_months.month_start_date from program_months)
     group by month_start_date, next_month_start_date, is_partial_period
 ),
 
@@ -56,6 +62,7 @@ final as (
     select
         months.month_start_date,
         months.next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         months.is_partial_period,
         coalesce(aggregated.revenue_active_partner_count, 0) as revenue_active_partner_count,
         cast(ceiling(coalesce(aggregated.revenue_active_partner_count, 0) * {{ '%.6f' | format(top_share) }}) as {{ dbt.type_int() }})

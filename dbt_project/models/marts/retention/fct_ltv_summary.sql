@@ -36,6 +36,7 @@ final as (
         avg(cast(tenure_months as {{ type_double() }})) as average_tenure_months,
         avg(average_monthly_net_revenue_reporting) as average_monthly_net_revenue_reporting,
         avg(average_monthly_contribution_reporting) as average_monthly_contribution_reporting,
+        '{{ period_grain() }}' as period_grain,
         max(reporting_currency) as reporting_currency,
         max(as_of_date) as as_of_date
     from dimensioned

@@ -1,6 +1,8 @@
 -- Historical partner lifetime value to the as-of date: lifetime net revenue, contribution, tenure, monthly value.
 -- Predictive LTV (a later issue) belongs in its own model; ltv_method says which method produced a row.
 {% set gross_margin = var('gross_margin') | float %}
+{#- Months from the cohort period's start to the end of the tenure-end period (a quarter counts 3). -#}
+{% set tenure_months = dbt.datediff('ended.cohort_month_start_date', 'ended.tenure_end_month_start_date', 'month') ~ ' + ' ~ months_per_period() %}
 with
 
 partner_months as (
@@ -56,10 +58,10 @@ ended as (
         case
             when latest.is_in_base_at_end then lifetime.as_of_month_start_date
             when latest.last_activity_date is not null
-                then cast({{ dbt.date_trunc('month', 'latest.last_activity_date') }} as date)
+                then cast({{ period_trunc('latest.last_activity_date') }} as date)
             when latest.terminated_date is not null
                 and latest.terminated_date >= lifetime.cohort_month_start_date
-                then cast({{ dbt.date_trunc('month', 'latest.terminated_date') }} as date)
+                then cast({{ period_trunc('latest.terminated_date') }} as date)
             else lifetime.as_of_month_start_date
         end as tenure_end_month_start_date
     from lifetime
@@ -78,19 +80,19 @@ final as (
         ended.is_in_base_at_end as is_in_base,
         ended.last_activity_date,
         ended.tenure_end_month_start_date,
-        {{ dbt.datediff('ended.cohort_month_start_date', 'ended.tenure_end_month_start_date', 'month') }} + 1
-            as tenure_months,
+        {{ tenure_months }} as tenure_months,
         ended.active_month_count,
         ended.lifetime_gross_revenue_reporting,
         ended.lifetime_net_revenue_reporting,
         ended.lifetime_commission_reporting,
         ended.lifetime_net_revenue_reporting * {{ '%.6f' | format(gross_margin) }} - ended.lifetime_commission_reporting
             as lifetime_contribution_reporting,
-        {{ safe_ratio('ended.lifetime_net_revenue_reporting', dbt.datediff('ended.cohort_month_start_date', 'ended.tenure_end_month_start_date', 'month') ~ ' + 1') }}
+        {{ safe_ratio('ended.lifetime_net_revenue_reporting', tenure_months) }}
             as average_monthly_net_revenue_reporting,
-        {{ safe_ratio('ended.lifetime_net_revenue_reporting * ' ~ ('%.6f' | format(gross_margin)) ~ ' - ended.lifetime_commission_reporting', dbt.datediff('ended.cohort_month_start_date', 'ended.tenure_end_month_start_date', 'month') ~ ' + 1') }}
+        {{ safe_ratio('ended.lifetime_net_revenue_reporting * ' ~ ('%.6f' | format(gross_margin)) ~ ' - ended.lifetime_commission_reporting', tenure_months) }}
             as average_monthly_contribution_reporting,
         'historical' as ltv_method,
+        '{{ period_grain() }}' as period_grain,
         ended.reporting_currency,
         ended.as_of_date
     from ended

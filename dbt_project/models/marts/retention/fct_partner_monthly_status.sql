@@ -1,4 +1,4 @@
--- fct_partner_monthly extended for BI: retention status flags and the point-in-time tier of each partner-month.
+-- fct_partner_monthly extended for BI: retention status flags and the point-in-time tier of each partner-period.
 with
 
 partner_months as (
@@ -19,6 +19,10 @@ final as (
         partner_months.partner_id,
         partner_months.month_start_date,
         partner_months.next_month_start_date,
+        partner_months.period_grain,
+        partner_months.region,
+        partner_months.partner_type,
+        partner_months.ecosystem,
         partner_months.gross_revenue_reporting,
         partner_months.refunds_reporting,
         partner_months.net_revenue_reporting,

@@ -1,7 +1,9 @@
--- Strategic segmentation per partner and month: strategic, perspective, transactional (docs/metrics.md "Segments").
+-- Strategic segmentation per partner and period: strategic, perspective, transactional (docs/metrics.md "Segments").
 -- Strategic may be empty in a month (no partner above strategic_share of trailing revenue); that is a valid result.
 {% set strategic_share = var('strategic_share') | float %}
 {% set signup_months = var('perspective_signup_months') | int %}
+{#- Growth compares the last 3 months with the 3 before: 3 periods at month grain, 1 at quarter grain. -#}
+{% set growth_periods = [1, 3 // months_per_period()] | max %}
 with
 
 tiers as (
@@ -16,11 +18,11 @@ growth as (
     select
         partner_month_id,
         sum(net_revenue_reporting) over (
-            partition by partner_id order by month_start_date rows between 2 preceding and current row
+            partition by partner_id order by month_start_date rows between {{ growth_periods - 1 }} preceding and current row
         ) as trailing_3m_net_revenue_reporting,
         coalesce(
             sum(net_revenue_reporting) over (
-                partition by partner_id order by month_start_date rows between 5 preceding and 3 preceding
+                partition by partner_id order by month_start_date rows between {{ 2 * growth_periods - 1 }} preceding and {{ growth_periods }} preceding
             ), 0
         ) as previous_3m_net_revenue_reporting
     from partner_months
@@ -86,6 +88,7 @@ final as (
         partner_id,
         month_start_date,
         next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         is_partial_period,
         tier,
         trailing_12m_net_revenue_reporting,

@@ -1,4 +1,4 @@
--- Point-in-time tier per partner and month, ranked on trailing-12-month net revenue (docs/metrics.md "Tiers").
+-- Point-in-time tier per partner and period, ranked on trailing-12-month net revenue (docs/metrics.md "Tiers").
 -- A window frame over the complete partner-month spine keeps the trailing sum linear in rows.
 {% set platinum = var('tier_platinum_share') | float %}
 {% set gold = platinum + (var('tier_gold_share') | float) %}
@@ -24,7 +24,7 @@ trailing_revenue as (
         partner_months.net_revenue_reporting,
         sum(partner_months.net_revenue_reporting) over (
             partition by partner_months.partner_id order by partner_months.month_start_date
-            rows between 11 preceding and current row
+            rows between {{ periods_per_year() - 1 }} preceding and current row
         ) as trailing_12m_net_revenue_reporting,
         coalesce(partners.signup_date, partner_months.month_start_date) as signup_date,
         coalesce(
@@ -101,6 +101,7 @@ final as (
         partner_id,
         month_start_date,
         next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         is_partial_period,
         net_revenue_reporting,
         trailing_12m_net_revenue_reporting,

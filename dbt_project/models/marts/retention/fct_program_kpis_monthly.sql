@@ -1,4 +1,5 @@
--- Program KPIs, one row per month: the table a BI dashboard opens first. Every figure comes from a documented mart.
+-- Program KPIs, one row per period from the first period with transaction data: the table a BI dashboard opens
+-- first. Every figure comes from a documented mart.
 with
 
 retention as (
@@ -56,6 +57,7 @@ final as (
     select
         retention.month_start_date,
         retention.next_month_start_date,
+        retention.period_grain,
         retention.is_partial_period,
         retention.partners_active_count as active_partner_count,
         retention.partners_start_count as partners_start_count,

@@ -1,4 +1,4 @@
--- Retention per month and dimension: counts, set-based CRR, the seed formula (E - N) / S, partner-base index, churn rate.
+-- Retention per period (month or quarter) and dimension: counts, set-based CRR, the seed formula (E - N) / S, partner-base index, churn rate.
 -- Rates are null when S = 0 and, by default, in the current partial period.
 with
 
@@ -11,6 +11,7 @@ final as (
         retention_id,
         month_start_date,
         next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         is_partial_period,
         dimension_name,
         dimension_value,

@@ -1,4 +1,4 @@
--- Revenue bridge per partner and month: previous vs current net revenue, one movement class per row.
+-- Revenue bridge per partner and period: previous vs current net revenue, one movement class per row.
 -- Classes are ordered so every class is reachable and start + new + expansion + reactivation - contraction - churned = end.
 with
 
@@ -49,6 +49,7 @@ final as (
         partner_id,
         month_start_date,
         next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         is_partial_period,
         movement_class,
         start_net_revenue_reporting,

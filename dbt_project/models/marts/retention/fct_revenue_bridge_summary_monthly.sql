@@ -1,8 +1,13 @@
--- Program revenue bridge per month with NRR and GRR on partners revenue-active in the previous month.
+-- Program revenue bridge per period with NRR and GRR on partners revenue-active in the previous period.
+-- Periods start at the first period with transaction data (int_program_months_spined).
 with
 
 bridge as (
     select * from {{ ref('fct_revenue_bridge_monthly') }}
+),
+
+program_months as (
+    select * from {{ ref('int_program_months_spined') }}
 ),
 
 summed as (
@@ -38,6 +43,7 @@ summed as (
         max(refund_policy) as refund_policy,
         max(as_of_date) as as_of_date
     from bridge
+    where month_start_date in (select program_months.month_start_date from program_months)
     group by month_start_date, next_month_start_date, is_partial_period
 ),
 
@@ -45,6 +51,7 @@ final as (
     select
         month_start_date,
         next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         is_partial_period,
         start_net_revenue_reporting,
         new_reporting,

@@ -1,9 +1,13 @@
--- Per month and tier: partner counts, revenue and its share, and tier movements (upgrades, downgrades).
--- Every month has all four tiers, with zero counts where a tier is empty.
+-- Per period and tier: partner counts, revenue and its share, and tier movements (upgrades, downgrades).
+-- Every period from the first with transaction data (int_program_months_spined) has all four tiers, zero counts where empty.
 with
 
 tiers as (
     select * from {{ ref('fct_partner_tiers_monthly') }}
+),
+
+program_months as (
+    select * from {{ ref('int_program_months_spined') }}
 ),
 
 months as (
@@ -15,6 +19,7 @@ months as (
         sum(trailing_12m_net_revenue_reporting) as program_trailing_12m_net_revenue_reporting,
         sum(net_revenue_reporting) as program_net_revenue_reporting
     from tiers
+    where month_start_date in (select program_months.month_start_date from program_months)
     group by month_start_date, next_month_start_date, is_partial_period
 ),
 
@@ -56,6 +61,7 @@ final as (
             as tier_month_id,
         months.month_start_date,
         months.next_month_start_date,
+        '{{ period_grain() }}' as period_grain,
         months.is_partial_period,
         tier_names.tier,
         tier_names.tier_level,
