@@ -7,14 +7,18 @@ kpis as (
     select * from {{ ref('fct_program_kpis_monthly') }}
 ),
 
+program_months as (
+    select * from {{ ref('int_program_months_spined') }}
+),
+
 facts as (
     select
-        month_start_date,
-        sum(net_revenue_reporting) as net_revenue_reporting,
-        sum(case when is_active then 1 else 0 end) as active_partner_count
-    from {{ ref('fct_partner_monthly') }}
-    where month_start_date in (select month_start_date from {{ ref('int_program_months_spined') }})
-    group by month_start_date
+        partner_months.month_start_date,
+        sum(partner_months.net_revenue_reporting) as net_revenue_reporting,
+        sum(case when partner_months.is_active then 1 else 0 end) as active_partner_count
+    from {{ ref('fct_partner_monthly') }} as partner_months
+    inner join program_months on partner_months.month_start_date = program_months.month_start_date
+    group by partner_months.month_start_date
 )
 
 select kpis.month_start_date
