@@ -6,6 +6,7 @@ slot is measured in seconds: the committed dagster.yaml (limit 1) on a temporary
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -13,8 +14,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
+from dagster._core.test_utils import freeze_time
+from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
 
 POOL = "duckdb_work_warehouse"
 REPO = Path(__file__).resolve().parents[2]
@@ -97,9 +101,16 @@ def test_a_killed_run_keeps_its_slot_until_it_is_freed(tmp_path: Path):
             # Terminate (force) in the UI only marks the run canceled: the slot stays claimed ...
             instance.report_run_canceled(instance.get_run_by_id(dead_id))
             assert instance.event_log_storage.get_concurrency_info(POOL).active_run_ids == {dead_id}
-            # ... until it is freed (the pool page's "free slots", or run monitoring's
-            # free_slots_after_run_end_seconds for runs that have ended).
-            instance.event_log_storage.free_concurrency_slots_for_run(dead_id)
+            # ... until it is freed: here by the daemon's run-monitoring iteration on the committed
+            # free_slots_after_run_end_seconds (60), evaluated as if 61 s had passed since the run ended.
+            ended = instance.get_run_record_by_id(dead_id).end_time
+            daemon_context = SimpleNamespace(instance=instance)  # the iteration only reads `.instance`
+            with freeze_time(ended + 30):
+                list(execute_concurrency_slots_iteration(daemon_context, logging.getLogger("test")))
+            assert instance.event_log_storage.get_concurrency_info(POOL).active_run_ids == {dead_id}
+            with freeze_time(ended + 61):
+                list(execute_concurrency_slots_iteration(daemon_context, logging.getLogger("test")))
+            assert instance.event_log_storage.get_concurrency_info(POOL).active_run_ids == set()
         assert waiting.wait(90) == 0, (tmp_path / "waiting.log").read_text()[-2000:]
     finally:
         if waiting.poll() is None:
