@@ -26,6 +26,7 @@ class WarehouseResource(dg.ConfigurableResource):
     reporting_currency: str = "USD"
     timezone: str = "UTC"
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    period_grain: str = "month"
 
     @property
     def landing_path(self) -> Path:
@@ -71,6 +72,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, dg.Configurab
             reporting_currency=settings.reporting_currency,
             timezone=settings.timezone,
             duckdb_memory_limit=settings.duckdb_memory_limit,
+            period_grain=settings.period_grain,
         ),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),

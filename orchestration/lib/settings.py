@@ -9,6 +9,7 @@ from pathlib import Path
 # DuckDB's own default is 80% of the machine's memory. The pipeline caps each DuckDB process lower so a
 # nightly run has a known footprint beside the Dagster process (DuckDB spills to disk above it).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.md)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class Settings:
     lookback_days: int
     full_rebuild_cron: str
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    period_grain: str = "month"
+
+    def __post_init__(self) -> None:
+        if self.period_grain not in PERIOD_GRAINS:
+            raise ValueError(f"PRA_PERIOD_GRAIN={self.period_grain!r}: choose one of {', '.join(PERIOD_GRAINS)}")
 
     @property
     def work_db(self) -> Path:
@@ -63,4 +69,5 @@ class Settings:
             lookback_days=int(env.get("PRA_LOOKBACK_DAYS") or 35),
             full_rebuild_cron=env.get("PRA_FULL_REBUILD_CRON") or "0 4 * * 0",
             duckdb_memory_limit=env.get("PRA_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
+            period_grain=(env.get("PRA_PERIOD_GRAIN") or "month").strip().lower(),
         )

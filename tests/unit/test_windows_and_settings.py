@@ -53,3 +53,23 @@ def test_window_from_tags():
     assert window_from_tags(range_tags(date(2024, 1, 1), date(2024, 1, 31))) == (date(2024, 1, 1), date(2024, 2, 1))
     assert window_from_tags({"dagster/partition": "2024-02-29"}) == (date(2024, 2, 29), date(2024, 3, 1))
     assert window_from_tags({"other": "x"}) is None
+
+
+def test_duckdb_memory_limit_and_period_grain_defaults_and_overrides(tmp_path: Path):
+    from orchestration.defs.resources import build_resources
+
+    default = Settings.from_env({"PRA_HOME": str(tmp_path)})
+    assert (default.duckdb_memory_limit, default.period_grain) == ("3GB", "month")
+    assert default.dbt_env()["PRA_DUCKDB_MEMORY_LIMIT"] == "3GB"
+    s = Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_DUCKDB_MEMORY_LIMIT": "8GB", "PRA_PERIOD_GRAIN": "Quarter"})
+    assert (s.duckdb_memory_limit, s.period_grain) == ("8GB", "quarter")
+    # The Dagster resource carries both: the dbt step passes period_grain as a dbt var, every DuckDB
+    # connection (ingestion, dbt via the profile, the gates) gets the memory limit.
+    warehouse = build_resources(s)["warehouse"]
+    assert (warehouse.period_grain, warehouse.duckdb_memory_limit) == ("quarter", "8GB")
+    assert warehouse.dbt_env()["PRA_DUCKDB_MEMORY_LIMIT"] == "8GB"
+
+
+def test_an_unknown_period_grain_is_refused_by_name(tmp_path: Path):
+    with pytest.raises(ValueError, match="PRA_PERIOD_GRAIN='week': choose one of month, quarter"):
+        Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_PERIOD_GRAIN": "week"})

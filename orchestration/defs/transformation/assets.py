@@ -53,7 +53,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
             + (" with --full-refresh" if full_refresh else "")
         )
-        args = dbt_build_args(*window, full_refresh=full_refresh, extra_vars={"as_of_date": as_of.isoformat()})
+        extra_vars = {"as_of_date": as_of.isoformat(), "period_grain": warehouse.period_grain}
+        args = dbt_build_args(*window, full_refresh=full_refresh, extra_vars=extra_vars)
         yield from dbt.cli(args, context=context).stream()
 
     return dbt_models
