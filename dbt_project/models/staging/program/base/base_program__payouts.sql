@@ -23,6 +23,10 @@ source as (
     select * from {{ source('program', 'payouts') }}
 ),
 
+duplicates as (
+    {{ duplicate_key_occurrences('source', 'trim(payout_id)') }}
+),
+
 known_partners as (
     select distinct partner_id from {{ ref('base_program__partners') }}
     where rejection_reason is null
@@ -45,12 +49,12 @@ typed as (
         source._partition_date,
         source._source_file,
         source._source_row,
-        row_number() over (
-            partition by trim(source.payout_id)
-            order by source._partition_date, source._source_file, source._source_row
-        ) as key_occurrence
+        coalesce(duplicates.key_occurrence, 1) as key_occurrence
     from source
     left join known_partners on trim(source.partner_id) = known_partners.partner_id
+    left join duplicates
+        on source._source_file = duplicates._source_file
+        and source._source_row = duplicates._source_row
 ),
 
 checked as (

@@ -25,6 +25,10 @@ source as (
     select * from {{ source('program', 'transactions') }}
 ),
 
+duplicates as (
+    {{ duplicate_key_occurrences('source', 'trim(transaction_id)') }}
+),
+
 known_partners as (
     select distinct partner_id from {{ ref('base_program__partners') }}
     where rejection_reason is null
@@ -49,12 +53,12 @@ typed as (
         source._partition_date,
         source._source_file,
         source._source_row,
-        row_number() over (
-            partition by trim(source.transaction_id)
-            order by source._partition_date, source._source_file, source._source_row
-        ) as key_occurrence
+        coalesce(duplicates.key_occurrence, 1) as key_occurrence
     from source
     left join known_partners on trim(source.partner_id) = known_partners.partner_id
+    left join duplicates
+        on source._source_file = duplicates._source_file
+        and source._source_row = duplicates._source_row
 ),
 
 field_checked as (
@@ -64,10 +68,12 @@ field_checked as (
     from typed
 ),
 
+-- Only sales that some refund points at: the join below then builds on a few rows, not on every sale.
 valid_sales as (
     select transaction_id, partner_id
     from field_checked
     where field_reason is null and kind = 'sale'
+        and transaction_id in (select refund_of from field_checked where kind = 'refund')
 ),
 
 checked as (
