@@ -40,7 +40,7 @@ starts as (
 ),
 
 -- Each snapshot is valid from its date to the next snapshot's; the first one also covers everything before it.
-attribute_ranges as (
+numbered as (
     select
         partner_id,
         snapshot_date,
@@ -50,6 +50,20 @@ attribute_ranges as (
         lead(snapshot_date) over (partition by partner_id order by snapshot_date) as next_snapshot_date,
         row_number() over (partition by partner_id order by snapshot_date) as snapshot_number
     from snapshots
+),
+
+-- Plain bounds (no OR in the join below): an OR there turned the join into a nested loop over every
+-- partner-period x every snapshot, which never finished on 100k partners (docs/benchmarks.md).
+attribute_ranges as (
+    select
+        partner_id,
+        snapshot_date,
+        region,
+        partner_type,
+        ecosystem,
+        case when snapshot_number = 1 then cast('0001-01-01' as date) else snapshot_date end as valid_from_date,
+        coalesce(next_snapshot_date, cast('9999-12-31' as date)) as valid_to_date
+    from numbered
 ),
 
 spined as (
@@ -77,11 +91,8 @@ final as (
     from spined
     left join attribute_ranges
         on spined.partner_id = attribute_ranges.partner_id
-        and (attribute_ranges.snapshot_date < spined.next_month_start_date or attribute_ranges.snapshot_number = 1)
-        and (
-            attribute_ranges.next_snapshot_date is null
-            or attribute_ranges.next_snapshot_date >= spined.next_month_start_date
-        )
+        and attribute_ranges.valid_from_date < spined.next_month_start_date
+        and attribute_ranges.valid_to_date >= spined.next_month_start_date
 )
 
 select * from final

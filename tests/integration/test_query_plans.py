@@ -1,0 +1,68 @@
+"""No model joins two large inputs with a nested loop.
+
+A join whose condition DuckDB cannot hash (an OR around the key, say) runs as a nested loop: unnoticeable on
+the small preset, and on 100,000 partners it never finished (partner-periods x partner snapshots, see
+docs/benchmarks.md). Every compiled model's plan is read on the session's small-preset warehouse; a
+nested-loop join or cross product is allowed only where one side is a handful of rows by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.helpers import PipelineDirs
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+NESTED = ("NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "CROSS_PRODUCT")
+# model -> why its nested loop is small whatever the program's size
+ALLOWED = {
+    "int_program_months_spined": "periods x the single first-period row",
+    "fct_tier_summary_monthly": "periods x the four tier names",
+}
+
+
+@pytest.fixture(scope="module")
+def compiled(small_pipeline: PipelineDirs, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`dbt compile` of every model against a copy of the session's warehouse: (warehouse, target path)."""
+    root = tmp_path_factory.mktemp("query_plans")
+    db = root / "work.duckdb"
+    shutil.copy(small_pipeline.work_db, db)
+    cmd = [str(Path(sys.executable).parent / "dbt"), "compile", "--select", "resource_type:model"]
+    cmd += ["--vars", json.dumps({"as_of_date": small_pipeline.manifest()["end"]})]
+    cmd += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
+    result = subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return db, root / "target"
+
+
+def plans(db: Path, target: Path) -> dict[str, str]:
+    """EXPLAIN of every model's compiled SQL."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
+    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
+    out = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for path in sorted((target / "compiled").rglob("*.sql")):
+            if path.stem in models:
+                out[path.stem] = con.execute("explain " + path.read_text()).fetchall()[0][1]
+    return out
+
+
+def test_no_model_joins_large_inputs_with_a_nested_loop(compiled: tuple[Path, Path]) -> None:
+    found = plans(*compiled)
+    assert len(found) >= 30, f"expected every model compiled, got {sorted(found)}"
+    offenders = {
+        model: [op for op in NESTED if op in plan]
+        for model, plan in found.items()
+        if any(op in plan for op in NESTED) and model not in ALLOWED
+    }
+    assert not offenders, f"nested-loop joins (rewrite the join condition so it can be hashed): {offenders}"
+
