@@ -26,10 +26,16 @@ DAGSTER = str(Path(sys.executable).parent / "dagster")
 
 
 def _pause() -> None:
-    """Test hook: write the run id to a marker file, then hold the slot for a while."""
+    """Test hook: write a marker file, then hold the slot for a while (or until a release file appears)."""
     marker = os.environ.get("POOL_TEST_MARKER")
     if marker:
         Path(marker).write_text(os.environ.get("POOL_TEST_RUN_LABEL", "started"))
+    release = os.environ.get("POOL_TEST_RELEASE")
+    if release:
+        deadline = time.monotonic() + 120
+        while not Path(release).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return
     time.sleep(float(os.environ.get("POOL_TEST_SLEEP", "1")))
 
 
@@ -74,11 +80,20 @@ def home_with_committed_yaml(tmp_path: Path) -> Path:
 def test_two_in_process_runs_on_one_home_take_turns_on_the_slot(tmp_path: Path):
     home = home_with_committed_yaml(tmp_path)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
-    runs = [start_run(home, log, POOL_TEST_SLEEP="3") for log in logs]
-    codes = [p.wait(120) for p in runs]
+    marker, release = tmp_path / "a_holds_the_slot", tmp_path / "release"
+    # A holds the slot until told; B starts only once A holds it, so the two always meet at the pool.
+    first = start_run(home, logs[0], POOL_TEST_MARKER=str(marker), POOL_TEST_RELEASE=str(release))
+    deadline = time.monotonic() + 90
+    while not marker.exists():
+        assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-2000:]
+        time.sleep(0.2)
+    second = start_run(home, logs[1], POOL_TEST_SLEEP="0")
+    while "blocked by limit for pool" not in logs[1].read_text().lower():
+        assert second.poll() is None and time.monotonic() < deadline + 60, logs[1].read_text()[-2000:]
+        time.sleep(0.2)
+    release.touch()
+    codes = [first.wait(120), second.wait(120)]
     assert codes == [0, 0], "\n".join(log.read_text()[-2000:] for log in logs)
-    # They did meet at the pool: at least one step of one run waited for the other run's slot.
-    assert any("blocked by limit for pool" in log.read_text().lower() for log in logs)
 
 
 def test_a_killed_run_keeps_its_slot_until_it_is_freed(tmp_path: Path):
