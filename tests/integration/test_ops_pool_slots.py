@@ -83,17 +83,24 @@ def test_two_in_process_runs_on_one_home_take_turns_on_the_slot(tmp_path: Path):
     marker, release = tmp_path / "a_holds_the_slot", tmp_path / "release"
     # A holds the slot until told; B starts only once A holds it, so the two always meet at the pool.
     first = start_run(home, logs[0], POOL_TEST_MARKER=str(marker), POOL_TEST_RELEASE=str(release))
-    deadline = time.monotonic() + 90
-    while not marker.exists():
-        assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-2000:]
-        time.sleep(0.2)
-    second = start_run(home, logs[1], POOL_TEST_SLEEP="0")
-    while "blocked by limit for pool" not in logs[1].read_text().lower():
-        assert second.poll() is None and time.monotonic() < deadline + 60, logs[1].read_text()[-2000:]
-        time.sleep(0.2)
-    release.touch()
-    codes = [first.wait(120), second.wait(120)]
-    assert codes == [0, 0], "\n".join(log.read_text()[-2000:] for log in logs)
+    runs = [first]
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists():
+            assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text()[-2000:]
+            time.sleep(0.2)
+        second = start_run(home, logs[1], POOL_TEST_SLEEP="0")
+        runs.append(second)
+        while "blocked by limit for pool" not in logs[1].read_text().lower():
+            assert second.poll() is None and time.monotonic() < deadline + 60, logs[1].read_text()[-2000:]
+            time.sleep(0.2)
+        release.touch()
+        codes = [first.wait(120), second.wait(120)]
+        assert codes == [0, 0], "\n".join(log.read_text()[-2000:] for log in logs)
+    finally:
+        for run in runs:  # never leave a run behind holding the slot (or a core)
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
 
 
 def test_a_killed_run_keeps_its_slot_until_it_is_freed(tmp_path: Path):
