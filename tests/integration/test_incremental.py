@@ -25,7 +25,12 @@ pytestmark = pytest.mark.e2e
 DAYS = 45
 LOOKBACK = 35
 # The incremental models are hashed too: drift there is drift waiting to reach a mart.
-INCREMENTAL = ("staging.stg_program__transactions", "intermediate.int_transactions_converted")
+INCREMENTAL = (
+    "staging.base_program__transactions",
+    "staging.stg_program__transactions",
+    "staging.stg_program__quarantine",
+    "intermediate.int_transactions_converted",
+)
 
 
 GATE_STEPS = {"publish_gates", "published_marts"}

@@ -1,6 +1,6 @@
 -- Valid sales and refunds; amounts in the original currency, timestamps in UTC.
--- Incremental on whole landing partitions: the base view still sees every raw row, so dedupe, unknown
--- partners and refunds are judged against all history; only the window's rows are rewritten.
+-- Incremental on whole landing partitions: base_program__transactions judged the window's rows against
+-- all history (dedupe, unknown partners, refunds); only the window's rows are rewritten here.
 {{
     config(
         materialized=('incremental' if has_partition_window() else 'table'),
