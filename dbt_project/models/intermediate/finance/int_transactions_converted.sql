@@ -22,8 +22,10 @@ rates as (
     select * from {{ ref('int_fx_rates_ranged') }}
 ),
 
+-- Only the sales that the rows being converted refund: a nightly window then joins a few rows, not 50M.
 sales as (
-    select transaction_id, occurred_date from {{ ref('stg_program__transactions') }} where kind = 'sale'
+    select transaction_id, occurred_date from {{ ref('stg_program__transactions') }}
+    where kind = 'sale' and transaction_id in (select refund_of from transactions)
 ),
 
 converted as (
