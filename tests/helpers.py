@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 @dataclass
@@ -74,3 +79,17 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Run one query on a DuckDB file opened read-only."""
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def dbt_on_copy(source_db: Path, root: Path, command: str, variables: dict, select: str | None = None) -> Path:
+    """Run `dbt <command>` against a copy of `source_db` in `root` (target and logs there too); the copy's path."""
+    root.mkdir(parents=True, exist_ok=True)
+    db = root / "work.duckdb"
+    shutil.copy(source_db, db)
+    cmd = [str(Path(sys.executable).parent / "dbt"), command, "--vars", json.dumps(variables)]
+    cmd += ["--select", select] if select else []
+    cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
+    result = subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return db

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, dbt_profile_env
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # One pool for every step that writes the work warehouse: DuckDB allows a single writer per file.
@@ -38,11 +38,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def dbt_env(self) -> dict[str, str]:
         """Environment the committed dbt profile reads."""
-        return {
-            "PRA_WORK_DB": str(self.work_db),
-            "PRA_REPORTING_CURRENCY": self.reporting_currency,
-            "PRA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-        }
+        return dbt_profile_env(self.work_db, self.reporting_currency, self.duckdb_memory_limit)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

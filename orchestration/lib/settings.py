@@ -12,6 +12,15 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.md)
 
 
+def dbt_profile_env(work_db: Path, reporting_currency: str, duckdb_memory_limit: str) -> dict[str, str]:
+    """Environment variables the committed dbt profile (dbt_project/profiles.yml) reads."""
+    return {
+        "PRA_WORK_DB": str(work_db),
+        "PRA_REPORTING_CURRENCY": reporting_currency,
+        "PRA_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit,
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and program-level settings; read from the environment when called, never at import."""
@@ -43,11 +52,7 @@ class Settings:
 
     def dbt_env(self) -> dict[str, str]:
         """Environment variables the committed dbt profile reads."""
-        return {
-            "PRA_WORK_DB": str(self.work_db),
-            "PRA_REPORTING_CURRENCY": self.reporting_currency,
-            "PRA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-        }
+        return dbt_profile_env(self.work_db, self.reporting_currency, self.duckdb_memory_limit)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -7,19 +7,13 @@ Definitions: docs/metrics.md ("Shared conventions", "Program periods").
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import PipelineDirs, query
+from tests.helpers import PipelineDirs, dbt_on_copy, query
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 PERIOD_MARTS = (
     "fct_partner_monthly",
     "fct_partner_monthly_status",
@@ -44,16 +38,8 @@ def quarter_start(day: date) -> date:
 def quarter_db(small_pipeline: PipelineDirs, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the session's work warehouse rebuilt by dbt at quarter grain (the month marts stay untouched)."""
     root = tmp_path_factory.mktemp("quarter_grain")
-    db = root / "work.duckdb"
-    shutil.copy(small_pipeline.work_db, db)
-    as_of = small_pipeline.manifest()["end"]
-    dbt = Path(sys.executable).parent / "dbt"
-    cmd = [str(dbt), "build", "--vars", json.dumps({"period_grain": "quarter", "as_of_date": as_of})]
-    cmd += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-    result = subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-4000:]
-    return db
+    variables = {"period_grain": "quarter", "as_of_date": small_pipeline.manifest()["end"]}
+    return dbt_on_copy(small_pipeline.work_db, root, "build", variables)
 
 
 def test_every_period_mart_is_at_quarter_grain(quarter_db: Path):

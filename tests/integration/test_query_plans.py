@@ -9,19 +9,14 @@ nested-loop join or cross product is allowed only where one side is a handful of
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.helpers import PipelineDirs
+from tests.helpers import PipelineDirs, dbt_on_copy
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 NESTED = ("NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "CROSS_PRODUCT")
 # model -> why its nested loop is small whatever the program's size
 ALLOWED = {
@@ -30,25 +25,12 @@ ALLOWED = {
 }
 
 
-def dbt_compile(source_db: Path, root: Path, variables: dict, select: str) -> tuple[Path, Path]:
-    """`dbt compile` of `select` against a copy of `source_db`: (the copy, the target path)."""
-    root.mkdir(parents=True)
-    db = root / "work.duckdb"
-    shutil.copy(source_db, db)
-    cmd = [str(Path(sys.executable).parent / "dbt"), "compile", "--select", select, "--vars", json.dumps(variables)]
-    cmd += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-    result = subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-4000:]
-    return db, root / "target"
-
-
 @pytest.fixture(scope="module")
 def compiled(small_pipeline: PipelineDirs, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Every model compiled as a full build against a copy of the session's warehouse."""
     root = tmp_path_factory.mktemp("query_plans") / "full"
     variables = {"as_of_date": small_pipeline.manifest()["end"]}
-    return dbt_compile(small_pipeline.work_db, root, variables, "resource_type:model")
+    return dbt_on_copy(small_pipeline.work_db, root, "compile", variables, "resource_type:model"), root / "target"
 
 
 def plans(db: Path, target: Path) -> dict[str, str]:
@@ -87,7 +69,8 @@ def test_incremental_models_judge_a_window_without_a_nested_loop(
     window = {"min_date": (end - timedelta(days=34)).isoformat(), "max_date": (end + timedelta(days=1)).isoformat()}
     variables = {"as_of_date": end.isoformat(), **window}
     root = tmp_path_factory.mktemp("query_plans") / "window"
-    db, target = dbt_compile(small_pipeline.work_db, root, variables, "config.materialized:incremental")
+    db = dbt_on_copy(small_pipeline.work_db, root, "compile", variables, "config.materialized:incremental")
+    target = root / "target"
     found = plans(db, target)
     assert {"base_program__transactions", "stg_program__transactions", "int_transactions_converted"} <= set(found)
     # The window branch really was compiled: it reads the model's own table for the judged history.

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.defs.transformation.assets import FolderGroupTranslator
@@ -132,16 +131,11 @@ def build_quality_checks() -> dg.AssetChecksDefinition:
         if override:
             context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
         results = []
-        con = duckdb.connect(
-            str(warehouse.work_db), read_only=True, config={"memory_limit": warehouse.duckdb_memory_limit}
-        )
-        try:
+        with warehouse.connect(read_only=True) as con:
             for mart in chosen:
                 result = gx_runner.run_suite(con, mart, previous=previous_for(mart, log), allow_volume_jump=override)
                 context.log.info(result.summary())
                 results.append(result)
-        finally:
-            con.close()
         pause_for_tests("checks")
         report = gx_runner.write_report(
             results,

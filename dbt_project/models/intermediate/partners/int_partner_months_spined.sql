@@ -40,18 +40,6 @@ starts as (
 ),
 
 -- Each snapshot is valid from its date to the next snapshot's; the first one also covers everything before it.
-numbered as (
-    select
-        partner_id,
-        snapshot_date,
-        region,
-        partner_type,
-        ecosystem,
-        lead(snapshot_date) over (partition by partner_id order by snapshot_date) as next_snapshot_date,
-        row_number() over (partition by partner_id order by snapshot_date) as snapshot_number
-    from snapshots
-),
-
 -- Plain bounds (no OR in the join below): an OR there turned the join into a nested loop over every
 -- partner-period x every snapshot, which never finished on 100k partners (docs/benchmarks.md).
 attribute_ranges as (
@@ -61,9 +49,16 @@ attribute_ranges as (
         region,
         partner_type,
         ecosystem,
-        case when snapshot_number = 1 then cast('0001-01-01' as date) else snapshot_date end as valid_from_date,
-        coalesce(next_snapshot_date, cast('9999-12-31' as date)) as valid_to_date
-    from numbered
+        case
+            when row_number() over (partition by partner_id order by snapshot_date) = 1
+                then cast('0001-01-01' as date)
+            else snapshot_date
+        end as valid_from_date,
+        coalesce(
+            lead(snapshot_date) over (partition by partner_id order by snapshot_date),
+            cast('9999-12-31' as date)
+        ) as valid_to_date
+    from snapshots
 ),
 
 spined as (
