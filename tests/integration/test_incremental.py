@@ -198,7 +198,8 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
     context = dg.build_sensor_context(resources={"warehouse": warehouse})
     assert isinstance(partner_retention_late_data_sensor(context), dg.SkipReason)  # baseline
     before = dict(
-        ((p, m), n) for p, m, n in query(
+        ((p, m), n)
+        for p, m, n in query(
             week.work_db, "select partner_id, month_start_date, net_revenue_reporting from marts.fct_partner_monthly"
         )
     )
@@ -218,7 +219,8 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
     assert_built(result)
 
     after = dict(
-        ((p, m), n) for p, m, n in query(
+        ((p, m), n)
+        for p, m, n in query(
             week.work_db, "select partner_id, month_start_date, net_revenue_reporting from marts.fct_partner_monthly"
         )
     )
@@ -238,3 +240,33 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
     assert restated, "the publish log must list the restated metrics"
     assert {m for _, _, m in restated} == {month.isoformat()}
     assert any(mart == "fct_partner_monthly" for mart, _, _ in restated)
+
+
+def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
+    """A file for an old day re-sends a sale first delivered last week; backfilling only that day makes the old
+    day's row the first occurrence (staged, converted) and last week's row a duplicate_key (quarantined)."""
+    first, last = span(week)
+    old_day = first + timedelta(days=12)
+    columns = ENTITIES["transactions"].columns
+    select = ", ".join(f'"{c}"' for c in columns)
+    tid, later_day, *values = query(
+        week.work_db,
+        f"select transaction_id, _partition_date, {select} from raw.transactions "
+        "where kind = 'sale' and _partition_date = ? and transaction_id in "
+        "(select transaction_id from staging.stg_program__transactions) order by transaction_id limit 1",
+        [last],
+    )[0]
+    folder = week.landing / "transactions" / f"dt={old_day.isoformat()}"
+    (folder / "resent.csv").write_text(",".join(columns) + "\n" + ",".join(v or "" for v in values) + "\n")
+
+    assert_built(run_pipeline(week, old_day, old_day))
+
+    for model in ("staging.stg_program__transactions", "intermediate.int_transactions_converted"):
+        rows = query(week.work_db, f"select _partition_date from {model} where transaction_id = ?", [tid])
+        assert rows == [(old_day,)], model
+    quarantined = query(
+        week.work_db,
+        "select _partition_date, rejection_reason from staging.stg_program__quarantine where record_key = ?",
+        [tid],
+    )
+    assert quarantined == [(later_day, "duplicate_key")]

@@ -1,21 +1,28 @@
 -- Transactions in the reporting currency at the transaction-date rate, signed, dated by the refund policy.
--- Incremental on whole landing partitions, like stg_program__transactions (fx drift: weekly full rebuild).
+-- Incremental on whole landing partitions like base_program__transactions, whose judgments it follows: the
+-- window's rows and the later rows sharing their keys are replaced (fx drift: weekly full rebuild).
 {{
     config(
         materialized=('incremental' if has_partition_window() else 'table'),
-        incremental_strategy='delete+insert',
-        unique_key='transaction_id',
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_partition_window() }}",
+        pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
     )
 }}
 with
 
 transactions as (
     select * from {{ ref('stg_program__transactions') }}
-    {% if is_incremental() and has_partition_window() %}
+    {% if is_incremental() %}
         where {{ partition_window_predicate() }}
+    union all
+    select * from {{ ref('stg_program__transactions') }}
+    where {{ later_rows_sharing_window_keys('transaction_id') }}
     {% endif %}
+),
+
+daily_rates as (
+    select * from {{ ref('int_fx_rates_daily') }}
 ),
 
 rates as (
@@ -26,6 +33,18 @@ rates as (
 sales as (
     select transaction_id, occurred_date from {{ ref('stg_program__transactions') }}
     where kind = 'sale' and transaction_id in (select refund_of from transactions)
+),
+
+-- Days outside the daily rates (before history_start_date): the range lookup, on those few rows only. An
+-- equality join for the rest; a range join compared every transaction with every rate of its currency.
+early_rates as (
+    select transactions.transaction_id, rates.rate_to_reporting
+    from transactions
+    inner join rates
+        on transactions.currency = rates.currency
+        and transactions.occurred_date >= rates.valid_from_date
+        and transactions.occurred_date < rates.valid_to_date
+    where transactions.occurred_date < cast('{{ var("history_start_date") }}' as date)
 ),
 
 converted as (
@@ -44,7 +63,7 @@ converted as (
         transactions.commission_amount as commission_original,
         case
             when transactions.currency = '{{ var("reporting_currency") }}' then 1
-            else rates.rate_to_reporting
+            else coalesce(daily_rates.rate_to_reporting, early_rates.rate_to_reporting)
         end as fx_rate,
         {% if var('refund_policy') == 'sale_period' %}
         case when transactions.kind = 'refund' then sales.occurred_date else transactions.occurred_date end
@@ -52,10 +71,11 @@ converted as (
         transactions.occurred_date
         {% endif %} as revenue_date
     from transactions
-    left join rates
-        on transactions.currency = rates.currency
-        and transactions.occurred_date >= rates.valid_from_date
-        and transactions.occurred_date < rates.valid_to_date
+    left join daily_rates
+        on transactions.currency = daily_rates.currency
+        and transactions.occurred_date = daily_rates.rate_day
+    left join early_rates
+        on transactions.transaction_id = early_rates.transaction_id
     left join sales
         on transactions.refund_of = sales.transaction_id
 ),

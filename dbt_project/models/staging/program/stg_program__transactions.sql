@@ -1,23 +1,12 @@
 -- Valid sales and refunds; amounts in the original currency, timestamps in UTC.
--- Incremental on whole landing partitions: base_program__transactions judged the window's rows against
--- all history (dedupe, unknown partners, refunds); only the window's rows are rewritten here.
-{{
-    config(
-        materialized=('incremental' if has_partition_window() else 'table'),
-        incremental_strategy='delete+insert',
-        unique_key='transaction_id',
-        on_schema_change='fail',
-        pre_hook="{{ delete_partition_window() }}",
-    )
-}}
+-- A view on the judged rows of base_program__transactions (an incremental table): always in step with the
+-- quarantine, and a run copies no 50M-row table (docs/benchmarks.md).
+{{ config(materialized='view') }}
 with
 
 base as (
     select * from {{ ref('base_program__transactions') }}
     where rejection_reason is null
-    {% if is_incremental() and has_partition_window() %}
-        and {{ partition_window_predicate() }}
-    {% endif %}
 ),
 
 final as (

@@ -1,13 +1,14 @@
 -- Every transaction row, typed, with the first reason it cannot be staged (null when it can).
--- A table, incremental on whole landing partitions: a nightly run parses and judges only its window's rows,
--- against the keys and valid sales of the history already judged here, so it does not re-read 50M raw rows.
--- A full build judges every raw row once; the valid rows and the quarantine both read the result.
+-- A table, incremental on whole landing partitions: a nightly run parses and judges only its window's rows (and
+-- later rows sharing their keys), against the keys and valid sales of the history already judged here, so it
+-- does not re-read 50M raw rows. A full build judges every raw row once; the valid rows and the quarantine both
+-- read the result.
 {{
     config(
         materialized=('incremental' if has_partition_window() else 'table'),
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_partition_window() }}",
+        pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
     )
 }}
 {% set checks = [
@@ -36,11 +37,14 @@ source as (
     select * from {{ source('program', 'transactions') }}
     {% if is_incremental() %}
         where {{ partition_window_predicate() }}
+    union all
+    select * from {{ source('program', 'transactions') }}
+    where {{ later_rows_sharing_window_keys('trim(transaction_id)') }}
     {% endif %}
 ),
 
 {% if is_incremental() %}
--- The window's keys with every earlier occurrence already judged (the pre-hook removed the window's rows).
+-- The keys being judged with every other occurrence already judged (the pre-hooks removed the rows judged again).
 keyed as (
     select trim(transaction_id) as transaction_id, _partition_date, _source_file, _source_row from source
     union all
