@@ -11,15 +11,7 @@ ranged as (
         currency,
         rate_date,
         rate_to_reporting,
-        case
-            when row_number() over (partition by currency order by rate_date) = 1
-                then cast('1900-01-01' as date)
-            else rate_date
-        end as valid_from_date,
-        coalesce(
-            lead(rate_date) over (partition by currency order by rate_date),
-            cast('9999-12-31' as date)
-        ) as valid_to_date
+        {{ validity_range('currency', 'rate_date', open_start='1900-01-01') }}
     from rates
 )
 

@@ -49,15 +49,7 @@ attribute_ranges as (
         region,
         partner_type,
         ecosystem,
-        case
-            when row_number() over (partition by partner_id order by snapshot_date) = 1
-                then cast('0001-01-01' as date)
-            else snapshot_date
-        end as valid_from_date,
-        coalesce(
-            lead(snapshot_date) over (partition by partner_id order by snapshot_date),
-            cast('9999-12-31' as date)
-        ) as valid_to_date
+        {{ validity_range('partner_id', 'snapshot_date') }}
     from snapshots
 ),
 
