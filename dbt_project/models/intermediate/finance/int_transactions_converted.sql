@@ -12,12 +12,10 @@
 with
 
 transactions as (
-    select * from {{ ref('stg_program__transactions') }}
     {% if is_incremental() %}
-        where {{ partition_window_predicate() }}
-    union all
-    select * from {{ ref('stg_program__transactions') }}
-    where {{ later_rows_sharing_window_keys('transaction_id') }}
+        {{ window_rows(ref('stg_program__transactions'), 'transaction_id') }}
+    {% else %}
+        select * from {{ ref('stg_program__transactions') }}
     {% endif %}
 ),
 

@@ -34,12 +34,10 @@
 with
 
 source as (
-    select * from {{ source('program', 'transactions') }}
     {% if is_incremental() %}
-        where {{ partition_window_predicate() }}
-    union all
-    select * from {{ source('program', 'transactions') }}
-    where {{ later_rows_sharing_window_keys('trim(transaction_id)') }}
+        {{ window_rows(source('program', 'transactions'), 'trim(transaction_id)') }}
+    {% else %}
+        select * from {{ source('program', 'transactions') }}
     {% endif %}
 ),
 
