@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import generator
+from demo import generator
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LOOKBACK_DAYS = 35  # the nightly look-back window (PRA_LOOKBACK_DAYS default)

@@ -134,7 +134,7 @@ def published_summary() -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate demo data (cached), run the pipeline through Dagster, print where the marts are."""
-    from orchestration.lib.generator import generate
+    from demo.generator import generate
 
     settings = Settings.from_env()
     manifest_file = settings.landing_dir / "_manifest.json"

@@ -12,7 +12,7 @@ from tests.helpers import PipelineDirs, run_pipeline
 @pytest.fixture(scope="session")
 def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
     """The small demo preset, generated and run end to end through Dagster (read-only for tests)."""
-    from orchestration.lib.generator import generate
+    from demo.generator import generate
 
     dirs = PipelineDirs(tmp_path_factory.mktemp("small_pipeline"))
     generate(dirs.landing, "small")

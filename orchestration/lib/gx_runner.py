@@ -3,14 +3,22 @@
 GE 1.x validates pandas DataFrames read from a read-only DuckDB connection: its SQL datasource returns no
 metric rows on DuckDB (GE issues #10738, #11579). No Dagster here, so the gate is testable on its own.
 
-A suite file is plain Python that defines `expectations(ctx: SuiteContext) -> list[Check]` and may define
-`KEY_METRICS` ({name: SQL aggregate over the mart}), compared with the last published version and recorded
-in the publish log, `BATCHES` ({name: SQL}) for derived DataFrames (`{mart}` is replaced by the mart's
-relation), and `RESTATEMENT_METRICS` ({name: SQL aggregate}) summed by `month_start_date` for restatements.
+A suite file is plain Python that defines `expectations(ctx: SuiteContext) -> list[Check]` (the judgement:
+reconciliations, cross-column and per-period rules, warnings) and may define `KEY_METRICS` ({name: SQL
+aggregate over the mart}), compared with the last published version and recorded in the publish log,
+`BATCHES` ({name: SQL}) for derived DataFrames, and `RESTATEMENT_METRICS` ({name: SQL aggregate}) summed by
+`month_start_date` for restatements. In SQL, `{mart}` is the mart's relation and `{ref[model]}` the relation
+of a dbt model upstream of the mart, both read from the dbt manifest (docs/quality.md).
+
+What is mechanical comes from the dbt manifest, not from the suite: value ranges declared on the model's
+columns (`config: {meta: {pra: {range: [min, max]}}}`), one `as_of_date` and one `reporting_currency` per
+mart, and the volume comparison. Names and types belong to the dbt model contract; keys, enums and
+identities to dbt tests.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.util
 import json
@@ -18,15 +26,22 @@ import math
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
-MART_SCHEMA = "marts"
-# Documented in docs/operations.md ("Quality gates"): how far a volume or key metric may move per publish.
+REPO = Path(__file__).resolve().parents[2]
+EXPECTATIONS_DIR = REPO / "expectations"
+MANIFEST_PATH = REPO / "dbt_project" / "target" / "manifest.json"
+# Documented in docs/quality.md ("Volume"): how far a volume or key metric may move per publish.
 DEFAULT_VOLUME_TOLERANCE = 0.30
+# Money reconciles to the cent: a difference rounded to cents must be zero (half a cent either side).
+CENT = 0.005
+# The staged money every revenue mart must account for: converted, valid transactions.
+STAGED_MONEY_MODEL = "int_transactions_converted"
+# Columns that must hold one value per published mart (a version describes one day, in one currency).
+SINGLE_VALUE_COLUMNS = ("as_of_date", "reporting_currency")
 ERROR = "error"
 WARNING = "warning"
 FAILING_ROW_SAMPLE = 5
@@ -39,6 +54,7 @@ class Check:
     expectation: Any
     batch: str = "mart"
     level: str = ERROR
+    sql: str | None = None  # the batch's SQL, for a check that brings its own derived DataFrame
 
 
 @dataclass(frozen=True)
@@ -78,19 +94,127 @@ def _band(value: float, tolerance: float) -> tuple[float, float]:
     return (min(a, b), max(a, b))
 
 
-def exact_schema(columns: Mapping[str, str]) -> list[Check]:
-    """The mart has exactly these columns, in this order, with these DuckDB types."""
+def between(
+    column: str,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    *,
+    batch: str = "mart",
+    level: str = ERROR,
+    **kwargs: Any,
+) -> Check:
+    """`column` within [min_value, max_value] (an open end is None) on every row of `batch`."""
     import great_expectations.expectations as gxe
 
-    return [
-        Check(gxe.ExpectTableColumnsToMatchOrderedList(column_list=list(columns))),
-        Check(
-            gxe.ExpectColumnDistinctValuesToEqualSet(
-                column="column_signature", value_set=[f"{c} {t}" for c, t in columns.items()]
-            ),
-            batch="schema",
-        ),
-    ]
+    expectation = gxe.ExpectColumnValuesToBeBetween(column=column, min_value=min_value, max_value=max_value, **kwargs)
+    return Check(expectation, batch=batch, level=level)
+
+
+def at_least(column_a: str, column_b: str, *, level: str = ERROR, **kwargs: Any) -> Check:
+    """`column_a >= column_b` on every row of the mart."""
+    import great_expectations.expectations as gxe
+
+    return Check(
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=column_a, column_B=column_b, or_equal=True, **kwargs),
+        level=level,
+    )
+
+
+def one_value(column: str, *, batch: str = "mart") -> Check:
+    """`column` holds exactly one distinct value."""
+    import great_expectations.expectations as gxe
+
+    return Check(gxe.ExpectColumnUniqueValueCountToBeBetween(column=column, min_value=1, max_value=1), batch=batch)
+
+
+def reconciles_to_staged_money(mart_column: str) -> Check:
+    """The sum of `mart_column` equals the staged net money (`int_transactions_converted`) to the cent."""
+    sql = (
+        f"select cast(round((select sum({mart_column}) from {{mart}}) - "
+        f"(select sum(net_amount_reporting) from {{ref[{STAGED_MONEY_MODEL}]}}), 2) as double) as difference_reporting"
+    )
+    return replace(between("difference_reporting", -CENT, CENT, batch="staged_money"), sql=sql)
+
+
+@dataclass(frozen=True)
+class DbtModels:
+    """The models of the dbt manifest: relations, lineage and column meta, by model name."""
+
+    nodes: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def load(cls, manifest_path: Path = MANIFEST_PATH) -> DbtModels:
+        """Read the manifest built by `pra manifest` (cached while the file is unchanged)."""
+        path = Path(manifest_path)
+        return _load_models(path, path.stat().st_mtime_ns)
+
+    def relation(self, model: str) -> str:
+        """`"schema"."alias"` of a model in the work warehouse (no catalog: the gate's connection is the warehouse)."""
+        node = self.nodes[model]
+        return f'"{node["schema"]}"."{node["alias"]}"'
+
+    def upstream(self, model: str) -> set[str]:
+        """Every model the given one depends on, directly or not."""
+        by_id = {node["unique_id"]: name for name, node in self.nodes.items()}
+        seen: set[str] = set()
+        todo = [model]
+        while todo:
+            for parent in self.nodes[todo.pop()]["depends_on"]["nodes"]:
+                name = by_id.get(parent)
+                if name and name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+        return seen
+
+    def column_meta(self, model: str) -> dict[str, dict[str, Any]]:
+        """`pra` meta of each column declared in the model's YAML."""
+        out = {}
+        for name, column in self.nodes[model].get("columns", {}).items():
+            meta = (column.get("config") or {}).get("meta") or column.get("meta") or {}
+            if meta.get("pra"):
+                out[name] = meta["pra"]
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def _load_models(path: Path, mtime_ns: int) -> DbtModels:
+    manifest = json.loads(path.read_text())
+    return DbtModels(
+        {n["name"]: n for n in manifest["nodes"].values() if n.get("resource_type") == "model"}
+    )
+
+
+class _UpstreamRefs(Mapping[str, str]):
+    """`{ref[model]}` in a suite's SQL: the relation of a model the mart depends on, or a clear error."""
+
+    def __init__(self, models: DbtModels, mart: str) -> None:
+        self._models, self._mart = models, mart
+        self._upstream = models.upstream(mart) | {mart}
+
+    def __getitem__(self, model: str) -> str:
+        if model not in self._upstream:
+            raise ValueError(
+                f"{self._mart}__publish reads {model!r}, which is not upstream of {self._mart} in the dbt lineage: "
+                "a suite may only read models its mart depends on"
+            )
+        return self._models.relation(model)
+
+    def __iter__(self):
+        return iter(self._upstream)
+
+    def __len__(self) -> int:
+        return len(self._upstream)
+
+
+def generated_checks(models: DbtModels, mart: str, columns: Sequence[str]) -> list[Check]:
+    """The mechanical expectations: declared column ranges, and one value in each single-value column."""
+    checks = []
+    for column, meta in models.column_meta(mart).items():
+        if "range" in meta:
+            low, high = meta["range"]
+            checks.append(between(column, low, high))
+    checks.extend(one_value(c) for c in SINGLE_VALUE_COLUMNS if c in columns)
+    return checks
 
 
 @dataclass
@@ -280,19 +404,6 @@ def _validate(df, checks: Sequence[Check], batch_name: str, suite_name: str) -> 
     return outcomes
 
 
-def relation(mart: str) -> str:
-    """The mart's relation in the work warehouse."""
-    return f"{MART_SCHEMA}.{mart}"
-
-
-def schema_sql(mart: str) -> str:
-    """Column names and DuckDB types of a mart, as `name TYPE` signatures."""
-    return (
-        "select column_name || ' ' || data_type as column_signature from information_schema.columns "
-        f"where table_schema = '{MART_SCHEMA}' and table_name = '{mart}' order by ordinal_position"
-    )
-
-
 def run_suite(
     con,
     mart: str,
@@ -300,6 +411,7 @@ def run_suite(
     previous: Mapping[str, Any] | None = None,
     allow_volume_jump: bool = False,
     expectations_dir: Path = EXPECTATIONS_DIR,
+    manifest_path: Path = MANIFEST_PATH,
     tolerance: float = DEFAULT_VOLUME_TOLERANCE,
 ) -> SuiteResult:
     """Run `<mart>__publish` on an open (read-only) DuckDB connection to the work warehouse."""
@@ -309,27 +421,33 @@ def run_suite(
     if suite is None:
         return SuiteResult(mart, suite_name, [], {}, 0, 0.0, missing_suite=True)
     ctx = SuiteContext(mart=mart, previous=previous, allow_volume_jump=allow_volume_jump, tolerance=tolerance)
-    checks: list[Check] = list(suite.module.expectations(ctx))
     notes = []
     if previous is None:
         notes.append("first publication: no volume comparison")
     elif allow_volume_jump:
         notes.append("volume comparison skipped: allow_volume_jump override")
-    rel = relation(mart)
+    models = DbtModels.load(manifest_path)
     frames = {}
     try:
+        rel = models.relation(mart)
         frames["mart"] = con.execute(f"select * from {rel}").df()
     except Exception as exc:  # a missing mart is a failed gate, not a crash
-        outcome = ExpectationOutcome("mart_exists", None, "mart", ERROR, False, str(exc), {"relation": rel})
+        outcome = ExpectationOutcome("mart_exists", None, "mart", ERROR, False, str(exc), {"model": mart})
         return SuiteResult(mart, suite_name, [outcome], {}, 0, time.monotonic() - started, notes=notes)
-    frames["schema"] = con.execute(schema_sql(mart)).df()
+    checks = [
+        *generated_checks(models, mart, list(frames["mart"].columns)),
+        *suite.module.expectations(ctx),
+        *ctx.volume_checks(suite.key_metrics),
+    ]
     key_metrics: dict[str, float] = {}
     if suite.key_metrics:
         select = ", ".join(f"cast({sql} as double) as {name}" for name, sql in suite.key_metrics.items())
         frames["key_metrics"] = con.execute(f"select {select} from {rel}").df()
         key_metrics = {k: _jsonable(v) for k, v in frames["key_metrics"].iloc[0].to_dict().items()}
-    for name, sql in suite.batches.items():
-        frames[name] = con.execute(sql.format(mart=rel)).df()
+    batches = {**suite.batches, **{c.batch: c.sql for c in checks if c.sql}}
+    refs = _UpstreamRefs(models, mart)
+    for name, sql in batches.items():
+        frames[name] = con.execute(sql.format(mart=rel, ref=refs)).df()
     outcomes: list[ExpectationOutcome] = []
     by_batch: dict[str, list[Check]] = {}
     for check in checks:

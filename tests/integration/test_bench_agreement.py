@@ -59,7 +59,7 @@ def test_outputs_are_not_trivial(full_outputs):
 
 def test_nightly_run_agrees_with_floor(small_pipeline, tmp_path: Path):
     """Full history already loaded, one new day lands, the nightly look-back run equals a fresh floor run."""
-    from orchestration.lib.generator import PRESETS, generate
+    from demo.generator import PRESETS, generate
 
     as_of = _as_of(small_pipeline)
     new_day = as_of + timedelta(days=1)

@@ -129,7 +129,7 @@ class DevServer:
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     """`make dev` on a free port, a fresh DAGSTER_HOME and a small landing folder; stopped afterwards."""
-    from orchestration.lib.generator import generate
+    from demo.generator import generate
 
     root = tmp_path_factory.mktemp("make_dev")
     dirs = PipelineDirs(root)

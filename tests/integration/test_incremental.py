@@ -105,7 +105,7 @@ def fresh_manifest() -> None:
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """45 generated days, shared read-only by the tests of this module (each copies it)."""
-    from orchestration.lib.generator import generate
+    from demo.generator import generate
 
     root = tmp_path_factory.mktemp("incremental_landing") / "landing"
     generate(root, "small", days=DAYS)

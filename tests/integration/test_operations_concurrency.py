@@ -30,7 +30,7 @@ PUBLISHED = "published_marts - published version "  # INFO: also in `pra`'s outp
 
 def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path: Path):
     from orchestration.cli import build_manifest
-    from orchestration.lib.generator import generate
+    from demo.generator import generate
 
     build_manifest()
     dirs = PipelineDirs(tmp_path / "shared")

@@ -37,7 +37,7 @@ _SESSION: dict[str, object] = {}
 @pytest.fixture(scope="session")
 def wap_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A short small-preset landing folder (LANDING_DAYS days, read-only for tests)."""
-    from orchestration.lib.generator import generate
+    from demo.generator import generate
 
     if "landing" not in _SESSION:
         landing = tmp_path_factory.mktemp("wap_landing") / "landing"

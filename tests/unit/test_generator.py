@@ -1,4 +1,4 @@
-"""Unit tests for the deterministic demo-data generator (orchestration/lib/generator.py)."""
+"""Unit tests for the deterministic demo-data generator (demo/generator.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib import generator as gen
-from orchestration.lib.generator import BAD_KINDS, COLUMNS, LandingNotEmptyError, generate
+from demo import generator as gen
+from demo.generator import BAD_KINDS, COLUMNS, LandingNotEmptyError, generate
 
 SMALL_START = date(2024, 1, 1)
 SMALL_END = date(2025, 3, 31)  # 456 days, inclusive

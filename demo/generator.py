@@ -34,55 +34,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from orchestration.lib.contract import ENTITIES as CONTRACT
+
 GENERATOR_VERSION = 1
 
 # --------------------------------------------------------------------------------------------------
-# Contract: entity names and exact column order.
+# Entity names and column order: the landing contract (orchestration/lib/contract.py), nowhere else.
 # --------------------------------------------------------------------------------------------------
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "partners": (
-        "partner_id",
-        "partner_name",
-        "email",
-        "signup_date",
-        "region",
-        "country",
-        "partner_type",
-        "ecosystem",
-        "parent_partner_id",
-        "account_manager",
-        "status",
-        "terminated_at",
-        "termination_reason",
-        "updated_at",
-    ),
-    "transactions": (
-        "transaction_id",
-        "partner_id",
-        "customer_id",
-        "occurred_at",
-        "kind",
-        "amount",
-        "currency",
-        "commission_amount",
-        "refund_of",
-        "product",
-    ),
-    "leads": ("lead_id", "partner_id", "created_at", "converted_at", "status"),
-    "payouts": (
-        "payout_id",
-        "partner_id",
-        "requested_at",
-        "paid_at",
-        "amount",
-        "currency",
-        "status",
-        "blocked_reason",
-    ),
-    "nps_responses": ("response_id", "partner_id", "responded_at", "score"),
-    "interactions": ("interaction_id", "partner_id", "occurred_at", "kind"),
-    "fx_rates": ("rate_date", "currency", "rate_to_reporting"),
-}
+COLUMNS: dict[str, tuple[str, ...]] = {name: entity.columns for name, entity in CONTRACT.items()}
 ENTITIES: tuple[str, ...] = tuple(COLUMNS)
 EVENT_ENTITIES: tuple[str, ...] = tuple(e for e in ENTITIES if e != "partners")
 
