@@ -3,8 +3,8 @@
 GE 1.x validates pandas DataFrames read from a read-only DuckDB connection: its SQL datasource returns no
 metric rows on DuckDB (GE issues #10738, #11579). No Dagster here, so the gate is testable on its own.
 
-A suite file is plain Python that defines `expectations(ctx: SuiteContext) -> list[Check]` (the judgement:
-reconciliations, cross-column and per-period rules, warnings) and may define `KEY_METRICS` ({name: SQL
+A suite file is plain Python that defines `CHECKS: list[Check]` (the judgement: reconciliations,
+cross-column and per-period rules, warnings) and may define `KEY_METRICS` ({name: SQL
 aggregate over the mart}), compared with the last published version and recorded in the publish log,
 `BATCHES` ({name: SQL}) for derived DataFrames, and `RESTATEMENT_METRICS` ({name: SQL aggregate}) summed by
 `month_start_date` for restatements. In SQL, `{mart}` is the mart's relation and `{ref[model]}` the relation
@@ -59,7 +59,7 @@ class Check:
 
 @dataclass(frozen=True)
 class SuiteContext:
-    """What a suite may depend on: the previous published version and the operator's override."""
+    """What the volume comparison depends on: the previous published version and the operator's override."""
 
     mart: str
     previous: Mapping[str, Any] | None = None
@@ -179,9 +179,7 @@ class DbtModels:
 @functools.lru_cache(maxsize=4)
 def _load_models(path: Path, mtime_ns: int) -> DbtModels:
     manifest = json.loads(path.read_text())
-    return DbtModels(
-        {n["name"]: n for n in manifest["nodes"].values() if n.get("resource_type") == "model"}
-    )
+    return DbtModels({n["name"]: n for n in manifest["nodes"].values() if n.get("resource_type") == "model"})
 
 
 class _UpstreamRefs(Mapping[str, str]):
@@ -224,6 +222,10 @@ class Suite:
     mart: str
     path: Path
     module: ModuleType
+
+    @property
+    def checks(self) -> list[Check]:
+        return list(getattr(self.module, "CHECKS", []))
 
     @property
     def key_metrics(self) -> dict[str, str]:
@@ -436,7 +438,7 @@ def run_suite(
         return SuiteResult(mart, suite_name, [outcome], {}, 0, time.monotonic() - started, notes=notes)
     checks = [
         *generated_checks(models, mart, list(frames["mart"].columns)),
-        *suite.module.expectations(ctx),
+        *suite.checks,
         *ctx.volume_checks(suite.key_metrics),
     ]
     key_metrics: dict[str, float] = {}
