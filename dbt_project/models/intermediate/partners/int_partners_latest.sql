@@ -1,4 +1,5 @@
--- Each partner as of its latest valid snapshot (the partner dimension before publication rules).
+-- Each partner as of its latest valid snapshot (the partner dimension before publication rules), with the one
+-- definition of the date a partner left the program (docs/metrics.md "Partner status", Termination).
 with
 
 snapshots as (
@@ -15,22 +16,14 @@ ranked as (
 
 final as (
     select
-        partner_id,
-        partner_name,
-        email,
-        signup_date,
-        region,
-        country,
-        partner_type,
-        ecosystem,
-        parent_partner_id,
-        account_manager,
-        status,
-        terminated_at,
-        termination_reason,
-        updated_at,
+        -- Every attribute of the snapshot, without its lineage columns.
+        * exclude (snapshot_date, snapshot_rank, _partition_date, _source_file, _source_row),
         snapshot_date as last_snapshot_date,
-        first_seen_date
+        -- Terminated without a timestamp: the latest snapshot (the one that says so) dates it.
+        coalesce(
+            cast(terminated_at as date),
+            case when status = 'terminated' then snapshot_date end
+        ) as terminated_date
     from ranked
     where snapshot_rank = 1
 )

@@ -4,11 +4,11 @@
 with
 
 partner_months as (
-    select * from {{ ref('fct_partner_monthly') }}
+    select * from {{ ref('int_partner_months_aggregated') }}
 ),
 
 partners as (
-    select * from {{ ref('dim_partners') }}
+    select * from {{ ref('int_partners_latest') }}
 ),
 
 sales as (
@@ -62,10 +62,7 @@ joined as (
             as first_activity_in_period_date,
         case when partner_months.is_active then activity_bounds.last_activity_date end
             as last_activity_in_period_date,
-        coalesce(
-            cast(partners.terminated_at as date),
-            case when partners.status = 'terminated' then partners.last_snapshot_date end
-        ) as terminated_date,
+        partners.terminated_date,
         -- Churn is judged at the period end; in the current partial period it cannot fire (cut-off = period start).
         case
             when partner_months.is_partial_period then partner_months.month_start_date

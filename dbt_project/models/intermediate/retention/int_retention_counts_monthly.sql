@@ -9,11 +9,11 @@ classified as (
 ),
 
 tiers as (
-    select * from {{ ref('fct_partner_tiers_monthly') }}
+    select * from {{ ref('int_partner_months_tiered') }}
 ),
 
 partner_months as (
-    select * from {{ ref('fct_partner_monthly') }}
+    select * from {{ ref('int_partner_months_aggregated') }}
 ),
 
 program_months as (
@@ -74,15 +74,15 @@ final as (
         is_partial_period,
         dimension_name,
         dimension_value,
-        sum(case when is_in_base_at_start then 1 else 0 end) as partners_start_count,
-        sum(case when is_new then 1 else 0 end) as partners_new_count,
-        sum(churn_event_count) as partners_churned_count,
-        sum(case when is_reactivated then 1 else 0 end) as partners_reactivated_count,
-        sum(case when is_in_base_at_end then 1 else 0 end) as partners_end_count,
-        sum(case when is_in_base_at_start and is_in_base_at_end then 1 else 0 end) as partners_retained_count,
-        sum(case when is_in_base_at_start and is_churned then 1 else 0 end) as partners_start_churned_count,
-        sum(case when is_new and is_churned then 1 else 0 end) as partners_new_churned_count,
-        sum(case when is_active then 1 else 0 end) as partners_active_count,
+        count(case when is_in_base_at_start then 1 end) as partners_start_count,
+        count(case when is_new then 1 end) as partners_new_count,
+        cast(sum(churn_event_count) as bigint) as partners_churned_count,
+        count(case when is_reactivated then 1 end) as partners_reactivated_count,
+        count(case when is_in_base_at_end then 1 end) as partners_end_count,
+        count(case when is_in_base_at_start and is_in_base_at_end then 1 end) as partners_retained_count,
+        count(case when is_in_base_at_start and is_churned then 1 end) as partners_start_churned_count,
+        count(case when is_new and is_churned then 1 end) as partners_new_churned_count,
+        count(case when is_active then 1 end) as partners_active_count,
         as_of_date
     from dimensioned
     group by month_start_date, next_month_start_date, is_partial_period, dimension_name, dimension_value, as_of_date

@@ -1,4 +1,5 @@
--- The partner dimension for BI: attributes from the latest snapshot, without e-mail or other personal data.
+-- The partner dimension for BI: attributes from the latest snapshot (int_partners_latest), without the partner's
+-- name or e-mail. The published columns and their order are the model contract in _core__models.yml.
 with
 
 partners as (
@@ -7,19 +8,8 @@ partners as (
 
 final as (
     select
-        partner_id,
-        signup_date,
-        region,
-        country,
-        partner_type,
-        ecosystem,
-        parent_partner_id,
-        account_manager,
-        status,
+        * exclude (partner_name, email, updated_at, first_seen_date, terminated_date),
         status = 'terminated' as is_terminated,
-        terminated_at,
-        termination_reason,
-        last_snapshot_date,
         {{ as_of_date() }} as as_of_date
     from partners
 )

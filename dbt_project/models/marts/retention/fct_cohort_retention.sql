@@ -39,8 +39,8 @@ aggregated as (
         {{ dbt.datediff('cohort_month_start_date', 'month_start_date', 'month') }} as months_since_signup,
         month_start_date,
         is_partial_period,
-        sum(case when is_active then 1 else 0 end) as partners_active_count,
-        sum(case when is_in_base_at_end then 1 else 0 end) as partners_retained_count,
+        count(case when is_active then 1 end) as partners_active_count,
+        count(case when is_in_base_at_end then 1 end) as partners_retained_count,
         sum(net_revenue_reporting) as net_revenue_reporting,
         max(reporting_currency) as reporting_currency,
         max(as_of_date) as as_of_date

@@ -29,7 +29,7 @@ lifetime as (
         sum(gross_revenue_reporting) as lifetime_gross_revenue_reporting,
         sum(net_revenue_reporting) as lifetime_net_revenue_reporting,
         sum(commission_reporting) as lifetime_commission_reporting,
-        sum(case when is_active then 1 else 0 end) as active_month_count,
+        count(case when is_active then 1 end) as active_month_count,
         max(reporting_currency) as reporting_currency,
         max(as_of_date) as as_of_date
     from partner_months

@@ -22,11 +22,11 @@ summed as (
         sum(contraction_reporting) as contraction_reporting,
         sum(churned_reporting) as churned_reporting,
         sum(end_net_revenue_reporting) as end_net_revenue_reporting,
-        sum(case when movement_class = 'new' then 1 else 0 end) as new_partner_count,
-        sum(case when movement_class = 'expansion' then 1 else 0 end) as expansion_partner_count,
-        sum(case when movement_class = 'reactivation' then 1 else 0 end) as reactivation_partner_count,
-        sum(case when movement_class = 'contraction' then 1 else 0 end) as contraction_partner_count,
-        sum(case when movement_class = 'churned' then 1 else 0 end) as churned_partner_count,
+        count(case when movement_class = 'new' then 1 end) as new_partner_count,
+        count(case when movement_class = 'expansion' then 1 end) as expansion_partner_count,
+        count(case when movement_class = 'reactivation' then 1 end) as reactivation_partner_count,
+        count(case when movement_class = 'contraction' then 1 end) as contraction_partner_count,
+        count(case when movement_class = 'churned' then 1 end) as churned_partner_count,
         sum(case when is_active_in_previous_period then start_net_revenue_reporting else 0 end)
             as previous_active_start_reporting,
         sum(case when is_active_in_previous_period then end_net_revenue_reporting else 0 end)

@@ -37,9 +37,9 @@ aggregated as (
         count(*) as partner_count,
         sum(trailing_12m_net_revenue_reporting) as trailing_12m_net_revenue_reporting,
         sum(net_revenue_reporting) as net_revenue_reporting,
-        sum(case when tier_movement = 'upgrade' then 1 else 0 end) as upgraded_in_count,
-        sum(case when tier_movement = 'downgrade' then 1 else 0 end) as downgraded_in_count,
-        sum(case when tier_movement = 'new' then 1 else 0 end) as new_in_count
+        count(case when tier_movement = 'upgrade' then 1 end) as upgraded_in_count,
+        count(case when tier_movement = 'downgrade' then 1 end) as downgraded_in_count,
+        count(case when tier_movement = 'new' then 1 end) as new_in_count
     from tiers
     group by month_start_date, tier
 ),
@@ -48,8 +48,8 @@ departures as (
     select
         month_start_date,
         previous_tier as tier,
-        sum(case when tier_movement = 'upgrade' then 1 else 0 end) as upgraded_out_count,
-        sum(case when tier_movement = 'downgrade' then 1 else 0 end) as downgraded_out_count
+        count(case when tier_movement = 'upgrade' then 1 end) as upgraded_out_count,
+        count(case when tier_movement = 'downgrade' then 1 end) as downgraded_out_count
     from tiers
     where previous_tier is not null
     group by month_start_date, previous_tier
