@@ -1,34 +1,34 @@
 -- Nothing is lost: per entity and partition, raw rows = staged rows + quarantined rows.
--- Returns the partitions where that does not hold.
-{% set entities = {
-    'partners': 'stg_program__partner_snapshots',
-    'transactions': 'stg_program__transactions',
-    'leads': 'stg_program__leads',
-    'payouts': 'stg_program__payouts',
-    'nps_responses': 'stg_program__nps_responses',
-    'interactions': 'stg_program__interactions',
-    'fx_rates': 'stg_program__fx_rates',
-} %}
+-- Returns the partitions where that does not hold. One branch per entity of the landing contract; each
+-- entity's staged model is stg_program__<entity> (partners: the snapshots).
+-- depends_on: {{ ref('stg_program__partner_snapshots') }}, {{ ref('stg_program__transactions') }}
+-- depends_on: {{ ref('stg_program__leads') }}, {{ ref('stg_program__payouts') }}
+-- depends_on: {{ ref('stg_program__nps_responses') }}, {{ ref('stg_program__interactions') }}
+-- depends_on: {{ ref('stg_program__fx_rates') }}, {{ source('program', 'partners') }}
+-- depends_on: {{ source('program', 'transactions') }}, {{ source('program', 'leads') }}
+-- depends_on: {{ source('program', 'payouts') }}, {{ source('program', 'nps_responses') }}
+-- depends_on: {{ source('program', 'interactions') }}, {{ source('program', 'fx_rates') }}
+{% set staged_model = {'partners': 'stg_program__partner_snapshots'} %}
 
 with
 
-{% for entity, staged in entities.items() %}
+{% for entity in landing_entities() %}
 raw_{{ entity }} as (
     select '{{ entity }}' as entity, _partition_date, count(*) as raw_rows
     from {{ source('program', entity) }} group by _partition_date
 ),
 staged_{{ entity }} as (
     select '{{ entity }}' as entity, _partition_date, count(*) as staged_rows
-    from {{ ref(staged) }} group by _partition_date
+    from {{ ref(staged_model.get(entity, 'stg_program__' ~ entity)) }} group by _partition_date
 ),
 {% endfor %}
 
 raw_counts as (
-    {% for entity in entities %}select * from raw_{{ entity }}{% if not loop.last %} union all {% endif %}{% endfor %}
+    {% for entity in landing_entities() %}select * from raw_{{ entity }}{% if not loop.last %} union all {% endif %}{% endfor %}
 ),
 
 staged_counts as (
-    {% for entity in entities %}select * from staged_{{ entity }}{% if not loop.last %} union all {% endif %}{% endfor %}
+    {% for entity in landing_entities() %}select * from staged_{{ entity }}{% if not loop.last %} union all {% endif %}{% endfor %}
 ),
 
 quarantined_counts as (

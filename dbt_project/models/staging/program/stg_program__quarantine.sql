@@ -1,23 +1,20 @@
 -- Rows that could not be staged, one reason each, with where they came from (file, row, field).
--- Holds raw personal data: internal only, never published.
-{% set entities = {
-    'partners': 'partner_id',
-    'transactions': 'transaction_id',
-    'leads': 'lead_id',
-    'payouts': 'payout_id',
-    'nps_responses': 'response_id',
-    'interactions': 'interaction_id',
-    'fx_rates': "currency",
-} %}
-
+-- Holds raw personal data: internal only, never published. One branch per entity of the landing contract.
+-- depends_on: {{ ref('base_program__partners') }}, {{ ref('base_program__transactions') }}
+-- depends_on: {{ ref('base_program__leads') }}, {{ ref('base_program__payouts') }}
+-- depends_on: {{ ref('base_program__nps_responses') }}, {{ ref('base_program__interactions') }}
+-- depends_on: {{ ref('base_program__fx_rates') }}
 with
 
-{% for entity, key in entities.items() %}
+{% for entity in landing_entities() %}
+{%- set contract = landing_contract(entity) %}
 {{ entity }} as (
     select
         '{{ entity }}' as entity,
-        {{ dbt.safe_cast(key, api.Column.translate_type('string')) }} as record_key,
-        {% if entity == 'fx_rates' %}cast(null as {{ dbt.type_string() }}){% else %}partner_id{% endif %} as partner_id,
+        {%- set parts = [] %}
+        {%- for k in contract.meta.key %}{% do parts.append(dbt.safe_cast(k, api.Column.translate_type('string'))) %}{% if not loop.last %}{% do parts.append("'|'") %}{% endif %}{% endfor %}
+        {{ dbt.concat(parts) if parts | length > 1 else parts[0] }} as record_key,
+        {% if 'partner_id' in contract.columns %}partner_id{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as partner_id,
         rejection_reason,
         rejected_field,
         _partition_date,
@@ -29,7 +26,7 @@ with
 {% endfor %}
 
 unioned as (
-    {% for entity in entities %}
+    {% for entity in landing_entities() %}
     select * from {{ entity }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

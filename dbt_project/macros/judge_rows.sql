@@ -1,0 +1,180 @@
+{#-
+    The typed, judged rows of one landing entity, as CTEs ending in `judged`, generated from the entity's
+    contract in models/staging/program/_program__sources.yml (docs/data-contract.md, "Quarantine reasons").
+    Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column>. Each row
+    gets the first failed check in the documented precedence:
+      missing_required_field, unparseable_timestamp, invalid_value, negative_amount, bad_currency,
+      future_date, unknown_partner, no_fx_rate, duplicate_key
+    (callers may add later checks, e.g. unknown_refund_of). Duplicates are ranked among the copies that pass
+    every earlier check, so the first *valid* copy of a key wins; `history` (a relation already judged by
+    this macro) holds earlier copies a window run must rank against.
+    source_sql: the rows to judge (default: the whole source table). partners, fx_rates: the judged base
+    relations the cross-entity checks read (the model passes them, so dbt sees the dependency at parse time).
+-#}
+{% macro judge_rows(entity, source_sql=none, history=none, partners=none, fx_rates=none,
+                    reason_alias='rejection_reason', field_alias='rejected_field') -%}
+    {%- set src = source('program', entity) -%}
+    {%- set contract = landing_contract(entity) -%}
+    {%- set columns = contract.columns -%}
+    {%- set meta = contract.meta -%}
+    {%- set key = meta.get('key', []) -%}
+    {%- set rank_by = (['_partition_date'] if meta.get('snapshot') else []) + key -%}
+    {%- set parsed_types = ['timestamp', 'date', 'number', 'integer', 'double'] -%}
+    {%- set converted = columns.values() | selectattr('converted') | list -%}
+    {%- if execute and meta.get('partner_checked') and partners is none -%}
+        {{ exceptions.raise_compiler_error(entity ~ ": the contract checks partner_id; pass partners=ref('base_program__partners')") }}
+    {%- endif -%}
+    {%- if execute and converted and fx_rates is none -%}
+        {{ exceptions.raise_compiler_error(entity ~ ": the contract converts a currency; pass fx_rates=ref('base_program__fx_rates')") }}
+    {%- endif -%}
+    {%- set checks = [] -%}
+    {%- for name, c in columns.items() if c.get('required') -%}
+        {%- set value = ('raw_' ~ name) if c.type in parsed_types else name -%}
+        {%- do checks.append(("nullif(trim(" ~ value ~ "), '') is null", 'missing_required_field', name)) -%}
+    {%- endfor -%}
+    {%- for name, c in columns.items() if c.type in ['timestamp', 'date'] -%}
+        {%- do checks.append(("nullif(trim(raw_" ~ name ~ "), '') is not null and " ~ name ~ " is null",
+                              'unparseable_timestamp', name)) -%}
+    {%- endfor -%}
+    {%- for name, c in columns.items() -%}
+        {%- if c.type in ['number', 'integer', 'double'] -%}
+            {%- do checks.append(("nullif(trim(raw_" ~ name ~ "), '') is not null and " ~ name ~ " is null",
+                                  'invalid_value', name)) -%}
+        {%- endif -%}
+        {%- if c.get('allowed') -%}
+            {%- do checks.append((name ~ " not in ('" ~ c.allowed | join("', '") ~ "')", 'invalid_value', name)) -%}
+        {%- endif -%}
+        {%- if c.get('pattern') -%}
+            {%- do checks.append(("not " ~ matches_pattern(name, c.pattern), 'invalid_value', name)) -%}
+        {%- endif -%}
+        {%- if c.get('range') -%}
+            {%- do checks.append((name ~ " < " ~ c.range[0] ~ " or " ~ name ~ " > " ~ c.range[1], 'invalid_value', name)) -%}
+        {%- endif -%}
+        {%- if c.get('positive') -%}
+            {%- do checks.append((name ~ " <= 0", 'invalid_value', name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name, c in columns.items() if c.get('non_negative') -%}
+        {%- do checks.append((name ~ " < 0", 'negative_amount', name)) -%}
+    {%- endfor -%}
+    {%- for name, c in columns.items() if c.type == 'currency' -%}
+        {%- do checks.append(("not " ~ matches_pattern(name, '[A-Z]{3}'), 'bad_currency', name)) -%}
+    {%- endfor -%}
+    {%- for name, c in columns.items() if c.get('no_future') -%}
+        {%- do checks.append(("cast(" ~ name ~ " as date) > " ~ as_of_date(), 'future_date', name)) -%}
+    {%- endfor -%}
+    {%- if meta.get('partner_checked') -%}
+        {%- do checks.append(("not is_known_partner", 'unknown_partner', 'partner_id')) -%}
+    {%- endif -%}
+    {%- for name, c in columns.items() if c.get('converted') -%}
+        {%- do checks.append(("not has_fx_rate", 'no_fx_rate', name)) -%}
+    {%- endfor -%}
+
+source as (
+    {% if source_sql %}{{ source_sql }}{% else %}select * from {{ src }}{% endif %}
+),
+
+{% if meta.get('partner_checked') %}
+known_partners as (
+    select distinct partner_id from {{ partners }}
+    where rejection_reason is null
+),
+{% endif %}
+
+{% if converted %}
+rated_currencies as (
+    select distinct currency from {{ fx_rates }}
+    where rejection_reason is null
+    union
+    select '{{ var("reporting_currency") }}' as currency
+),
+{% endif %}
+
+typed as (
+    select
+        {%- for name, c in columns.items() %}
+        {{ contract_typed_value('source.' ~ name, c.type) }} as {{ name }},
+        {%- if c.type in parsed_types %}
+        source.{{ name }} as raw_{{ name }},
+        {%- endif %}
+        {%- endfor %}
+        {%- if meta.get('snapshot') %}
+        source._partition_date as snapshot_date,
+        {%- endif %}
+        {%- if meta.get('partner_checked') %}
+        known_partners.partner_id is not null as is_known_partner,
+        {%- endif %}
+        {%- for name, c in columns.items() if c.get('converted') %}
+        rated_currencies.currency is not null as has_fx_rate,
+        {%- endfor %}
+        source._partition_date,
+        source._source_file,
+        source._source_row
+    from source
+    {%- if meta.get('partner_checked') %}
+    left join known_partners on trim(source.partner_id) = known_partners.partner_id
+    {%- endif %}
+    {%- for name, c in columns.items() if c.get('converted') %}
+    left join rated_currencies on upper(trim(source.{{ name }})) = rated_currencies.currency
+    {%- endfor %}
+),
+
+field_checked as (
+    select
+        *,
+        {{ first_rejection(checks, 'field_reason', 'field_rejected') }}
+    from typed
+),
+
+-- Copies of a key that pass every earlier check; the first by (partition, file, row) wins.
+valid_copies as (
+    select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
+    from field_checked
+    where field_reason is null
+    {% if history %}
+    union all
+    select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
+    from {{ history }}
+    where (rejection_reason is null or rejection_reason in ('duplicate_key', 'unknown_refund_of'))
+        and {{ key[0] }} in (select {{ key[0] }} from field_checked)
+    {% endif %}
+),
+
+duplicated_keys as (
+    select {{ rank_by | join(', ') }}
+    from valid_copies
+    group by {{ rank_by | join(', ') }}
+    having count(*) > 1
+),
+
+ranked as (
+    select
+        valid_copies._source_file,
+        valid_copies._source_row,
+        row_number() over (
+            partition by {% for k in rank_by %}valid_copies.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
+            order by valid_copies.copy_partition_date, valid_copies._source_file, valid_copies._source_row
+        ) as key_occurrence
+    from valid_copies
+    inner join duplicated_keys
+        on {% for k in rank_by %}valid_copies.{{ k }} = duplicated_keys.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+),
+
+judged as (
+    select
+        field_checked.*,
+        coalesce(ranked.key_occurrence, 1) as key_occurrence,
+        case
+            when field_checked.field_reason is not null then field_checked.field_reason
+            when ranked.key_occurrence > 1 then 'duplicate_key'
+        end as {{ reason_alias }},
+        case
+            when field_checked.field_reason is not null then field_checked.field_rejected
+            when ranked.key_occurrence > 1 then '{{ key[0] }}'
+        end as {{ field_alias }}
+    from field_checked
+    left join ranked
+        on field_checked._source_file = ranked._source_file
+        and field_checked._source_row = ranked._source_row
+)
+{%- endmacro %}
