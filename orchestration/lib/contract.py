@@ -1,80 +1,23 @@
-"""The source data contract: entities, their columns and how they land (see docs/data-contract.md)."""
+"""The landing contract, read from its one home: the dbt source YAML of the program (docs/data-contract.md).
+
+dbt judges every row from the same file (macro `judge_rows`); this module gives the ingestion, the demo
+generator, the bench and the tests the entities, their columns, keys and rules. The file is read on first use
+of `ENTITIES` (never at import) and parsed with PyYAML, which dbt already depends on.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 
+import yaml
 
-@dataclass(frozen=True)
-class Entity:
-    """One landing entity: a folder of daily `dt=YYYY-MM-DD` sub-folders holding CSV or Parquet files."""
-
-    name: str
-    key: str
-    columns: tuple[str, ...]
-    required: bool
-    # Snapshot entities land a full state on some days only; a missing day is normal for them.
-    snapshot: bool = False
-
-
-ENTITIES: dict[str, Entity] = {
-    e.name: e
-    for e in (
-        Entity(
-            "partners",
-            key="partner_id",
-            required=True,
-            snapshot=True,
-            columns=(
-                "partner_id", "partner_name", "email", "signup_date", "region", "country",
-                "partner_type", "ecosystem", "parent_partner_id", "account_manager", "status",
-                "terminated_at", "termination_reason", "updated_at",
-            ),
-        ),
-        Entity(
-            "transactions",
-            key="transaction_id",
-            required=True,
-            columns=(
-                "transaction_id", "partner_id", "customer_id", "occurred_at", "kind", "amount",
-                "currency", "commission_amount", "refund_of", "product",
-            ),
-        ),
-        Entity(
-            "leads",
-            key="lead_id",
-            required=False,
-            columns=("lead_id", "partner_id", "created_at", "converted_at", "status"),
-        ),
-        Entity(
-            "payouts",
-            key="payout_id",
-            required=False,
-            columns=(
-                "payout_id", "partner_id", "requested_at", "paid_at", "amount", "currency", "status",
-                "blocked_reason",
-            ),
-        ),
-        Entity(
-            "nps_responses",
-            key="response_id",
-            required=False,
-            columns=("response_id", "partner_id", "responded_at", "score"),
-        ),
-        Entity(
-            "interactions",
-            key="interaction_id",
-            required=False,
-            columns=("interaction_id", "partner_id", "occurred_at", "kind"),
-        ),
-        Entity(
-            "fx_rates",
-            key="rate_date, currency",
-            required=False,
-            columns=("rate_date", "currency", "rate_to_reporting"),
-        ),
-    )
-}
+CONTRACT_PATH = (
+    Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging" / "program" / "_program__sources.yml"
+)
+SOURCE_NAME = "program"
 
 # Columns every raw table carries besides the contract columns: where each row came from.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -82,3 +25,92 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "varchar"),
     ("_source_row", "bigint"),
 )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: its staged type and rules (keys of the column's `meta.contract`)."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+    personal: bool = False
+    allowed: tuple[str, ...] = ()
+    rules: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One landing entity: a folder of daily `dt=YYYY-MM-DD` sub-folders holding CSV or Parquet files."""
+
+    name: str
+    description: str
+    key_columns: tuple[str, ...]
+    contract_columns: tuple[Column, ...]
+    required: bool
+    # Snapshot entities land a full state on some days only; a missing day is normal for them.
+    snapshot: bool = False
+    partner_checked: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Column names in contract order (the order of the CSV header the generator writes)."""
+        return tuple(c.name for c in self.contract_columns)
+
+    @property
+    def key(self) -> str:
+        """The primary key as text, e.g. `rate_date, currency`."""
+        return ", ".join(self.key_columns)
+
+    @property
+    def personal_columns(self) -> tuple[str, ...]:
+        """Columns that identify a person: never published."""
+        return tuple(c.name for c in self.contract_columns if c.personal)
+
+
+def _column(spec: dict[str, Any]) -> Column:
+    rules = dict((spec.get("meta") or {}).get("contract") or {})
+    if "type" not in rules:
+        raise ValueError(f"{CONTRACT_PATH}: column {spec.get('name')!r} has no meta.contract.type")
+    return Column(
+        name=spec["name"],
+        type=rules.pop("type"),
+        description=spec.get("description", ""),
+        required=bool(rules.pop("required", False)),
+        personal=bool(rules.pop("personal", False)),
+        allowed=tuple(str(v) for v in rules.pop("allowed", ())),
+        rules=rules,
+    )
+
+
+def parse_contract(text: str) -> dict[str, Entity]:
+    """Entities of the `program` source in a dbt source YAML document, in file order."""
+    doc = yaml.safe_load(text)
+    source = next(s for s in doc["sources"] if s["name"] == SOURCE_NAME)
+    entities = {}
+    for table in source["tables"]:
+        meta = (table.get("meta") or {}).get("contract") or {}
+        entities[table["name"]] = Entity(
+            name=table["name"],
+            description=table.get("description", ""),
+            key_columns=tuple(meta.get("key", ())),
+            contract_columns=tuple(_column(c) for c in table.get("columns", [])),
+            required=bool(meta.get("required", False)),
+            snapshot=bool(meta.get("snapshot", False)),
+            partner_checked=bool(meta.get("partner_checked", False)),
+        )
+    return entities
+
+
+@cache
+def load_entities() -> dict[str, Entity]:
+    """The contract's entities, read once per process."""
+    return parse_contract(CONTRACT_PATH.read_text(encoding="utf-8"))
+
+
+def __getattr__(name: str) -> Any:
+    # `ENTITIES` reads the contract on first use, not when this module is imported.
+    if name == "ENTITIES":
+        return load_entities()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
