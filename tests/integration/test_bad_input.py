@@ -22,6 +22,14 @@ TX_ROWS = [
     (9, f"T9,P1,C1,{GOOD},gift,5.00,USD,0.50,,widget", "invalid_value", "kind"),
     (10, f"T10,P1,C1,{GOOD},refund,5.00,USD,0.50,T999,widget", "unknown_refund_of", "refund_of"),
     (11, f"T11,P1,C1,{GOOD},refund,40.00,USD,4.00,T1,widget", None, None),  # valid partial refund of T1
+    # A well-formed currency without any fx rate: this row is quarantined, the rest is published.
+    (12, f"T12,P1,C1,{GOOD},sale,500,JPY,50,,widget", "no_fx_rate", "currency"),
+    # The first copy of T13 is bad, the second valid: the first *valid* copy wins.
+    (13, f"T13,P1,C1,{GOOD},sale,7.00,EURO,0.70,,widget", "bad_currency", "currency"),
+    (14, f"T13,P1,C1,{GOOD},sale,7.00,USD,0.70,,widget", None, None),
+    (15, f"T15,P1,,{GOOD},sale,5.00,USD,0.50,,widget", "missing_required_field", "customer_id"),
+    # No offset: read as UTC whatever the host's time zone (the fixture runs under TZ=Asia/Kolkata).
+    (16, f"T16,P1,C1,{DAY}T02:00:00,sale,3.00,USD,0.30,,widget", None, None),
 ]
 
 
@@ -35,7 +43,7 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
     )
     write_csv(dirs.landing, "transactions", "2024-01-01", TX_HEADER, [])
     write_csv(dirs.landing, "transactions", DAY, TX_HEADER, [record for _, record, _, _ in TX_ROWS])
-    result = run_pipeline(dirs, date(2024, 1, 1), date(2024, 1, 2))
+    result = run_pipeline(dirs, date(2024, 1, 1), date(2024, 1, 2), TZ="Asia/Kolkata")
     assert result.success
     return dirs
 
@@ -56,12 +64,26 @@ def test_each_bad_row_gets_its_documented_reason_field_and_row(bad_run: Pipeline
 
 def test_valid_rows_are_staged_and_counts_reconcile(bad_run: PipelineDirs):
     staged = query(bad_run.work_db, "select transaction_id from staging.stg_program__transactions order by 1")
-    assert staged == [("T1",), ("T11",)]
+    assert staged == [("T1",), ("T11",), ("T13",), ("T16",)]
     raw = query(bad_run.work_db, "select count(*) from raw.transactions")[0][0]
     quarantined = query(
         bad_run.work_db, "select count(*) from staging.stg_program__quarantine where entity = 'transactions'"
     )[0][0]
-    assert (raw, len(staged), quarantined) == (11, 2, 9)
+    assert (raw, len(staged), quarantined) == (16, 4, 12)
+
+
+def test_offset_less_timestamp_is_utc_whatever_the_host_time_zone(bad_run: PipelineDirs):
+    # Under Asia/Kolkata a host-zone reading would give 2024-01-01 20:30 UTC, a day (and here a month) earlier.
+    assert query(
+        bad_run.work_db,
+        "select cast(occurred_at as varchar), cast(occurred_date as varchar) from staging.stg_program__transactions "
+        "where transaction_id = 'T16'",
+    ) == [("2024-01-02 02:00:00", "2024-01-02")]
+
+
+def test_a_currency_without_rates_does_not_stop_publication(bad_run: PipelineDirs):
+    published = bad_run.warehouse / "marts.duckdb"
+    assert query(published, "select count(*) from fct_partner_monthly where partner_id = 'P1'")[0][0] >= 1
 
 
 def test_bad_partner_status_is_quarantined(bad_run: PipelineDirs):
