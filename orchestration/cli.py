@@ -7,10 +7,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from orchestration.lib.operations import FULL_REFRESH_TAG
 from orchestration.lib.settings import Settings
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -18,37 +18,54 @@ DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 def build_manifest() -> Path:
     """Parse the dbt project once (the Dagster code location reads target/manifest.json)."""
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", **Settings.from_env().dbt_env()}
+    dbt_vars = json.dumps(Settings.from_env().dbt_vars(), sort_keys=True)
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)],
+        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        + ["--vars", dbt_vars],
         check=True,
-        env=env,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
     )
     return DBT_DIR / "target" / "manifest.json"
 
 
+class RangeError(ValueError):
+    """A date range the daily partitions cannot run (the message is one line for the operator)."""
+
+
 def run_range(
-    first: date, last: date, *, persistent: bool = True, extra_tags: dict[str, str] | None = None, instance=None
+    first: date,
+    last: date,
+    *,
+    persistent: bool = True,
+    full_refresh: bool = False,
+    allow_volume_jump: bool = False,
+    settings: Settings | None = None,
+    instance=None,
 ):
     """Run the whole pipeline for the inclusive partition range [first, last] as one Dagster run."""
     import dagster as dg
 
-    from orchestration.definitions import defs
-    from orchestration.lib.windows import range_tags
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.jobs import NIGHTLY_JOB, run_options
+    from orchestration.lib.windows import range_problem, range_tags
 
+    settings = settings or Settings.from_env()
+    problem = range_problem(first, last, settings.partitions_start, datetime.now(UTC).date())
+    if problem:
+        raise RangeError(problem)
     # One "planned" event per asset for the range instead of one per day (docs/architecture.md).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
-    job = defs().resolve_job_def("partner_retention_nightly_job")
+    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
     if instance is None and persistent and os.environ.get("DAGSTER_HOME"):
         instance = dg.DagsterInstance.get()
     instance = instance or dg.DagsterInstance.ephemeral()
-    tags = {**range_tags(first, last), **(extra_tags or {})}
     # Per-partition events (7 raw assets x every day of a history load) are DEBUG lines; the console shows
     # INFO and up unless PRA_LOG_LEVEL says otherwise. Every event is still stored on the instance.
-    loggers = {"console": {"config": {"log_level": os.environ.get("PRA_LOG_LEVEL", "INFO").upper()}}}
+    loggers = {"console": {"config": {"log_level": settings.log_level}}}
+    run_config = {**run_options(full_refresh=full_refresh, allow_volume_jump=allow_volume_jump), "loggers": loggers}
     return job.execute_in_process(
-        tags=tags, instance=instance, raise_on_error=False, run_config={"loggers": loggers}
+        tags=range_tags(first, last), instance=instance, raise_on_error=False, run_config=run_config
     )
 
 
@@ -114,7 +131,7 @@ def published_summary() -> str:
     """Where the live published version is and how a BI tool opens it."""
     from orchestration.lib.publish import PublishSettings, current_entry, read_log
 
-    settings = PublishSettings.from_env()
+    settings = PublishSettings.from_settings(Settings.from_env())
     entry = current_entry(read_log(settings.published_dir))
     if entry is None:
         return "nothing published yet"
@@ -144,8 +161,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         generate(settings.landing_dir, args.preset, force=True)
     manifest = json.loads(manifest_file.read_text())
     first, last = date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+    if not os.environ.get("PRA_PARTITIONS_START"):
+        # The demo's partitions start where its data starts, not years of empty days before it.
+        settings = replace(settings, partitions_start=first)
     print(f"running the pipeline through Dagster for {first} .. {last} (one run) ...", flush=True)
-    result = run_range(first, last, persistent=args.record)
+    result = run_range(first, last, persistent=args.record, settings=settings)
     if not result.success:
         print("the pipeline run FAILED; see the Dagster logs above (or `make dev` to inspect it)")
         return 1
@@ -154,16 +174,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(published_summary())
     print(f"work warehouse (internal, never for BI): {settings.work_db}")
-    print("Dagster UI: `make dev`, then open http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)")
+    print(
+        f"Dagster UI: `make dev` (PRA_PARTITIONS_START={settings.partitions_start}), then open "
+        "http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)"
+    )
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run (or backfill) an inclusive date range as a single Dagster run."""
-    extra = {FULL_REFRESH_TAG: "true"} if getattr(args, "full_refresh", False) else None
-    result = run_range(date.fromisoformat(args.start), date.fromisoformat(args.end), extra_tags=extra)
+    try:
+        result = run_range(
+            date.fromisoformat(args.start),
+            date.fromisoformat(args.end),
+            full_refresh=args.full_refresh,
+            allow_volume_jump=args.allow_volume_jump,
+        )
+    except RangeError as exc:
+        print(f"pra {args.command}: {exc}", file=sys.stderr)
+        return 2
     print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
     return 0 if result.success else 1
+
+
+def _day(text: str) -> str:
+    """An argparse type: a YYYY-MM-DD day (kept as text), so a typo is one line, not a traceback."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day: {text!r} (use YYYY-MM-DD)") from None
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,15 +218,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="record the run in $DAGSTER_HOME so `make dev` shows it (slower: SQLite event storage)",
     )
-    run = sub.add_parser("run", help="run or backfill an inclusive range of daily partitions as one run")
-    run.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
-    run.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
-    backfill = sub.add_parser("backfill", help="same as run: backfill or restate an inclusive range as one run")
-    backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
-    backfill.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
-    backfill.add_argument(
-        "--full-refresh", action="store_true", help="also rebuild the incremental dbt models from all history"
-    )
+    for name, text in (
+        ("run", "run or backfill an inclusive range of daily partitions as one run"),
+        ("backfill", "same as run: backfill or restate an inclusive range as one run"),
+    ):
+        run = sub.add_parser(name, help=text)
+        run.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
+        run.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD (inclusive)")
+        run.add_argument(
+            "--full-refresh", action="store_true", help="also rebuild the incremental dbt models from all history"
+        )
+        run.add_argument(
+            "--allow-volume-jump",
+            action="store_true",
+            help="publish although row counts moved past the gates' tolerance (an intended restatement)",
+        )
     sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
     sub.add_parser("versions", help="list published versions (the live one marked *)")
     rollback = sub.add_parser("rollback", help="republish a kept earlier version as the live one")

@@ -4,6 +4,7 @@ import logging
 
 import dagster as dg
 
+from orchestration.defs.resources import AlertResource
 from orchestration.lib.alerts import AlertSettings, failure_text, post_webhook, webhook_host
 
 logger = logging.getLogger("orchestration.alerts")
@@ -20,9 +21,8 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return sorted(set(out))
 
 
-def send_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSettings | None = None) -> str:
+def send_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSettings) -> str:
     """Build the alert for the failed run, log it, and post it when a webhook is configured."""
-    settings = settings or AlertSettings.from_env()
     run = context.dagster_run
     steps = sorted({e.step_key for e in context.get_step_failure_events() if e.step_key})
     checks = failed_checks(context.instance, run.run_id)
@@ -51,6 +51,6 @@ def send_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSetti
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Posts failed runs (step or blocking check) to PRA_ALERT_WEBHOOK_URL with a link to the UI.",
 )
-def partner_retention_failure_alert_sensor(context: dg.RunFailureSensorContext):
+def partner_retention_failure_alert_sensor(context: dg.RunFailureSensorContext, alerts: AlertResource):
     """Every failed run of this code location becomes one alert."""
-    send_failure_alert(context)
+    send_failure_alert(context, AlertSettings.from_settings(alerts.settings))

@@ -1,54 +1,91 @@
-"""Jobs and schedules."""
+"""The job, its schedules, and the run config that carries per-run options."""
+
+from __future__ import annotations
 
 import dagster as dg
+from pydantic import Field
 
-from orchestration.defs.partitions import daily_partitions
-from orchestration.lib.operations import FULL_REFRESH_TAG
 from orchestration.lib.windows import nightly_window, range_tags
 
-partner_retention_nightly_job = dg.define_asset_job(
-    name="partner_retention_nightly_job",
-    selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
-    description="Load the recent landing partitions, rebuild the marts, gate and publish them.",
-    # A run that hangs (e.g. a stuck file system) is failed by run monitoring after two hours.
-    tags={"dagster/max_runtime": 7200},
-)
+NIGHTLY_JOB = "partner_retention_nightly_job"
+# Step (op) names the per-run options configure: the dbt multi-asset and the publish-gate check.
+DBT_STEP = "dbt_models"
+GATES_STEP = "publish_gates"
 
 
-def build_nightly_schedule(cron: str, timezone: str, lookback_days: int) -> dg.ScheduleDefinition:
-    """Nightly run: yesterday's partition plus `lookback_days - 1` earlier days, as one run."""
+class DbtBuildConfig(dg.Config):
+    """Per-run options of the dbt step."""
 
-    @dg.schedule(
-        name="partner_retention_nightly_schedule",
-        job=partner_retention_nightly_job,
-        cron_schedule=cron,
-        execution_timezone=timezone,
+    full_refresh: bool = Field(
+        default=False, description="`dbt build --full-refresh`: rebuild every incremental model from all raw history"
     )
+
+
+class GateConfig(dg.Config):
+    """Per-run options of the publish gates."""
+
+    allow_volume_jump: bool = Field(
+        default=False, description="skip the volume comparison with the live version (an intended restatement)"
+    )
+
+
+def run_options(*, full_refresh: bool = False, allow_volume_jump: bool = False) -> dict:
+    """Run config for the per-run options; only options that are on, so any asset selection accepts it."""
+    ops: dict[str, dict] = {}
+    if full_refresh:
+        ops[DBT_STEP] = {"config": {"full_refresh": True}}
+    if allow_volume_jump:
+        ops[GATES_STEP] = {"config": {"allow_volume_jump": True}}
+    return {"ops": ops} if ops else {}
+
+
+def build_nightly_job(partitions: dg.PartitionsDefinition) -> dg.UnresolvedAssetJobDefinition:
+    """Every asset (ingestion, dbt, gates, publication) over a range of daily partitions."""
+    return dg.define_asset_job(
+        name=NIGHTLY_JOB,
+        selection=dg.AssetSelection.all(),
+        partitions_def=partitions,
+        description="Load the recent landing partitions, rebuild the marts, gate and publish them.",
+        # A run that hangs (e.g. a stuck file system) is failed by run monitoring after two hours.
+        tags={"dagster/max_runtime": 7200},
+    )
+
+
+def build_nightly_schedule(
+    job: dg.UnresolvedAssetJobDefinition, cron: str, timezone: str, lookback_days: int
+) -> dg.ScheduleDefinition:
+    """Nightly run: yesterday's partition plus `lookback_days - 1` earlier days, as one run."""
+    start = job.partitions_def.start.date()
+
+    @dg.schedule(name="partner_retention_nightly_schedule", job=job, cron_schedule=cron, execution_timezone=timezone)
     def partner_retention_nightly_schedule(context: dg.ScheduleEvaluationContext):
         run_date = context.scheduled_execution_time.date()
-        first, last = nightly_window(run_date, lookback_days, daily_partitions.start.date())
+        first, last = nightly_window(run_date, lookback_days, start)
         return dg.RunRequest(run_key=f"nightly-{run_date.isoformat()}", tags=range_tags(first, last))
 
     return partner_retention_nightly_schedule
 
 
-def build_weekly_full_rebuild_schedule(cron: str, timezone: str, lookback_days: int) -> dg.ScheduleDefinition:
+def build_weekly_full_rebuild_schedule(
+    job: dg.UnresolvedAssetJobDefinition, cron: str, timezone: str, lookback_days: int
+) -> dg.ScheduleDefinition:
     """Weekly run: the nightly window, but every incremental dbt model rebuilt from all raw history."""
+    start = job.partitions_def.start.date()
 
     @dg.schedule(
         name="partner_retention_weekly_full_rebuild_schedule",
-        job=partner_retention_nightly_job,
+        job=job,
         cron_schedule=cron,
         execution_timezone=timezone,
         description="Resets any drift of the incremental models (e.g. fx rates restated outside the look-back).",
     )
     def partner_retention_weekly_full_rebuild_schedule(context: dg.ScheduleEvaluationContext):
         run_date = context.scheduled_execution_time.date()
-        first, last = nightly_window(run_date, lookback_days, daily_partitions.start.date())
+        first, last = nightly_window(run_date, lookback_days, start)
         return dg.RunRequest(
             run_key=f"full-rebuild-{run_date.isoformat()}",
-            tags={**range_tags(first, last), FULL_REFRESH_TAG: "true"},
+            tags=range_tags(first, last),
+            run_config=run_options(full_refresh=True),
         )
 
     return partner_retention_weekly_full_rebuild_schedule

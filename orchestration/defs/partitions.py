@@ -1,8 +1,10 @@
 """The partitions every partitioned asset shares: one per UTC day of landing data."""
 
+from datetime import date
+
 import dagster as dg
 
-# Landing folders are UTC days (docs/data-contract.md); history before this date is loaded as one window.
-PARTITIONS_START = "2020-01-01"
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=0)
+def build_daily_partitions(start: date) -> dg.DailyPartitionsDefinition:
+    """Daily partitions from `start` (PRA_PARTITIONS_START) to yesterday; landing folders are UTC days."""
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=0)

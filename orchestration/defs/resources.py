@@ -1,9 +1,16 @@
-"""Resources: where the landing files and warehouses are, and the dbt CLI."""
+"""Resources: the settings a run reads (landing, warehouse, publication, alerts) and the dbt CLI.
+
+Each field of a settings resource is the raw text of its PRA_* variable (`orchestration/lib/settings.py`
+names them): `build_resources` configures the fields whose variable is set with `dg.EnvVar`, so Dagster
+resolves the values when a run starts (and the UI shows the variable's name, never a secret's value);
+unset fields keep their default. Code reads parsed values through `.settings`.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,7 +18,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, dbt_profile_env
+from orchestration.lib.settings import ENV_VARS, Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # One pool for every step that writes the work warehouse: DuckDB allows a single writer per file.
@@ -19,33 +26,40 @@ WAREHOUSE_POOL = "duckdb_work_warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The landing folder and the DuckDB work warehouse; values default from PRA_* environment variables."""
+    """Landing folder, DuckDB work warehouse, publication and freshness settings (PRA_* variables)."""
 
-    landing_dir: str
-    warehouse_dir: str
-    reporting_currency: str = "USD"
-    timezone: str = "UTC"
-    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
-    period_grain: str = "month"
+    home: str | None = None
+    landing_dir: str | None = None
+    warehouse_dir: str | None = None
+    published_db: str | None = None
+    reporting_currency: str | None = None
+    timezone: str | None = None
+    period_grain: str | None = None
+    duckdb_memory_limit: str | None = None
+    keep_versions: str | None = None
+    publish_personal_columns: str | None = None
+    freshness_hours: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The parsed settings (defaults for unset fields, paths resolved against `home`)."""
+        return Settings.from_values(self.model_dump())
 
     @property
     def landing_path(self) -> Path:
-        return Path(self.landing_dir)
+        return self.settings.landing_dir
 
     @property
     def work_db(self) -> Path:
-        return Path(self.warehouse_dir) / "work.duckdb"
-
-    def dbt_env(self) -> dict[str, str]:
-        """Environment the committed dbt profile reads."""
-        return dbt_profile_env(self.work_db, self.reporting_currency, self.duckdb_memory_limit)
+        return self.settings.work_db
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the work warehouse; the caller holds the single-writer pool when writing."""
-        self.work_db.parent.mkdir(parents=True, exist_ok=True)
+        settings = self.settings
+        settings.work_db.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(
-            str(self.work_db), read_only=read_only, config={"memory_limit": self.duckdb_memory_limit}
+            str(settings.work_db), read_only=read_only, config={"memory_limit": settings.duckdb_memory_limit}
         )
         try:
             yield con
@@ -53,23 +67,35 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
+class AlertResource(dg.ConfigurableResource):
+    """Where failure alerts go: PRA_ALERT_WEBHOOK_URL (a secret; empty: log only) and PRA_UI_URL."""
+
+    alert_webhook_url: str | None = None
+    ui_url: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The parsed settings (only the alert fields are set here)."""
+        return Settings.from_values(self.model_dump())
+
+
 def dbt_project() -> DbtProject:
     """The dbt project; its manifest is built by `pra manifest` (make manifest), never at import."""
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
-    """Resources for the code location, from the environment at load time."""
-    settings = settings or Settings.from_env()
+def from_environment(resource: type[dg.ConfigurableResource], environ: Mapping[str, str]) -> dg.ConfigurableResource:
+    """`resource` with every field whose PRA_* variable is set (non-empty) configured as `dg.EnvVar`."""
+    fields = resource.model_fields
+    return resource(**{f: dg.EnvVar(ENV_VARS[f]) for f in fields if (environ.get(ENV_VARS[f]) or "").strip()})
+
+
+def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Resources for the code location; called when it loads (never at import)."""
+    env = os.environ if environ is None else environ
     return {
-        "warehouse": WarehouseResource(
-            landing_dir=str(settings.landing_dir),
-            warehouse_dir=str(settings.warehouse_dir),
-            reporting_currency=settings.reporting_currency,
-            timezone=settings.timezone,
-            duckdb_memory_limit=settings.duckdb_memory_limit,
-            period_grain=settings.period_grain,
-        ),
+        "warehouse": from_environment(WarehouseResource, env),
+        "alerts": from_environment(AlertResource, env),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

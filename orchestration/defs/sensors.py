@@ -1,12 +1,11 @@
 """Sensors: late landing files for past partitions, and the freshness check of every daily source."""
 
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.defs.jobs import partner_retention_nightly_job
+from orchestration.defs.jobs import NIGHTLY_JOB
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.late_data import (
@@ -23,16 +22,17 @@ from orchestration.lib.windows import range_tags
 
 @dg.sensor(
     name="partner_retention_late_data_sensor",
-    job=partner_retention_nightly_job,
+    job_name=NIGHTLY_JOB,
     minimum_interval_seconds=120,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Reprocesses partitions older than yesterday whose landing files are new, changed or removed.",
 )
 def partner_retention_late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     """One run over the changed days (min..max), keyed by the change set so an arrival runs once."""
-    current = scan_landing(warehouse.landing_path)
+    settings = warehouse.settings
+    current = scan_landing(settings.landing_dir)
     previous = decode_cursor(context.cursor)
-    today = datetime.now(ZoneInfo(warehouse.timezone)).date()
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
     late = find_late_data(previous, current, today)
     context.update_cursor(encode_cursor(current))
     if previous is None:
@@ -47,11 +47,6 @@ def partner_retention_late_data_sensor(context: dg.SensorEvaluationContext, ware
     )
 
 
-def freshness_deadline_hours(environ: dict[str, str]) -> float:
-    """PRA_FRESHNESS_HOURS: hours after a day ends by which the next day's files must have landed."""
-    return float(environ.get("PRA_FRESHNESS_HOURS") or 30)
-
-
 def _freshness_check(entity: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["raw", entity]),
@@ -61,10 +56,11 @@ def _freshness_check(entity: str) -> dg.AssetChecksDefinition:
     )
     def landing_is_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         """Newest `dt=` folder of the landing entity against the delivery deadline."""
-        deadline = freshness_deadline_hours(dict(os.environ))
-        newest = newest_partition(warehouse.landing_path, entity)
-        now = datetime.now(ZoneInfo(warehouse.timezone))
-        overdue = hours_overdue(newest, now, warehouse.timezone, deadline)
+        settings = warehouse.settings
+        deadline = settings.freshness_hours
+        newest = newest_partition(settings.landing_dir, entity)
+        now = datetime.now(ZoneInfo(settings.timezone))
+        overdue = hours_overdue(newest, now, settings.timezone, deadline)
         return dg.AssetCheckResult(
             passed=overdue is None,
             severity=dg.AssetCheckSeverity.WARN,

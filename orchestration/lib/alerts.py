@@ -1,38 +1,33 @@
 """Failure alerts: a Slack-compatible JSON message posted to a webhook (pure Python, no Dagster).
 
-The webhook URL is a secret (Slack URLs embed a token): it comes from PRA_ALERT_WEBHOOK_URL and only
-its host is ever logged.
+The webhook URL is a secret (Slack URLs embed a token): it comes from PRA_ALERT_WEBHOOK_URL (through the
+Dagster resource `alerts`) and only its host is ever logged.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-DEFAULT_UI_URL = "http://127.0.0.1:3000"
+from orchestration.lib.settings import Settings
 
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """Where alerts go and which UI the links point at; from the environment when called."""
+    """Where alerts go and which UI the links point at."""
 
     webhook_url: str
     ui_url: str
     timeout_seconds: float = 10.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> AlertSettings:
-        """PRA_ALERT_WEBHOOK_URL (empty: log only) and PRA_UI_URL (default http://127.0.0.1:3000)."""
-        env = os.environ if environ is None else environ
-        return cls(
-            webhook_url=(env.get("PRA_ALERT_WEBHOOK_URL") or "").strip(),
-            ui_url=(env.get("PRA_UI_URL") or DEFAULT_UI_URL).rstrip("/"),
-        )
+    def from_settings(cls, settings: Settings) -> AlertSettings:
+        """PRA_ALERT_WEBHOOK_URL (empty: log only) and PRA_UI_URL, parsed."""
+        return cls(webhook_url=settings.alert_webhook_url, ui_url=settings.ui_url)
 
 
 def run_url(ui_url: str, run_id: str) -> str:

@@ -1,19 +1,11 @@
-"""Pure helpers for on-call operations: run tags that change what a run does (no Dagster here)."""
+"""Pure helpers for on-call operations (no Dagster here)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
 
-# A run carrying this tag rebuilds every incremental dbt model from all raw history (`dbt build --full-refresh`).
-FULL_REFRESH_TAG = "pra/full_refresh"
 # Set by the late-data sensor: the landing files whose arrival requested the run (for the run page).
 LATE_FILES_TAG = "pra/late_files"
-
-
-def full_refresh_from_tags(tags: Mapping[str, str]) -> bool:
-    """True when the run asks for a full rebuild of the incremental models."""
-    return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in ("1", "true", "yes")
 
 
 def effective_as_of(window_end: date, latest_loaded: date | None) -> date:

@@ -1,40 +1,72 @@
-"""Runtime settings from environment variables with local defaults (documented in .env.example)."""
+"""Settings: every PRA_* variable, its default and how its text becomes a value (listed in .env.example).
+
+The one place values are parsed. Dagster runs get them through resources configured with `dg.EnvVar`
+(orchestration/defs/resources.py), which hand the raw values back here; `pra` and the code location's
+load step (schedules, partitions) call `Settings.from_env`. Nothing here reads the environment at import.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 # DuckDB's own default is 80% of the machine's memory. The pipeline caps each DuckDB process lower so a
 # nightly run has a known footprint beside the Dagster process (DuckDB spills to disk above it).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.md)
+# First daily partition when PRA_PARTITIONS_START is unset. Landing days before it cannot be loaded
+# (`pra run` says so); set the variable to the first day of your history (the demo sets it to its own).
+DEFAULT_PARTITIONS_START = "2020-01-01"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
-
-def dbt_profile_env(work_db: Path, reporting_currency: str, duckdb_memory_limit: str) -> dict[str, str]:
-    """Environment variables the committed dbt profile (dbt_project/profiles.yml) reads."""
-    return {
-        "PRA_WORK_DB": str(work_db),
-        "PRA_REPORTING_CURRENCY": reporting_currency,
-        "PRA_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit,
-    }
+# Settings field -> environment variable.
+ENV_VARS: dict[str, str] = {
+    "home": "PRA_HOME",
+    "landing_dir": "PRA_LANDING_DIR",
+    "warehouse_dir": "PRA_WAREHOUSE_DIR",
+    "published_db": "PRA_PUBLISHED_DB",
+    "reporting_currency": "PRA_REPORTING_CURRENCY",
+    "timezone": "PRA_TIMEZONE",
+    "nightly_cron": "PRA_NIGHTLY_CRON",
+    "full_rebuild_cron": "PRA_FULL_REBUILD_CRON",
+    "lookback_days": "PRA_LOOKBACK_DAYS",
+    "partitions_start": "PRA_PARTITIONS_START",
+    "period_grain": "PRA_PERIOD_GRAIN",
+    "duckdb_memory_limit": "PRA_DUCKDB_MEMORY_LIMIT",
+    "keep_versions": "PRA_KEEP_VERSIONS",
+    "publish_personal_columns": "PRA_PUBLISH_PERSONAL_COLUMNS",
+    "freshness_hours": "PRA_FRESHNESS_HOURS",
+    "alert_webhook_url": "PRA_ALERT_WEBHOOK_URL",
+    "ui_url": "PRA_UI_URL",
+    "log_level": "PRA_LOG_LEVEL",
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths and program-level settings; read from the environment when called, never at import."""
+    """Paths and program-level settings, parsed; build with `from_env` or `from_values`."""
 
     home: Path
     landing_dir: Path
     warehouse_dir: Path
-    reporting_currency: str
-    timezone: str
-    nightly_cron: str
-    lookback_days: int
-    full_rebuild_cron: str
-    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    published_db: Path
+    reporting_currency: str = "USD"
+    timezone: str = "UTC"
+    nightly_cron: str = "30 2 * * *"
+    full_rebuild_cron: str = "0 4 * * 0"
+    lookback_days: int = 35
+    partitions_start: date = date.fromisoformat(DEFAULT_PARTITIONS_START)
     period_grain: str = "month"
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    keep_versions: int = 5
+    publish_personal_columns: frozenset[str] = frozenset()
+    freshness_hours: float = 30.0
+    alert_webhook_url: str = ""
+    ui_url: str = DEFAULT_UI_URL
+    log_level: str = "INFO"
 
     def __post_init__(self) -> None:
         if self.period_grain not in PERIOD_GRAINS:
@@ -50,29 +82,56 @@ class Settings:
         """Where published versions live (see docs/operations.md)."""
         return self.warehouse_dir / "published"
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment variables the committed dbt profile reads."""
-        return dbt_profile_env(self.work_db, self.reporting_currency, self.duckdb_memory_limit)
+    def dbt_vars(self) -> dict[str, str]:
+        """dbt vars the committed profile and project read (work_db and memory_limit in profiles.yml)."""
+        return {
+            "work_db": str(self.work_db),
+            "duckdb_memory_limit": self.duckdb_memory_limit,
+            "reporting_currency": self.reporting_currency,
+            "period_grain": self.period_grain,
+        }
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Build settings from `environ` (default: os.environ); relative paths resolve against PRA_HOME."""
-        env = os.environ if environ is None else environ
-        home = Path(env.get("PRA_HOME") or Path.cwd()).resolve()
+    def from_values(cls, values: Mapping[str, str | None]) -> Settings:
+        """Parse raw values keyed by field name (None or empty: the default); paths resolve against `home`."""
 
-        def path(var: str, default: str) -> Path:
-            value = Path(env.get(var) or default)
+        def raw(field: str) -> str | None:
+            value = values.get(field)
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        home = Path(raw("home") or Path.cwd()).resolve()
+
+        def path(field: str, default: str | Path) -> Path:
+            value = Path(raw(field) or default)
             return value if value.is_absolute() else home / value
 
+        warehouse_dir = path("warehouse_dir", "warehouse")
+        defaults = cls.__dataclass_fields__
         return cls(
             home=home,
-            landing_dir=path("PRA_LANDING_DIR", "data/landing"),
-            warehouse_dir=path("PRA_WAREHOUSE_DIR", "warehouse"),
-            reporting_currency=(env.get("PRA_REPORTING_CURRENCY") or "USD").upper(),
-            timezone=env.get("PRA_TIMEZONE") or "UTC",
-            nightly_cron=env.get("PRA_NIGHTLY_CRON") or "30 2 * * *",
-            lookback_days=int(env.get("PRA_LOOKBACK_DAYS") or 35),
-            full_rebuild_cron=env.get("PRA_FULL_REBUILD_CRON") or "0 4 * * 0",
-            duckdb_memory_limit=env.get("PRA_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
-            period_grain=(env.get("PRA_PERIOD_GRAIN") or "month").strip().lower(),
+            landing_dir=path("landing_dir", "data/landing"),
+            warehouse_dir=warehouse_dir,
+            published_db=path("published_db", warehouse_dir / "marts.duckdb"),
+            reporting_currency=(raw("reporting_currency") or defaults["reporting_currency"].default).upper(),
+            timezone=raw("timezone") or defaults["timezone"].default,
+            nightly_cron=raw("nightly_cron") or defaults["nightly_cron"].default,
+            full_rebuild_cron=raw("full_rebuild_cron") or defaults["full_rebuild_cron"].default,
+            lookback_days=int(raw("lookback_days") or defaults["lookback_days"].default),
+            partitions_start=date.fromisoformat(raw("partitions_start") or DEFAULT_PARTITIONS_START),
+            period_grain=(raw("period_grain") or defaults["period_grain"].default).lower(),
+            duckdb_memory_limit=raw("duckdb_memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT,
+            keep_versions=max(1, int(raw("keep_versions") or defaults["keep_versions"].default)),
+            publish_personal_columns=frozenset(
+                c.strip() for c in (raw("publish_personal_columns") or "").split(",") if c.strip()
+            ),
+            freshness_hours=float(raw("freshness_hours") or defaults["freshness_hours"].default),
+            alert_webhook_url=raw("alert_webhook_url") or "",
+            ui_url=(raw("ui_url") or DEFAULT_UI_URL).rstrip("/"),
+            log_level=(raw("log_level") or defaults["log_level"].default).upper(),
         )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default: os.environ, read when called): for `pra` and the load step."""
+        env = os.environ if environ is None else environ
+        return cls.from_values({field: env.get(var) for field, var in ENV_VARS.items()})

@@ -17,6 +17,20 @@ def nightly_window(run_date: date, lookback_days: int, earliest: date) -> tuple[
     return first, last
 
 
+def range_problem(first: date, last: date, partitions_start: date, today: date) -> str | None:
+    """Why the inclusive range [first, last] cannot run as daily partitions, in one line; None if it can."""
+    if last < first:
+        return f"the range ends ({last}) before it starts ({first})"
+    if first < partitions_start:
+        return (
+            f"{first} is before the first daily partition {partitions_start}: set PRA_PARTITIONS_START={first} "
+            "(or earlier) to load that history"
+        )
+    if last >= today:
+        return f"{last} is not a complete day yet: the last daily partition is {today - timedelta(days=1)}"
+    return None
+
+
 def range_tags(first: date, last: date) -> dict[str, str]:
     """Run tags that make one run cover the inclusive partition range [first, last]."""
     if last < first:

@@ -12,12 +12,19 @@ import dagster as dg
 import pytest
 
 from orchestration.defs.alerts import partner_retention_failure_alert_sensor
-from orchestration.defs.jobs import build_nightly_schedule, build_weekly_full_rebuild_schedule
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.jobs import (
+    DBT_STEP,
+    build_nightly_job,
+    build_nightly_schedule,
+    build_weekly_full_rebuild_schedule,
+    run_options,
+)
+from orchestration.defs.partitions import build_daily_partitions
+from orchestration.defs.resources import AlertResource, WarehouseResource
 from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
 from orchestration.lib.alerts import failure_text, webhook_host
 from orchestration.lib.late_data import changed_files, find_late_data, hours_overdue, scan_landing
-from orchestration.lib.operations import FULL_REFRESH_TAG, LATE_FILES_TAG
+from orchestration.lib.operations import LATE_FILES_TAG
 from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
 from tests.helpers import PipelineDirs, environ
 
@@ -108,16 +115,18 @@ def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_pat
     today = datetime.now(UTC).date()
     write_file(landing, "transactions", today - timedelta(days=1), "t.csv", "x\n")
     write_file(landing, "leads", today - timedelta(days=5), "l.csv", "x\n")
-    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"), freshness_hours="30")
     checks = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].asset_key.path[-1]: c
               for c in build_freshness_checks()}
     assert {"transactions", "leads", "payouts"} <= set(checks)
-    with environ({"PRA_FRESHNESS_HOURS": "30"}):
-        fresh = checks["transactions"](warehouse=warehouse)
-        stale = checks["leads"](warehouse=warehouse)
+    fresh = checks["transactions"](warehouse=warehouse)
+    stale = checks["leads"](warehouse=warehouse)
     assert fresh.passed
     assert not stale.passed and stale.severity == dg.AssetCheckSeverity.WARN
-    assert "leads" in stale.description and "deadline" in stale.description
+    assert "leads" in stale.description and "30 h deadline" in stale.description
+    # PRA_FRESHNESS_HOURS reaches the check through the resource: a 5-day deadline makes `leads` fresh.
+    patient = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"), freshness_hours="150")
+    assert checks["leads"](warehouse=patient).passed
 
 
 # ---- schedules --------------------------------------------------------------------------------------
@@ -125,14 +134,26 @@ def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_pat
 
 def test_nightly_and_weekly_schedules_request_one_range_run():
     when = datetime(2024, 3, 10, 2, 30, tzinfo=UTC)
-    nightly = build_nightly_schedule("30 2 * * *", "UTC", 35)
-    weekly = build_weekly_full_rebuild_schedule("0 4 * * 0", "UTC", 35)
+    job = build_nightly_job(build_daily_partitions(date(2020, 1, 1)))
+    nightly = build_nightly_schedule(job, "30 2 * * *", "UTC", 35)
+    weekly = build_weekly_full_rebuild_schedule(job, "0 4 * * 0", "UTC", 35)
     n = nightly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
     w = weekly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
     assert (n.tags[RANGE_START_TAG], n.tags[RANGE_END_TAG]) == ("2024-02-04", "2024-03-09")
-    assert FULL_REFRESH_TAG not in n.tags
-    assert w.tags[FULL_REFRESH_TAG] == "true" and w.tags[RANGE_END_TAG] == "2024-03-09"
+    assert not n.run_config  # the nightly: every per-run option at its default
+    # The weekly rebuild asks the dbt step for --full-refresh through run config, not a tag.
+    assert w.run_config == {"ops": {DBT_STEP: {"config": {"full_refresh": True}}}}
+    assert w.tags[RANGE_END_TAG] == "2024-03-09"
     assert weekly.cron_schedule == "0 4 * * 0"
+
+
+def test_the_nightly_window_starts_no_earlier_than_the_partitions():
+    # A deployment whose history starts 2024-03-01 (PRA_PARTITIONS_START): the look-back stops there.
+    job = build_nightly_job(build_daily_partitions(date(2024, 3, 1)))
+    nightly = build_nightly_schedule(job, "30 2 * * *", "UTC", 35)
+    when = datetime(2024, 3, 10, 2, 30, tzinfo=UTC)
+    n = nightly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    assert (n.tags[RANGE_START_TAG], n.tags[RANGE_END_TAG]) == ("2024-03-01", "2024-03-09")
 
 
 # ---- failure alerts ---------------------------------------------------------------------------------
@@ -165,7 +186,7 @@ def webhook():
     thread.join(5)
 
 
-def alert_for(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> None:
+def alert_for(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, alerts: AlertResource) -> None:
     """Evaluate the failure sensor for a finished failed run, as the daemon would."""
     run = instance.get_run_by_id(result.run_id)
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
@@ -175,7 +196,7 @@ def alert_for(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -
         dagster_run=run,
         dagster_event=failure,
     ).for_run_failure()
-    partner_retention_failure_alert_sensor(context)
+    partner_retention_failure_alert_sensor(context, alerts=alerts)
 
 
 def test_failed_pipeline_run_posts_an_alert_with_step_and_link(tmp_path: Path, webhook, caplog):
@@ -186,13 +207,17 @@ def test_failed_pipeline_run_posts_an_alert_with_step_and_link(tmp_path: Path, w
         from orchestration.definitions import defs
 
         instance = dg.DagsterInstance.ephemeral()
-        job = defs().resolve_job_def("partner_retention_nightly_job")
+        d = defs()
+        job = d.resolve_job_def("partner_retention_nightly_job")
         result = job.execute_in_process(
             tags={RANGE_START_TAG: "2024-01-01", RANGE_END_TAG: "2024-01-02"}, instance=instance, raise_on_error=False
         )
         assert not result.success
-        with caplog.at_level("INFO"):
-            alert_for(instance, result)
+        # The code location's resource, configured from the two variables (dg.EnvVar, resolved by Dagster).
+        alerts = d.resources["alerts"]
+        assert alerts.alert_webhook_url.env_var_name == "PRA_ALERT_WEBHOOK_URL"
+        with caplog.at_level("INFO"), dg.build_resources({"alerts": alerts}) as resources:
+            alert_for(instance, result, resources.alerts)
     assert len(bodies) == 1
     text = json.loads(bodies[0])["text"]
     assert result.run_id in text
@@ -226,8 +251,7 @@ def test_failed_blocking_check_is_named_in_the_alert(webhook):
     ).resolve_job_def("gate_job")
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success  # a failed blocking check fails the run
-    with environ({"PRA_ALERT_WEBHOOK_URL": url}):
-        alert_for(instance, result)
+    alert_for(instance, result, AlertResource(alert_webhook_url=url))
     text = json.loads(bodies[0])["text"]
     assert "failed blocking check(s): mart:mart__publish" in text
 
@@ -238,11 +262,16 @@ def test_alert_text_and_host_only():
     assert webhook_host("https://hooks.slack.com/services/T/B/secret") == "hooks.slack.com"
 
 
-def test_run_tags_for_full_refresh_and_as_of():
-    from orchestration.lib.operations import effective_as_of, full_refresh_from_tags
+def test_run_options_and_as_of():
+    from orchestration.lib.operations import effective_as_of
 
-    assert full_refresh_from_tags({FULL_REFRESH_TAG: "true"})
-    assert not full_refresh_from_tags({})
+    assert run_options() == {}  # no option on: no config, so any asset selection accepts it
+    assert run_options(full_refresh=True, allow_volume_jump=True) == {
+        "ops": {
+            "dbt_models": {"config": {"full_refresh": True}},
+            "publish_gates": {"config": {"allow_volume_jump": True}},
+        }
+    }
     # A late-data run for January, with data loaded up to March: the marts stay as of March.
     assert effective_as_of(date(2024, 1, 11), date(2024, 3, 9)) == date(2024, 3, 9)
     assert effective_as_of(date(2024, 3, 10), date(2024, 3, 9)) == date(2024, 3, 9)

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.publish import PublishSettings, publish, read_log
+from orchestration.lib.settings import Settings
 from tests.helpers import PipelineDirs, query
 from tests.integration import wap_helpers
 from tests.integration.wap_helpers import (
@@ -58,7 +59,7 @@ def test_published_file_holds_marts_log_and_no_personal_data(published_pipeline:
 
 def test_publishing_the_same_data_twice_is_byte_identical(published_pipeline: PipelineDirs, tmp_path: Path):
     dirs = clone(published_pipeline, tmp_path / "twice")
-    settings = PublishSettings.from_env(dirs.env())
+    settings = PublishSettings.from_settings(Settings.from_env(dirs.env()))
     second = publish(settings, PUBLISHED_MARTS, run_id="again")
     assert second["version"] == 2 and second["restatements"] == []
     v1, v2 = (dirs.warehouse / "published" / v for v in ("v0001", "v0002"))
@@ -70,7 +71,7 @@ def test_publishing_the_same_data_twice_is_byte_identical(published_pipeline: Pi
 
 def test_rollback_command_republishes_a_previous_version(published_pipeline: PipelineDirs, tmp_path: Path):
     dirs = clone(published_pipeline, tmp_path / "rollback")
-    settings = PublishSettings.from_env(dirs.env())
+    settings = PublishSettings.from_settings(Settings.from_env(dirs.env()))
     with duckdb.connect(str(dirs.work_db)) as con:  # a late refund restates a published month
         con.execute(
             "update marts.fct_partner_monthly set net_revenue_reporting = net_revenue_reporting - 100 "
@@ -121,8 +122,7 @@ def test_sigkill_at_every_stage_leaves_the_old_version_then_a_run_publishes_unde
 ):
     dirs = clone(published_pipeline, tmp_path / "kills")
     old_hash = sha256(stable_db(dirs))
-    pause = {"PRA_TEST_PAUSE_MARKER": str(tmp_path / "paused"), "PRA_TEST_PAUSE_SECONDS": "120"}
-    marker = Path(pause["PRA_TEST_PAUSE_MARKER"])
+    marker = tmp_path / "paused"
 
     # 1. During dbt: as soon as `dbt build` runs in the pipeline's process group.
     proc = spawn_pipeline(dirs, tmp_path / "kill_dbt.log")
@@ -135,7 +135,7 @@ def test_sigkill_at_every_stage_leaves_the_old_version_then_a_run_publishes_unde
     # atomic swap (the latest moment a kill can hit; earlier publish points only write temp names).
     for point in ("checks", "swap"):
         marker.unlink(missing_ok=True)
-        proc = spawn_pipeline(dirs, tmp_path / f"kill_{point}.log", PRA_TEST_PAUSE_AT=point, **pause)
+        proc = spawn_pipeline(dirs, tmp_path / f"kill_{point}.log", pause=(point, marker))
         wait_for(marker.exists, 240, proc, f"pause at {point}")
         assert marker.read_text() == point
         kill_group(proc)

@@ -3,7 +3,9 @@
 Fixtures: one short small-preset landing folder and one healthy pipeline run that published version 1,
 shared by both test files; tests clone that warehouse instead of running the pipeline again.
 Also runnable as a script, so a test can SIGKILL a real pipeline or read the published file from another
-process: `python -m tests.integration.wap_helpers run <root>` / `read <stable.duckdb> <out.jsonl> <stop-file>`.
+process: `python -m tests.integration.wap_helpers run <root> [<pause point> <marker file>]` /
+`read <stable.duckdb> <out.jsonl> <stop-file>`. The pause points are test-only fault injection: the
+script wraps a production function in its own process before the run, so production code has no hooks.
 """
 
 from __future__ import annotations
@@ -85,11 +87,12 @@ def version_files(dirs: PipelineDirs) -> dict[str, int]:
     return {sha256(p / "marts.duckdb"): int(p.name[1:]) for p in (dirs.warehouse / "published").glob("v[0-9]*")}
 
 
-def gate_and_publish(dirs: PipelineDirs, **extra_env: str) -> dg.ExecuteInProcessResult:
+def gate_and_publish(dirs: PipelineDirs, *, allow_volume_jump: bool = False) -> dg.ExecuteInProcessResult:
     """Run only the publish gates and the publication step (dbt not re-run) on a warehouse's current marts."""
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import run_options
 
-    with environ({**dirs.env(), **extra_env}):
+    with environ(dirs.env()):
         d = defs()
         graph = d.resolve_asset_graph()
         gates = [k for k in graph.asset_check_keys if k.name.endswith(("__publish", "__publish_warnings"))]
@@ -97,7 +100,10 @@ def gate_and_publish(dirs: PipelineDirs, **extra_env: str) -> dg.ExecuteInProces
             "gate_and_publish", selection=dg.AssetSelection.assets("published_marts") | dg.AssetSelection.checks(*gates)
         ).resolve(asset_graph=graph)
         return job.execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, resources=d.resources
+            run_config=run_options(allow_volume_jump=allow_volume_jump),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            resources=d.resources,
         )
 
 
@@ -115,11 +121,12 @@ def snapshot(db: Path) -> dict:
     return {"version": version, "consistent": actual == counts and orphans == 0, "counts": actual}
 
 
-def spawn_pipeline(dirs: PipelineDirs, log: Path, **extra_env: str) -> subprocess.Popen:
-    """The nightly job in its own process group (so a SIGKILL takes dbt with it)."""
-    env = {**os.environ, **dirs.env(), **extra_env}
+def spawn_pipeline(dirs: PipelineDirs, log: Path, pause: tuple[str, Path] | None = None) -> subprocess.Popen:
+    """The nightly job in its own process group (so a SIGKILL takes dbt with it); `pause`: (point, marker)."""
+    env = {**os.environ, **dirs.env()}
+    args = [pause[0], str(pause[1])] if pause else []
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.wap_helpers", "run", str(dirs.root)],
+        [sys.executable, "-m", "tests.integration.wap_helpers", "run", str(dirs.root), *args],
         cwd=REPO,
         env=env,
         stdout=log.open("w"),
@@ -180,8 +187,49 @@ def _read_loop(db: Path, out: Path, stop: Path) -> None:
             time.sleep(0.02)
 
 
+PAUSE_SECONDS = 120  # long enough for the test to see the marker and SIGKILL the process group
+
+
+def _hold(point: str, marker: Path) -> None:
+    """Write the marker, then sleep so the test can SIGKILL the run right here."""
+    marker.write_text(point)
+    time.sleep(PAUSE_SECONDS)
+
+
+def pause_at(point: str, marker: Path) -> None:
+    """Fault injection in this process only: make the run stop at `point` until it is killed.
+
+    `checks`: after every selected suite ran, before the gates write their report and results.
+    `swap`: the new version fully built and its copy next to the stable file fsynced, one step before
+    the atomic `os.replace` (the latest moment a kill can hit a publication).
+    """
+    from orchestration.lib import gx_runner, publish
+
+    if point == "checks":
+        write_report = gx_runner.write_report
+
+        def paused_write_report(*args, **kwargs):
+            _hold(point, marker)
+            return write_report(*args, **kwargs)
+
+        gx_runner.write_report = paused_write_report
+    elif point == "swap":
+        fsync = publish._fsync
+
+        def paused_fsync(path: Path) -> None:
+            fsync(path)
+            if path.name.startswith(f".{publish.DB_NAME}.tmp-"):  # the stable file's staged copy
+                _hold(point, marker)
+
+        publish._fsync = paused_fsync
+    else:
+        raise SystemExit(f"unknown pause point {point}")
+
+
 def main(argv: list[str]) -> int:
     if argv[0] == "run":
+        if len(argv) == 4:
+            pause_at(argv[2], Path(argv[3]))
         dirs = PipelineDirs(Path(argv[1]))
         result = run_pipeline(dirs, *manifest_range(dirs))
         return 0 if result.success else 1

@@ -31,17 +31,35 @@ class _Result:
     run_id, success = "r-1", True
 
 
-def test_run_and_backfill_are_one_range_run_and_full_refresh_adds_the_tag(monkeypatch, capsys):
+def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, capsys):
     import orchestration.cli as cli
-    from orchestration.lib.operations import FULL_REFRESH_TAG
 
     calls = []
     monkeypatch.setattr(cli, "run_range", lambda first, last, **kw: calls.append((first, last, kw)) or _Result())
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31"]) == 0
     assert main(["backfill", "--start", "2024-01-01", "--end", "2024-03-31", "--full-refresh"]) == 0
+    assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--allow-volume-jump"]) == 0
     first, last = date(2024, 1, 1), date(2024, 3, 31)
     assert calls == [
-        (first, last, {"extra_tags": None}),
-        (first, last, {"extra_tags": {FULL_REFRESH_TAG: "true"}}),
+        (first, last, {"full_refresh": False, "allow_volume_jump": False}),
+        (first, last, {"full_refresh": True, "allow_volume_jump": False}),
+        (first, last, {"full_refresh": False, "allow_volume_jump": True}),
     ]
-    assert capsys.readouterr().out.splitlines() == ["run r-1: success", "run r-1: success"]
+    assert capsys.readouterr().out.splitlines() == ["run r-1: success"] * 3
+
+
+def test_a_range_before_the_partitions_start_is_refused_in_one_line(tmp_path: Path, capsys):
+    with environ({"PRA_HOME": str(tmp_path), "PRA_PARTITIONS_START": "2020-01-01"}):
+        assert main(["backfill", "--start", "1997-01-01", "--end", "1997-01-03"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == (
+        "pra backfill: 1997-01-01 is before the first daily partition 2020-01-01: "
+        "set PRA_PARTITIONS_START=1997-01-01 (or earlier) to load that history\n"
+    )
+
+
+def test_a_day_that_is_not_a_date_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--start", "1997-13-01", "--end", "1997-12-31"])
+    assert "not a day: '1997-13-01'" in capsys.readouterr().err

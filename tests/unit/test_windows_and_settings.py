@@ -1,6 +1,7 @@
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from orchestration.lib.settings import Settings
@@ -44,7 +45,8 @@ def test_settings_from_environment(tmp_path: Path):
     assert s.landing_dir == Path("/srv/landing")
     assert s.reporting_currency == "EUR"
     assert s.lookback_days == 7
-    assert s.dbt_env()["PRA_WORK_DB"] == str(tmp_path / "warehouse" / "work.duckdb")
+    assert s.dbt_vars()["work_db"] == str(tmp_path / "warehouse" / "work.duckdb")
+    assert s.dbt_vars()["reporting_currency"] == "EUR"
 
 
 def test_window_from_tags():
@@ -60,16 +62,48 @@ def test_duckdb_memory_limit_and_period_grain_defaults_and_overrides(tmp_path: P
 
     default = Settings.from_env({"PRA_HOME": str(tmp_path)})
     assert (default.duckdb_memory_limit, default.period_grain) == ("3GB", "month")
-    assert default.dbt_env()["PRA_DUCKDB_MEMORY_LIMIT"] == "3GB"
-    s = Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_DUCKDB_MEMORY_LIMIT": "8GB", "PRA_PERIOD_GRAIN": "Quarter"})
+    assert default.dbt_vars()["duckdb_memory_limit"] == "3GB"
+    env = {"PRA_HOME": str(tmp_path), "PRA_DUCKDB_MEMORY_LIMIT": "8GB", "PRA_PERIOD_GRAIN": "Quarter"}
+    s = Settings.from_env(env)
     assert (s.duckdb_memory_limit, s.period_grain) == ("8GB", "quarter")
-    # The Dagster resource carries both: the dbt step passes period_grain as a dbt var, every DuckDB
-    # connection (ingestion, dbt via the profile, the gates) gets the memory limit.
-    warehouse = build_resources(s)["warehouse"]
-    assert (warehouse.period_grain, warehouse.duckdb_memory_limit) == ("quarter", "8GB")
-    assert warehouse.dbt_env()["PRA_DUCKDB_MEMORY_LIMIT"] == "8GB"
+    # The Dagster resource takes both from the variables (dg.EnvVar, resolved by Dagster when a run starts):
+    # the dbt step passes them as dbt vars (the profile's memory_limit, the period_grain var), every DuckDB
+    # connection (ingestion, the gates) gets the memory limit.
+    warehouse = build_resources(env)["warehouse"]
+    assert warehouse.duckdb_memory_limit.env_var_name == "PRA_DUCKDB_MEMORY_LIMIT"
+    assert warehouse.landing_dir is None  # unset: the default, resolved against PRA_HOME
+    with pytest.MonkeyPatch.context() as mp:
+        for var, value in env.items():
+            mp.setenv(var, value)
+        with dg.build_resources({"warehouse": warehouse}) as resources:
+            resolved = resources.warehouse.settings
+    assert resolved.dbt_vars() == {
+        "work_db": str(tmp_path / "warehouse" / "work.duckdb"),
+        "duckdb_memory_limit": "8GB",
+        "reporting_currency": "USD",
+        "period_grain": "quarter",
+    }
+    assert resolved.landing_dir == tmp_path / "data" / "landing"
 
 
 def test_an_unknown_period_grain_is_refused_by_name(tmp_path: Path):
     with pytest.raises(ValueError, match="PRA_PERIOD_GRAIN='week': choose one of month, quarter"):
         Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_PERIOD_GRAIN": "week"})
+
+
+def test_partitions_start_is_a_setting_and_a_range_outside_it_is_one_clear_line(tmp_path: Path):
+    from orchestration.lib.windows import range_problem
+
+    assert Settings.from_env({"PRA_HOME": str(tmp_path)}).partitions_start == date(2020, 1, 1)
+    s = Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_PARTITIONS_START": "1997-01-01"})
+    assert s.partitions_start == date(1997, 1, 1)
+    today = date(2025, 6, 1)
+    assert range_problem(date(1997, 1, 1), date(1997, 1, 3), s.partitions_start, today) is None
+    assert range_problem(date(1997, 1, 1), date(1997, 1, 3), date(2020, 1, 1), today) == (
+        "1997-01-01 is before the first daily partition 2020-01-01: set PRA_PARTITIONS_START=1997-01-01 "
+        "(or earlier) to load that history"
+    )
+    assert range_problem(date(2025, 5, 1), date(2025, 6, 1), date(2020, 1, 1), today) == (
+        "2025-06-01 is not a complete day yet: the last daily partition is 2025-05-31"
+    )
+    assert "before it starts" in range_problem(date(2025, 5, 2), date(2025, 5, 1), date(2020, 1, 1), today)

@@ -3,7 +3,6 @@
 
 import dagster as dg
 
-from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.ingestion import LandingError, load_window
@@ -27,38 +26,44 @@ RAW_SPECS = [
 # starts). With this step sorting before `published_marts` (unpartitioned), the run carries only its range
 # tags, the raw assets still get their partitions from them, and each check is planned once.
 # tests/integration/test_run_bookkeeping.py guards it.
-@dg.multi_asset(
-    specs=RAW_SPECS,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    can_subset=True,
-    pool=WAREHOUSE_POOL,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
-)
-def ingest_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Replace each selected raw table's rows for the run's partition window with the landing files."""
-    window = context.partition_time_window
-    start, end = window.start.date(), window.end.date()
-    with warehouse.connect() as con:
-        for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
-            entity = ENTITIES[key.path[-1]]
-            try:
-                result = load_window(con, entity, warehouse.landing_path, start, end)
-            except LandingError as exc:
-                # Bad input is not transient: fail once, with the file/field in the message.
-                raise dg.Failure(description=str(exc), allow_retries=False) from exc
-            context.log.info(
-                f"raw.{entity.name}: {result.rows_loaded} rows from {result.files} files for [{start}, {end})"
-            )
-            yield dg.MaterializeResult(
-                asset_key=key,
-                metadata={
-                    "rows_loaded": result.rows_loaded,
-                    "rows_replaced": result.rows_replaced,
-                    "files": result.files,
-                    "days_with_data": result.days_present,
-                    "days_without_folder": len(result.days_missing),
-                    "window_start": start.isoformat(),
-                    "window_end_exclusive": end.isoformat(),
-                },
-            )
+def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The raw tables as one multi-asset over the daily partitions (their start is a setting)."""
+
+    @dg.multi_asset(
+        specs=RAW_SPECS,
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+    )
+    def ingest_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Replace each selected raw table's rows for the run's partition window with the landing files."""
+        window = context.partition_time_window
+        start, end = window.start.date(), window.end.date()
+        landing = warehouse.landing_path
+        with warehouse.connect() as con:
+            for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
+                entity = ENTITIES[key.path[-1]]
+                try:
+                    result = load_window(con, entity, landing, start, end)
+                except LandingError as exc:
+                    # Bad input is not transient: fail once, with the file/field in the message.
+                    raise dg.Failure(description=str(exc), allow_retries=False) from exc
+                context.log.info(
+                    f"raw.{entity.name}: {result.rows_loaded} rows from {result.files} files for [{start}, {end})"
+                )
+                yield dg.MaterializeResult(
+                    asset_key=key,
+                    metadata={
+                        "rows_loaded": result.rows_loaded,
+                        "rows_replaced": result.rows_replaced,
+                        "files": result.files,
+                        "days_with_data": result.days_present,
+                        "days_without_folder": len(result.days_missing),
+                        "window_start": start.isoformat(),
+                        "window_end_exclusive": end.isoformat(),
+                    },
+                )
+
+    return ingest_landing_files
