@@ -86,10 +86,17 @@ def dbt_on_copy(source_db: Path, root: Path, command: str, variables: dict, sele
     root.mkdir(parents=True, exist_ok=True)
     db = root / "work.duckdb"
     shutil.copy(source_db, db)
+    result = dbt_on(db, root, command, variables, select)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return db
+
+
+def dbt_on(
+    db: Path, root: Path, command: str, variables: dict, select: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run `dbt <command>` against the warehouse file `db`, target and logs in `root`; the finished process."""
     cmd = [str(Path(sys.executable).parent / "dbt"), command, "--vars", json.dumps(variables)]
     cmd += ["--select", select] if select else []
     cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-    result = subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-4000:]
-    return db
+    return subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)

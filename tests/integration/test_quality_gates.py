@@ -1,18 +1,21 @@
 """The publish gates both ways: healthy marts pass; each corrupted mart fails its named expectation, unpublished.
 
 Corruptions are applied with SQL to a clone of a healthy, already published warehouse; the gates and the
-publication step then run through Dagster (dbt is not re-run, so each case takes a few seconds).
+publication step then run through Dagster (dbt is not re-run, so each case takes a few seconds). Rules that
+dbt tests own (docs/quality.md) are shown failing in dbt, and not in the suites.
 """
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.defs.transformation.assets import PUBLISHED_TAG, ProjectTranslator
 from orchestration.lib import gx_runner
-from orchestration.lib.publish import marts_from_manifest, previous_for, read_log
-from tests.helpers import PipelineDirs
+from orchestration.lib.publish import previous_for, read_log
+from tests.helpers import PipelineDirs, dbt_on
 from tests.integration import wap_helpers
 from tests.integration.wap_helpers import (
     clone,
@@ -26,6 +29,13 @@ published_pipeline = wap_helpers.published_pipeline
 wap_landing = wap_helpers.wap_landing
 
 MANIFEST = Path(__file__).resolve().parents[2] / "dbt_project" / "target" / "manifest.json"
+
+
+def published_marts() -> list[str]:
+    """The marts dbt marks as published, as the Dagster translator reads them."""
+    translator = ProjectTranslator()
+    nodes = gx_runner.DbtModels.load(MANIFEST).nodes
+    return sorted(name for name, node in nodes.items() if translator.get_tags(node).get(PUBLISHED_TAG) == "true")
 
 
 def run_gate(dirs: PipelineDirs, mart: str, **kwargs) -> gx_runner.SuiteResult:
@@ -47,14 +57,14 @@ def failed_names(result: gx_runner.SuiteResult) -> set[str]:
 
 
 def test_every_published_mart_has_a_suite():
-    marts = marts_from_manifest(MANIFEST)
+    marts = published_marts()
     assert {"dim_partners", "fct_partner_monthly"} <= set(marts)
     missing = [m for m in marts if not gx_runner.suite_path(m).exists()]
     assert missing == [], f"no suite, no publish: add expectations/<mart>__publish.py for {missing}"
 
 
 def test_healthy_marts_pass_every_suite(published_pipeline: PipelineDirs):
-    for mart in marts_from_manifest(MANIFEST):
+    for mart in published_marts():
         result = run_gate(published_pipeline, mart)
         assert result.passed, result.summary()
         # Compared with version 1 of the same data: the volume expectations ran and passed.
@@ -87,16 +97,10 @@ CORRUPTIONS = [
         "expect_column_values_to_be_between(difference_reporting)",
     ),
     (
-        "column_dropped",
-        "dim_partners",
-        ["alter table marts.dim_partners drop column region"],
-        "expect_table_columns_to_match_ordered_list",
-    ),
-    (
-        "column_type_changed",
-        "fct_partner_monthly",
-        ["alter table marts.fct_partner_monthly alter column leads_created type double"],
-        "expect_column_distinct_values_to_equal_set(column_signature)",
+        "a_partner_missing_from_ltv",
+        "fct_partner_ltv",
+        ["delete from marts.fct_partner_ltv where partner_id = (select min(partner_id) from marts.fct_partner_ltv)"],
+        "expect_column_values_to_be_between(missing_partners)",
     ),
     (
         "half_the_partners_gone",
@@ -148,6 +152,15 @@ CORRUPTIONS = [
         "fct_partner_monthly",
         ["update marts.fct_partner_monthly set refunds_reporting = -refunds_reporting where refund_count > 0"],
         "expect_column_values_to_be_between(refunds_reporting)",
+    ),
+    (
+        "status_revenue_differs_from_the_facts",
+        "fct_partner_monthly_status",
+        [
+            "update marts.fct_partner_monthly_status set net_revenue_reporting = net_revenue_reporting + 10 "
+            "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_monthly_status)"
+        ],
+        "expect_column_values_to_be_between(revenue_difference_reporting)",
     ),
 ]
 
@@ -201,7 +214,7 @@ def test_warnings_are_visible_but_do_not_block(published_pipeline: PipelineDirs,
     assert result.passed
     assert [o.expectation for o in result.warnings] == ["expect_column_values_to_be_in_set"]
 
-    run = gate_and_publish(dirs, PRA_ALLOW_VOLUME_JUMP="1")
+    run = gate_and_publish(dirs, allow_volume_jump=True)
     assert run.success
     checks = {c.check_name: c for c in run.get_asset_check_evaluations()}
     assert not checks["dim_partners__publish_warnings"].passed
@@ -226,3 +239,64 @@ def test_report_names_the_failed_expectation_with_failing_rows(published_pipelin
     bad = [o for o in detail["outcomes"] if not o["success"]]
     assert bad[0]["failing_rows"][0]["gross_revenue_reporting"] == -1
     assert "gross_revenue_reporting" in evaluation.metadata["details"].value
+
+
+def test_ranges_are_generated_from_the_model_yaml():
+    """A rate's [0, 1] is declared once, in the column's meta in the model YAML, and becomes a GE expectation."""
+    models = gx_runner.DbtModels.load(MANIFEST)
+    assert models.column_meta("fct_program_kpis_monthly")["churn_rate"] == {"range": [0, 1]}
+    assert models.column_meta("fct_partner_monthly")["refunds_reporting"] == {"range": [0, None]}
+    checks = gx_runner.generated_checks(models, "fct_program_kpis_monthly", ["churn_rate", "as_of_date"])
+    ranges = {
+        c.expectation.column: (c.expectation.min_value, c.expectation.max_value)
+        for c in checks
+        if c.expectation.expectation_type == "expect_column_values_to_be_between"
+    }
+    assert ranges["churn_rate"] == (0, 1) and ranges["net_revenue_retention"] == (0, None)
+    singles = [c.expectation.column for c in checks if "unique_value_count" in c.expectation.expectation_type]
+    assert singles == ["as_of_date"]
+
+
+def test_suites_name_no_relation_and_read_only_upstream_models(published_pipeline: PipelineDirs, tmp_path: Path):
+    """Suites read `{mart}` and `{ref[model]}`; a model the mart does not depend on is refused by name."""
+    relation_literal = re.compile(r"\b(raw|staging|intermediate|marts)\.\w+")
+    for suite in sorted(gx_runner.EXPECTATIONS_DIR.glob("*__publish.py")):
+        assert not relation_literal.search(suite.read_text()), f"{suite.name} names a schema.table; use {{ref[model]}}"
+    (tmp_path / "dim_partners__publish.py").write_text(
+        'BATCHES = {"kpis": "select count(*) as months from {ref[fct_program_kpis_monthly]}"}\n'
+    )
+    with (
+        duckdb.connect(str(published_pipeline.work_db), read_only=True) as con,
+        pytest.raises(ValueError, match="'fct_program_kpis_monthly', which is not upstream of dim_partners"),
+    ):
+        gx_runner.run_suite(con, "dim_partners", expectations_dir=tmp_path)
+
+
+def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: PipelineDirs, tmp_path: Path):
+    """Partner uniqueness, S + N - churned + reactivated = E and the bridge identity: dbt tests fail, suites pass."""
+    dirs = clone(published_pipeline, tmp_path / "dbt_owned")
+    latest = "(select max(month_start_date) from marts.fct_program_kpis_monthly)"
+    corrupt(
+        dirs,
+        "insert into marts.dim_partners select * from marts.dim_partners order by partner_id limit 1",
+        f"update marts.fct_program_kpis_monthly set partners_end_count = partners_end_count + 1 "
+        f"where month_start_date = {latest}",
+        "update marts.fct_retention_monthly set partners_end_count = partners_end_count + 1 "
+        "where retention_id = (select min(retention_id) from marts.fct_retention_monthly)",
+        "update marts.fct_revenue_bridge_monthly set new_reporting = new_reporting + 1 "
+        "where partner_month_id = (select min(partner_month_id) from marts.fct_revenue_bridge_monthly)",
+    )
+    tests = ["unique_dim_partners_partner_id", "assert_retention_counts_balance", "assert_revenue_bridge_balances"]
+    dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "test", {}, " ".join(tests))
+    assert dbt.returncode == 1, dbt.stdout[-4000:]
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    failures = {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in results}
+    # One duplicated partner; one retention row and one KPI month off balance; one partner-month bridge open.
+    assert failures == {
+        "unique_dim_partners_partner_id": ("fail", 1),
+        "assert_retention_counts_balance": ("fail", 2),
+        "assert_revenue_bridge_balances": ("fail", 1),
+    }
+    for mart in ("dim_partners", "fct_program_kpis_monthly", "fct_retention_monthly", "fct_revenue_bridge_monthly"):
+        result = run_gate(dirs, mart)
+        assert result.passed, result.summary()
