@@ -40,11 +40,17 @@ test: install $(DAGSTER_HOME)/dagster.yaml manifest
 bench: install manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# After `make demo`, the UI's daily partitions start where the demo data starts (its landing manifest), as
+# `pra demo` ran them, unless PRA_PARTITIONS_START is set (docs/operations.md, "Settings").
+DEMO_START = $(shell test -f data/landing/_manifest.json && $(BIN)/python -c \
+	"import json; print(json.load(open('data/landing/_manifest.json'))['start'])")
+
 dev: install $(DAGSTER_HOME)/dagster.yaml manifest
+	PRA_PARTITIONS_START="$${PRA_PARTITIONS_START:-$(DEMO_START)}" \
 	$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
 lint: install manifest
-	$(BIN)/ruff check orchestration tests bench
+	$(BIN)/ruff check orchestration demo tests bench
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
 clean:
