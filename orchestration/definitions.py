@@ -21,9 +21,11 @@ from orchestration.lib.settings import Settings
 def defs() -> dg.Definitions:
     """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings."""
     settings = Settings.from_env()
+    # Built once: the gates and the publication take the published marts from its specs.
+    dbt_models = build_dbt_assets()
     return dg.Definitions(
-        assets=[ingest_landing_files, build_dbt_assets(), build_publication_asset()],
-        asset_checks=[build_quality_checks(), *build_freshness_checks()],
+        assets=[ingest_landing_files, dbt_models, build_publication_asset(dbt_models)],
+        asset_checks=[build_quality_checks(dbt_models), *build_freshness_checks()],
         jobs=[partner_retention_nightly_job],
         schedules=[
             build_nightly_schedule(settings.nightly_cron, settings.timezone, settings.lookback_days),

@@ -66,16 +66,6 @@ class PublishSettings:
         )
 
 
-def marts_from_manifest(manifest_path: Path) -> list[str]:
-    """The published marts: dbt models under `models/marts/` (fqn[1] == 'marts'), sorted."""
-    manifest = json.loads(Path(manifest_path).read_text())
-    return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node.get("resource_type") == "model" and len(node.get("fqn", [])) > 1 and node["fqn"][1] == "marts"
-    )
-
-
 def is_personal(column: str, allowed: frozenset[str] = frozenset()) -> bool:
     """Whether a column identifies a person and must stay out of published files."""
     if column in allowed:
@@ -158,29 +148,42 @@ def pause_for_tests(point: str) -> None:
     time.sleep(float(os.environ.get("PRA_TEST_PAUSE_SECONDS") or 60))
 
 
-def _published_column(column: str, data_type: str) -> str:
-    """Counts that DuckDB sums into 128-bit HUGEINT are published as BIGINT, which every BI driver reads."""
-    if data_type.upper() == "HUGEINT":
-        return f'cast("{column}" as bigint) as "{column}"'
-    return f'"{column}"'
-
-
 def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str]) -> dict[str, int]:
-    """Copy each mart from the attached work warehouse, without personal columns, rows in a fixed order."""
+    """Copy each mart from the attached work warehouse, without personal columns, rows in a fixed order.
+
+    Names and types are the dbt model contract's; the table and column comments dbt wrote from the doc blocks
+    (persist_docs) are copied too, so a BI tool's column list shows the descriptions.
+    """
     counts = {}
     for mart in marts:
         cols = con.execute(
-            "select column_name, data_type from information_schema.columns where table_catalog = 'work' "
-            "and table_schema = 'marts' and table_name = ? order by ordinal_position",
+            "select column_name, comment from duckdb_columns() where database_name = 'work' "
+            "and schema_name = 'marts' and table_name = ? order by column_index",
             [mart],
         ).fetchall()
         if not cols:
             raise RuntimeError(f"mart {mart} is missing from the work warehouse")
-        keep = ", ".join(_published_column(c, t) for c, t in cols if not is_personal(c, allowed))
+        kept = [(c, comment) for c, comment in cols if not is_personal(c, allowed)]
+        keep = ", ".join(f'"{c}"' for c, _ in kept)
         # Sorting by every column makes the copy (and its Parquet bytes) the same for the same data.
         con.execute(f'create table main."{mart}" as select {keep} from work.marts."{mart}" order by all')
+        (table_comment,) = con.execute(
+            "select comment from duckdb_tables() where database_name = 'work' and schema_name = 'marts' "
+            "and table_name = ?",
+            [mart],
+        ).fetchone()
+        if table_comment:
+            con.execute(f'comment on table main."{mart}" is {_sql_string(table_comment)}')
+        for column, comment in kept:
+            if comment:
+                con.execute(f'comment on column main."{mart}"."{column}" is {_sql_string(comment)}')
         counts[mart] = con.execute(f'select count(*) from main."{mart}"').fetchone()[0]
     return counts
+
+
+def _sql_string(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no bind parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _key_metrics(con: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> dict[str, dict[str, float]]:

@@ -274,14 +274,14 @@ def test_ui_backfill_of_a_range_is_one_run_that_loads_exactly_those_days(dev_ser
     assert landing_rows(dirs.landing, "transactions", LAST + timedelta(days=1), FIRST + timedelta(days=7)) > 0
     assert landing_rows(dirs.landing, "transactions", FIRST, LAST) > 0
 
-    from orchestration.defs.resources import dbt_project
-    from orchestration.lib.publish import marts_from_manifest, read_log
+    from orchestration.defs.transformation.assets import build_dbt_assets, published_mart_keys
+    from orchestration.lib.publish import read_log
 
     (entry,) = read_log(dirs.warehouse / "published")
     assert entry["run_id"] == run["runId"]
     stable = dirs.warehouse / "marts.duckdb"
     published = {r[0] for r in query(stable, "select table_name from information_schema.tables")}
-    assert set(marts_from_manifest(dbt_project().manifest_path)) <= published
+    assert set(published_mart_keys(build_dbt_assets())) <= published
     assert query(stable, "select max(as_of_date) from fct_partner_monthly") == [(LAST,)]
 
 

@@ -39,8 +39,19 @@ def test_published_file_holds_marts_log_and_no_personal_data(published_pipeline:
     assert set(PUBLISHED_MARTS) | {"publish_log", "publish_restatements"} <= tables
     columns = {r[0] for r in query(db, "select column_name from information_schema.columns")}
     assert not columns & {"email", "partner_name", "account_manager"}
-    # Counts are BIGINT for BI drivers, though DuckDB sums them into HUGEINT in the work warehouse.
+    # Types are the dbt contracts': counts BIGINT for BI drivers, never DuckDB's 128-bit HUGEINT.
     assert query(db, "select count(*) from information_schema.columns where data_type = 'HUGEINT'") == [(0,)]
+    # Descriptions travel with the tables (dbt persist_docs on the work marts, copied on publish).
+    assert query(
+        db,
+        "select comment from duckdb_columns() where table_name = 'fct_program_kpis_monthly' "
+        "and column_name = 'churn_rate'",
+    ) == [("Partners of S who churned / S; null when S = 0 and (by default) in the partial period.",)]
+    assert query(
+        db,
+        "select count(*) from duckdb_columns() where list_contains(?, table_name) and comment is null",
+        [PUBLISHED_MARTS],
+    ) == [(0,)]
     assert query(
         db,
         "select data_type from information_schema.columns "

@@ -1,6 +1,5 @@
 """Publication on a hand-built work warehouse: versions, determinism, restatements, rollback, pruning, privacy."""
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from orchestration.lib.publish import (
     is_personal,
     list_versions,
     main,
-    marts_from_manifest,
     previous_for,
     publish,
     read_log,
@@ -188,26 +186,26 @@ def test_stable_path_is_configurable(tmp_path: Path):
     assert s.personal_columns_allowed == {"email", "account_manager"}
 
 
-def test_small_helpers(tmp_path: Path):
+def test_small_helpers():
     assert is_personal("email") and is_personal("billing_email") and is_personal("partner_name")
     assert not is_personal("partner_id") and not is_personal("email", frozenset({"email"}))
     assert _parse_version("v0003") == 3 and _parse_version("12") == 12
     assert _month_complete(date(2024, 2, 1), "2024-02-29") and not _month_complete(date(2024, 2, 1), "2024-02-28")
     assert _month_complete(date(2024, 12, 1), "2024-12-31")
-    manifest = tmp_path / "manifest.json"
-    manifest.write_text(
-        json.dumps(
-            {
-                "nodes": {
-                    "model.p.fct_x": {
-                        "resource_type": "model",
-                        "name": "fct_x",
-                        "fqn": ["p", "marts", "retention", "fct_x"],
-                    },
-                    "model.p.int_y": {"resource_type": "model", "name": "int_y", "fqn": ["p", "intermediate", "int_y"]},
-                    "test.p.t": {"resource_type": "test", "name": "t", "fqn": ["p", "marts", "t"]},
-                }
-            }
-        )
+
+
+def test_table_and_column_comments_reach_the_published_copy(settings: PublishSettings):
+    """dbt writes the doc blocks as DuckDB comments on the work marts (persist_docs); BI reads the published copy."""
+    with duckdb.connect(str(settings.work_db)) as con:
+        con.execute("comment on table marts.dim_partners is 'One row per partner.'")
+        con.execute("comment on column marts.dim_partners.region is 'Region from the partner''s latest snapshot.'")
+    publish(settings, MARTS, run_id="run-1")
+    assert stable_rows(settings, "select comment from duckdb_tables() where table_name = 'dim_partners'") == [
+        ("One row per partner.",)
+    ]
+    comments = dict(
+        stable_rows(settings, "select column_name, comment from duckdb_columns() where table_name = 'dim_partners'")
     )
-    assert marts_from_manifest(manifest) == ["fct_x"]
+    assert comments["region"] == "Region from the partner's latest snapshot."
+    assert comments["partner_id"] is None
+    assert "email" not in comments

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.quality.checks import gate_check_name, mart_asset_keys
+from orchestration.defs.quality.checks import gate_check_name
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib.publish import PublishSettings, publish
 
 
@@ -34,9 +35,9 @@ def blocking_failures(results: list[dict], gates: list[tuple[str, str]]) -> list
     return failed + missing
 
 
-def build_publication_asset() -> dg.AssetsDefinition:
-    """`published_marts`, downstream of every mart in `models/marts/` and therefore of their blocking checks."""
-    keys = mart_asset_keys()
+def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """`published_marts`, downstream of every published mart and therefore of their blocking checks."""
+    keys = published_mart_keys(dbt_models)
     marts = sorted(keys)
     gates = [(keys[m].to_user_string(), gate_check_name(m)) for m in marts]
 

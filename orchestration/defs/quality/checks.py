@@ -1,30 +1,18 @@
 """Quality gates: each published mart's Great Expectations suite `<mart>__publish` as a blocking asset check."""
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
-from orchestration.defs.transformation.assets import FolderGroupTranslator
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib import gx_runner
-from orchestration.lib.publish import PublishSettings, marts_from_manifest, pause_for_tests, previous_for, read_log
+from orchestration.lib.publish import PublishSettings, pause_for_tests, previous_for, read_log
 
 ALLOW_VOLUME_JUMP_TAG = "pra/allow_volume_jump"
 WARNINGS_SUFFIX = "__publish_warnings"
-
-
-def mart_asset_keys() -> dict[str, dg.AssetKey]:
-    """Published marts (dbt models under `models/marts/`) and their asset keys, as the dbt translator makes them."""
-    project = dbt_project()
-    manifest = json.loads(Path(project.manifest_path).read_text())
-    translator = FolderGroupTranslator()
-    return {
-        mart: translator.get_asset_spec(manifest, f"model.{manifest['metadata']['project_name']}.{mart}", project).key
-        for mart in marts_from_manifest(project.manifest_path)
-    }
 
 
 def gate_check_name(mart: str) -> str:
@@ -97,9 +85,9 @@ def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, sele
         )
 
 
-def build_quality_checks() -> dg.AssetChecksDefinition:
-    """One blocking `<mart>__publish` check and one warning check per mart in `models/marts/`."""
-    keys = mart_asset_keys()
+def build_quality_checks(dbt_models: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+    """One blocking `<mart>__publish` check and one warning check per published mart of the dbt assets."""
+    keys = published_mart_keys(dbt_models)
     marts_by_key = {key: mart for mart, key in keys.items()}
     specs = []
     for mart, key in keys.items():

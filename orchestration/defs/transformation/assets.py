@@ -4,7 +4,6 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt as vars (incremental models and as_of_date use it).
 """
 
-
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -18,15 +17,46 @@ from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of, full_refresh_from_tags
 from orchestration.lib.windows import window_from_tags
 
+# Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
+# the marts folder in dbt_project.yml) and the gates and the publication read it from the asset specs.
+PUBLISHED_TAG = "pra/published"
 
-class FolderGroupTranslator(DagsterDbtTranslator):
-    """Asset groups follow the dbt folder a model lives in (staging, intermediate, marts)."""
+
+class ProjectTranslator(DagsterDbtTranslator):
+    """dbt models as assets: grouped by folder, published marts tagged, described by their YAML, not their SQL."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """The folder under models/ (staging, intermediate, marts)."""
         fqn = dbt_resource_props.get("fqn") or []
         if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
             return fqn[1]
         return super().get_group_name(dbt_resource_props)
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        """dbt tags, plus `pra/published=true` on the models dbt marks as published."""
+        tags = dict(super().get_tags(dbt_resource_props))
+        meta = (dbt_resource_props.get("config") or {}).get("meta") or dbt_resource_props.get("meta") or {}
+        if (meta.get("pra") or {}).get("published"):
+            tags[PUBLISHED_TAG] = "true"
+        return tags
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The YAML description, else the SQL file's leading `--` comment, else the model's name; never raw SQL."""
+        description = (dbt_resource_props.get("description") or "").strip()
+        if description:
+            return description
+        comment = []
+        for line in (dbt_resource_props.get("raw_code") or "").splitlines():
+            if not line.startswith("--"):
+                break
+            comment.append(line.removeprefix("--").strip())
+        kind = dbt_resource_props.get("resource_type", "node")
+        return " ".join(comment) or f"dbt {kind} {dbt_resource_props['name']}"
+
+
+def published_mart_keys(dbt_models: dg.AssetsDefinition) -> dict[str, dg.AssetKey]:
+    """The published marts of the dbt assets (tagged by the translator) and their asset keys, by model name."""
+    return {spec.key.path[-1]: spec.key for spec in dbt_models.specs if spec.tags.get(PUBLISHED_TAG) == "true"}
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
@@ -36,9 +66,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        dagster_dbt_translator=FolderGroupTranslator(
-            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-        ),
+        dagster_dbt_translator=ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
         pool=WAREHOUSE_POOL,
     )
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):

@@ -1,0 +1,74 @@
+"""The dbt models as Dagster sees them: the real code location (no pipeline run), read from the dbt manifest.
+
+What a user finds on an asset page (every column of a mart with its type and description, a readable
+description instead of SQL) and which marts are published (the dbt flag, read once from the asset specs).
+"""
+
+import json
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.resources import dbt_project
+from orchestration.defs.transformation.assets import (
+    PUBLISHED_TAG,
+    ProjectTranslator,
+    build_dbt_assets,
+    published_mart_keys,
+)
+
+KPIS = dg.AssetKey(["marts", "fct_program_kpis_monthly"])
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
+    """The code location, built as `dagster dev` builds it."""
+    from orchestration.definitions import defs
+
+    return defs()
+
+
+@pytest.fixture(scope="module")
+def specs(definitions: dg.Definitions) -> dict[dg.AssetKey, dg.AssetSpec]:
+    return {spec.key: spec for spec in definitions.resolve_all_asset_specs()}
+
+
+def test_program_kpis_page_lists_every_column_with_type_and_description(specs):
+    columns = specs[KPIS].metadata["dagster/column_schema"].columns
+    assert len(columns) == 23
+    first = ["month_start_date", "next_month_start_date", "period_grain", "is_partial_period"]
+    assert [c.name for c in columns[:4]] == first
+    assert columns[-1].name == "as_of_date"
+    assert [c.name for c in columns if not c.type or not c.description] == []
+    by_name = {c.name: c for c in columns}
+    # Counts are BIGINT (the contract), money keeps its 4 decimals.
+    assert by_name["active_partner_count"].type == "bigint"
+    assert by_name["net_revenue_reporting"].type == "decimal(38,4)"
+    # The doc block is rendered, not left as a Jinja call.
+    assert by_name["churn_rate"].description.startswith("Partners of S who churned / S")
+
+
+def test_asset_descriptions_are_prose_not_sql(specs):
+    with_sql = [key.to_user_string() for key, spec in specs.items() if "```" in (spec.description or "")]
+    assert with_sql == []
+    assert specs[KPIS].description.startswith("Program KPIs, one row per period")
+    # Without a YAML description a model is described by its SQL file's leading comment, not by its SQL.
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    node = manifest["nodes"]["model.partner_retention.int_months_spined"]
+    assert node["description"].startswith("One row per period (month, or quarter")
+    described = ProjectTranslator().get_description({**node, "description": ""})
+    assert described.startswith("One row per period (calendar month, or quarter with var period_grain) from")
+    assert "select" not in described
+
+
+def test_published_marts_are_the_dbt_flagged_models_for_gates_and_publication(definitions, specs):
+    published = published_mart_keys(build_dbt_assets())
+    assert len(published) == 14
+    assert {"dim_partners", "fct_partner_monthly", "fct_program_kpis_monthly"} <= set(published)
+    # Only marts are flagged: the intermediate models they select from are not.
+    assert {key.path[0] for key in published.values()} == {"marts"}
+    assert {key for key, spec in specs.items() if spec.tags.get(PUBLISHED_TAG) == "true"} == set(published.values())
+    assert {dep.asset_key for dep in specs[dg.AssetKey("published_marts")].deps} == set(published.values())
+    gates = definitions.resolve_asset_graph().asset_check_keys
+    assert {dg.AssetCheckKey(key, f"{mart}__publish") for mart, key in published.items()} <= gates
+    assert not any(check.name.endswith("__publish") and check.asset_key.path[0] != "marts" for check in gates)
