@@ -35,6 +35,7 @@ class WarehouseResource(dg.ConfigurableResource):
     reporting_currency: str | None = None
     timezone: str | None = None
     period_grain: str | None = None
+    partitions_start: str | None = None  # also a load-time setting; the dbt step reads it (Settings.dbt_vars)
     duckdb_memory_limit: str | None = None
     keep_versions: str | None = None
     publish_personal_columns: str | None = None

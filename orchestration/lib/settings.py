@@ -21,6 +21,10 @@ PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.m
 # (`pra run` says so); set the variable to the first day of your history (the demo sets it to its own).
 DEFAULT_PARTITIONS_START = "2020-01-01"
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
+# dbt's `history_start_date` (dbt_project.yml): where the period and fx-day spines begin. Partner months start
+# at signup, often years before the first landed day, so the spines start well before the partitions; only
+# partitions that start even earlier move it back (dbt_vars).
+DBT_HISTORY_START = date(2000, 1, 1)
 
 # Settings field -> environment variable.
 ENV_VARS: dict[str, str] = {
@@ -84,11 +88,13 @@ class Settings:
 
     def dbt_vars(self) -> dict[str, str]:
         """dbt vars the committed profile and project read (work_db and memory_limit in profiles.yml)."""
+        history = {"history_start_date": self.partitions_start.isoformat()}
         return {
             "work_db": str(self.work_db),
             "duckdb_memory_limit": self.duckdb_memory_limit,
             "reporting_currency": self.reporting_currency,
             "period_grain": self.period_grain,
+            **(history if self.partitions_start < DBT_HISTORY_START else {}),
         }
 
     @classmethod

@@ -107,3 +107,15 @@ def test_partitions_start_is_a_setting_and_a_range_outside_it_is_one_clear_line(
         "2025-06-01 is not a complete day yet: the last daily partition is 2025-05-31"
     )
     assert "before it starts" in range_problem(date(2025, 5, 2), date(2025, 5, 1), date(2020, 1, 1), today)
+
+
+def test_partitions_before_dbt_history_start_move_the_spines_back(tmp_path: Path):
+    import yaml
+
+    from orchestration.lib.settings import DBT_HISTORY_START
+
+    project = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text())
+    assert date.fromisoformat(project["vars"]["history_start_date"]) == DBT_HISTORY_START  # the same day
+    assert "history_start_date" not in Settings.from_env({"PRA_HOME": str(tmp_path)}).dbt_vars()
+    early = Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_PARTITIONS_START": "1997-01-01"})
+    assert early.dbt_vars()["history_start_date"] == "1997-01-01"
