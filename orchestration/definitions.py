@@ -3,12 +3,9 @@
 import dagster as dg
 
 from orchestration.defs.alerts import partner_retention_failure_alert_sensor
-from orchestration.defs.ingestion.assets import ingest_landing_files
-from orchestration.defs.jobs import (
-    build_nightly_schedule,
-    build_weekly_full_rebuild_schedule,
-    partner_retention_nightly_job,
-)
+from orchestration.defs.ingestion.assets import build_ingestion_assets
+from orchestration.defs.jobs import build_nightly_job, build_nightly_schedule, build_weekly_full_rebuild_schedule
+from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.publication.assets import build_publication_asset
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.resources import build_resources
@@ -17,20 +14,28 @@ from orchestration.defs.transformation.assets import build_dbt_assets
 from orchestration.lib.settings import Settings
 
 
-@dg.definitions
-def defs() -> dg.Definitions:
-    """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings."""
-    settings = Settings.from_env()
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The code location for `settings`' load-time values (partitions start, schedules); runs read resources."""
+    partitions = build_daily_partitions(settings.partitions_start)
+    job = build_nightly_job(partitions)
     # Built once: the gates and the publication take the published marts from its specs.
     dbt_models = build_dbt_assets()
     return dg.Definitions(
-        assets=[ingest_landing_files, dbt_models, build_publication_asset(dbt_models)],
+        assets=[build_ingestion_assets(partitions), dbt_models, build_publication_asset(dbt_models)],
         asset_checks=[build_quality_checks(dbt_models), *build_freshness_checks()],
-        jobs=[partner_retention_nightly_job],
+        jobs=[job],
         schedules=[
-            build_nightly_schedule(settings.nightly_cron, settings.timezone, settings.lookback_days),
-            build_weekly_full_rebuild_schedule(settings.full_rebuild_cron, settings.timezone, settings.lookback_days),
+            build_nightly_schedule(job, settings.nightly_cron, settings.timezone, settings.lookback_days),
+            build_weekly_full_rebuild_schedule(
+                job, settings.full_rebuild_cron, settings.timezone, settings.lookback_days
+            ),
         ],
         sensors=[partner_retention_late_data_sensor, partner_retention_failure_alert_sensor],
-        resources=build_resources(settings),
+        resources=build_resources(),
     )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings."""
+    return build_definitions(Settings.from_env())

@@ -63,15 +63,27 @@ def environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def run_pipeline(dirs: PipelineDirs, first: date, last: date, **extra_env: str) -> dg.ExecuteInProcessResult:
+def run_pipeline(
+    dirs: PipelineDirs,
+    first: date,
+    last: date,
+    *,
+    full_refresh: bool = False,
+    allow_volume_jump: bool = False,
+    **extra_env: str,
+) -> dg.ExecuteInProcessResult:
     """Run the nightly job for the inclusive range [first, last] as one in-process Dagster run."""
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import run_options
     from orchestration.lib.windows import range_tags
 
     with environ({**dirs.env(), **extra_env}):
         job = defs().resolve_job_def("partner_retention_nightly_job")
         return job.execute_in_process(
-            tags=range_tags(first, last), instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+            tags=range_tags(first, last),
+            run_config=run_options(full_refresh=full_refresh, allow_volume_jump=allow_volume_jump),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
         )
 
 

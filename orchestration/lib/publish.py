@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ RESTATEMENT_EPSILON = 0.005
 
 @dataclass(frozen=True)
 class PublishSettings:
-    """Where published versions go and how many to keep; from the environment at run time."""
+    """Where published versions go and how many to keep."""
 
     work_db: Path
     published_dir: Path
@@ -50,19 +49,14 @@ class PublishSettings:
     personal_columns_allowed: frozenset[str] = frozenset()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, warehouse_dir: Path | None = None) -> PublishSettings:
-        """PRA_PUBLISHED_DB, PRA_KEEP_VERSIONS, PRA_PUBLISH_PERSONAL_COLUMNS on top of `Settings`."""
-        env = os.environ if environ is None else environ
-        settings = Settings.from_env(dict(env))
-        wh = Path(warehouse_dir) if warehouse_dir else settings.warehouse_dir
-        stable = Path(env.get("PRA_PUBLISHED_DB") or wh / DB_NAME)
-        allowed = {c.strip() for c in (env.get("PRA_PUBLISH_PERSONAL_COLUMNS") or "").split(",") if c.strip()}
+    def from_settings(cls, settings: Settings) -> PublishSettings:
+        """PRA_WAREHOUSE_DIR, PRA_PUBLISHED_DB, PRA_KEEP_VERSIONS, PRA_PUBLISH_PERSONAL_COLUMNS, parsed."""
         return cls(
-            work_db=wh / "work.duckdb",
-            published_dir=wh / "published",
-            stable_db=stable if stable.is_absolute() else settings.home / stable,
-            keep_versions=max(1, int(env.get("PRA_KEEP_VERSIONS") or 5)),
-            personal_columns_allowed=frozenset(allowed),
+            work_db=settings.work_db,
+            published_dir=settings.published_dir,
+            stable_db=settings.published_db,
+            keep_versions=settings.keep_versions,
+            personal_columns_allowed=settings.publish_personal_columns,
         )
 
 
@@ -136,16 +130,6 @@ def _clean_leftovers(published_dir: Path, log: Sequence[Mapping[str, Any]], stab
     for v in _existing_versions(published_dir):
         if v not in logged:
             shutil.rmtree(_version_dir(published_dir, v))
-
-
-def pause_for_tests(point: str) -> None:
-    """Test-only hook: with PRA_TEST_PAUSE_AT=<point>, write a marker and sleep so a test can SIGKILL here."""
-    if os.environ.get("PRA_TEST_PAUSE_AT") != point:
-        return
-    marker = os.environ.get("PRA_TEST_PAUSE_MARKER")
-    if marker:
-        Path(marker).write_text(point)
-    time.sleep(float(os.environ.get("PRA_TEST_PAUSE_SECONDS") or 60))
 
 
 def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str]) -> dict[str, int]:
@@ -332,7 +316,6 @@ def _swap_stable(source_db: Path, stable_db: Path) -> None:
     tmp = stable_db.with_name(f".{stable_db.name}.tmp-{os.getpid()}")
     shutil.copyfile(source_db, tmp)
     _fsync(tmp)
-    pause_for_tests("swap")
     os.replace(tmp, stable_db)
     _fsync(stable_db.parent)
 
@@ -378,7 +361,6 @@ def publish(
                     f"copy (select * from main.\"{mart}\") to '{tmp_dir / (mart + '.parquet')}' "
                     "(format parquet, compression zstd)"
                 )
-        pause_for_tests("publish")
         entry = {
             "version": version,
             "event": "publish",
@@ -468,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rb = sub.add_parser("rollback", help="republish a kept earlier version as the live one")
     rb.add_argument("version", type=_parse_version)
     args = parser.parse_args(argv)
-    settings = PublishSettings.from_env()
+    settings = PublishSettings.from_settings(Settings.from_env())  # a command line: the process's environment
     if args.command == "list":
         print(list_versions(settings))
         return 0

@@ -138,7 +138,7 @@ def week(tmp_path_factory, landing) -> PipelineDirs:
     first, last = span(dirs)
     first_partition_into_empty_warehouse(dirs)
     # After a one-day history the bulk backfill is a deliberate volume jump: the documented override.
-    assert_built(run_pipeline(dirs, first + timedelta(days=1), last - timedelta(days=7), PRA_ALLOW_VOLUME_JUMP="1"))
+    assert_built(run_pipeline(dirs, first + timedelta(days=1), last - timedelta(days=7), allow_volume_jump=True))
     for day in [last - timedelta(days=i) for i in range(6, -1, -1)]:
         window = nightly_window(day + timedelta(days=1), LOOKBACK, first)
         assert window[1] == day

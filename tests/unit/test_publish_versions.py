@@ -18,6 +18,7 @@ from orchestration.lib.publish import (
     read_log,
     rollback,
 )
+from orchestration.lib.settings import Settings
 
 MARTS = ["dim_partners", "fct_partner_monthly"]
 
@@ -172,14 +173,13 @@ def test_leftovers_of_a_killed_publish_are_removed(settings: PublishSettings):
 
 
 def test_stable_path_is_configurable(tmp_path: Path):
-    s = PublishSettings.from_env(
-        {
-            "PRA_HOME": str(tmp_path),
-            "PRA_PUBLISHED_DB": "bi/programme.duckdb",
-            "PRA_KEEP_VERSIONS": "3",
-            "PRA_PUBLISH_PERSONAL_COLUMNS": "email, account_manager",
-        }
-    )
+    env = {
+        "PRA_HOME": str(tmp_path),
+        "PRA_PUBLISHED_DB": "bi/programme.duckdb",
+        "PRA_KEEP_VERSIONS": "3",
+        "PRA_PUBLISH_PERSONAL_COLUMNS": "email, account_manager",
+    }
+    s = PublishSettings.from_settings(Settings.from_env(env))
     assert s.stable_db == tmp_path / "bi" / "programme.duckdb"
     assert s.published_dir == tmp_path / "warehouse" / "published"
     assert s.keep_versions == 3

@@ -1,7 +1,5 @@
 """Publication (write-audit-publish): the audited marts as a new published version, swapped in atomically."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from orchestration.defs.quality.checks import gate_check_name
@@ -58,7 +56,7 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
                 description="not published; failed blocking checks: " + ", ".join(failures),
                 metadata={"failed_checks": dg.MetadataValue.json(failures)},
             )
-        settings = PublishSettings.from_env(warehouse_dir=Path(warehouse.warehouse_dir))
+        settings = PublishSettings.from_settings(warehouse.settings)
         entry = publish(settings, marts, run_id=context.run_id, check_results=results)
         context.log.info(
             f"published version {entry['version']} (as of {entry['as_of_date']}) to {entry['stable_db']}; "

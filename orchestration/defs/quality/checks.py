@@ -1,31 +1,21 @@
 """Quality gates: each published mart's Great Expectations suite `<mart>__publish` as a blocking asset check."""
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.jobs import GateConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib import gx_runner
-from orchestration.lib.publish import PublishSettings, pause_for_tests, previous_for, read_log
+from orchestration.lib.publish import previous_for, read_log
 
-ALLOW_VOLUME_JUMP_TAG = "pra/allow_volume_jump"
 WARNINGS_SUFFIX = "__publish_warnings"
 
 
 def gate_check_name(mart: str) -> str:
     """The blocking check of a mart: its suite's name."""
     return f"{mart}__publish"
-
-
-def allow_volume_jump(tags: Mapping[str, str], environ: Mapping[str, str]) -> bool:
-    """The operator's explicit override: run tag `pra/allow_volume_jump=true` or PRA_ALLOW_VOLUME_JUMP=1."""
-    truthy = {"1", "true", "yes"}
-    return (tags.get(ALLOW_VOLUME_JUMP_TAG, "").lower() in truthy) or (
-        environ.get("PRA_ALLOW_VOLUME_JUMP", "").lower() in truthy
-    )
 
 
 def _markdown(result: gx_runner.SuiteResult, limit: int = 10) -> str:
@@ -109,13 +99,12 @@ def build_quality_checks(dbt_models: dg.AssetsDefinition) -> dg.AssetChecksDefin
         )
 
     @dg.multi_asset_check(specs=specs, name="publish_gates", can_subset=True, pool=WAREHOUSE_POOL)
-    def publish_gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    def publish_gates(context: dg.AssetCheckExecutionContext, config: GateConfig, warehouse: WarehouseResource):
         """Run every selected mart's suite on the work warehouse; write an HTML report linked from each result."""
         selected = set(context.selected_asset_check_keys)
         chosen = sorted({marts_by_key[k.asset_key] for k in selected})
-        settings = PublishSettings.from_env(warehouse_dir=Path(warehouse.warehouse_dir))
-        log = read_log(settings.published_dir)
-        override = allow_volume_jump(context.run.tags, os.environ)
+        log = read_log(warehouse.settings.published_dir)
+        override = config.allow_volume_jump
         if override:
             context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
         results = []
@@ -124,10 +113,9 @@ def build_quality_checks(dbt_models: dg.AssetsDefinition) -> dg.AssetChecksDefin
                 result = gx_runner.run_suite(con, mart, previous=previous_for(mart, log), allow_volume_jump=override)
                 context.log.info(result.summary())
                 results.append(result)
-        pause_for_tests("checks")
         report = gx_runner.write_report(
             results,
-            Path(warehouse.warehouse_dir) / "quality" / context.run.run_id,
+            warehouse.settings.warehouse_dir / "quality" / context.run.run_id,
             f"Publish gates, run {context.run.run_id}",
         )
         context.log.info(f"quality report: {report}")

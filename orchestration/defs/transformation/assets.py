@@ -4,17 +4,17 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt as vars (incremental models and as_of_date use it).
 """
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.lib.dbt_args import dbt_build_args
 from orchestration.lib.ingestion import latest_loaded_window
-from orchestration.lib.operations import effective_as_of, full_refresh_from_tags
+from orchestration.lib.operations import effective_as_of
 from orchestration.lib.windows import window_from_tags
 
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
@@ -69,20 +69,21 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         dagster_dbt_translator=ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
         pool=WAREHOUSE_POOL,
     )
-    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    def dbt_models(
+        context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
         """`dbt build` of the selected models and their tests for the run's window."""
         with warehouse.connect(read_only=True) as con:
             latest = latest_loaded_window(con)
         window = window_from_tags(context.run.tags) or latest
         as_of = effective_as_of(window[1], latest[0])
-        os.environ.update(warehouse.dbt_env())
-        full_refresh = full_refresh_from_tags(context.run.tags)
         context.log.info(
             f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
-            + (" with --full-refresh" if full_refresh else "")
+            + (" with --full-refresh" if config.full_refresh else "")
         )
-        extra_vars = {"as_of_date": as_of.isoformat(), "period_grain": warehouse.period_grain}
-        args = dbt_build_args(*window, full_refresh=full_refresh, extra_vars=extra_vars)
+        # The profile's warehouse path and memory limit travel as dbt vars, like the window (profiles.yml).
+        extra_vars = {"as_of_date": as_of.isoformat(), **warehouse.settings.dbt_vars()}
+        args = dbt_build_args(*window, full_refresh=config.full_refresh, extra_vars=extra_vars)
         yield from dbt.cli(args, context=context).stream()
 
     return dbt_models
