@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -276,3 +277,39 @@ def test_run_options_and_as_of():
     assert effective_as_of(date(2024, 1, 11), date(2024, 3, 9)) == date(2024, 3, 9)
     assert effective_as_of(date(2024, 3, 10), date(2024, 3, 9)) == date(2024, 3, 9)
     assert effective_as_of(date(2024, 3, 10), None) == date(2024, 3, 9)
+
+
+# ---- history before the default partitions start (issue 11, bug 1) ----------------------------------
+
+
+def test_history_before_the_default_partitions_start_loads_once_the_setting_says_so(tmp_path: Path):
+    """1997 purchases: refused in one line with the default start (2020), loaded and published with it set."""
+    import subprocess
+    import sys
+
+    from demo.generator import generate
+    from tests.helpers import query
+
+    dirs = PipelineDirs(tmp_path)
+    manifest = generate(dirs.landing, "small", start=date(1997, 1, 1), days=60)
+    assert (manifest["start"], manifest["end"]) == ("1997-01-01", "1997-03-01")
+    pra = [str(Path(sys.executable).parent / "pra"), "run", "--start", "1997-01-01", "--end", "1997-03-01"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRA_", "DAGSTER_HOME"))} | dirs.env()
+
+    refused = subprocess.run(pra, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "pra run: 1997-01-01 is before the first daily partition 2020-01-01: "
+        "set PRA_PARTITIONS_START=1997-01-01 (or earlier) to load that history\n"
+    )
+    assert not dirs.warehouse.exists()  # nothing ran
+
+    loaded = subprocess.run(
+        pra, env=env | {"PRA_PARTITIONS_START": "1997-01-01"}, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stdout[-3000:] + loaded.stderr[-3000:]
+    # Every landed transaction row of the 60 days is in raw, on its own day; the marts start in January 1997.
+    raw = query(dirs.work_db, "select count(*), min(_partition_date), max(_partition_date) from raw.transactions")
+    assert raw == [(manifest["rows"]["transactions"], date(1997, 1, 1), date(1997, 3, 1))]
+    months = query(dirs.warehouse / "marts.duckdb", "select min(month_start_date) from fct_program_kpis_monthly")
+    assert months == [(date(1997, 1, 1),)]
