@@ -104,11 +104,16 @@ def dbt_on_copy(source_db: Path, root: Path, command: str, variables: dict, sele
 
 
 def dbt_on(
-    db: Path, root: Path, command: str, variables: dict, select: str | None = None
+    db: Path,
+    root: Path,
+    command: str,
+    variables: dict,
+    select: str | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
 ) -> subprocess.CompletedProcess:
-    """Run `dbt <command>` against the warehouse file `db`, target and logs in `root`; the finished process."""
+    """Run `dbt <command>` of `project_dir` against the warehouse file `db`, target and logs in `root`."""
     cmd = [str(Path(sys.executable).parent / "dbt"), command, "--vars", json.dumps(variables)]
     cmd += ["--select", select] if select else []
-    cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    cmd += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
     return subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)

@@ -7,6 +7,7 @@ dbt tests own (docs/quality.md) are shown failing in dbt, and not in the suites.
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,7 @@ import pytest
 from orchestration.defs.transformation.assets import PUBLISHED_TAG, ProjectTranslator
 from orchestration.lib import gx_runner
 from orchestration.lib.publish import previous_for, read_log
-from tests.helpers import PipelineDirs, dbt_on
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, dbt_on, query
 from tests.integration import wap_helpers
 from tests.integration.wap_helpers import (
     clone,
@@ -300,3 +301,23 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
     for mart in ("dim_partners", "fct_program_kpis_monthly", "fct_retention_monthly", "fct_revenue_bridge_monthly"):
         result = run_gate(dirs, mart)
         assert result.passed, result.summary()
+
+
+def test_a_changed_column_type_fails_the_dbt_contract(published_pipeline: PipelineDirs, tmp_path: Path):
+    """Names and types are the model contract's: a mart whose SQL changes a column's type is not built."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "core" / "fct_partner_monthly.sql").write_text(
+        "select * replace (cast(leads_created as double) as leads_created)\n"
+        "from {{ ref('int_partner_months_aggregated') }}\n"
+    )
+    dirs = clone(published_pipeline, tmp_path / "contract")
+    leads_type = (
+        "select data_type from information_schema.columns "
+        "where table_name = 'fct_partner_monthly' and column_name = 'leads_created'"
+    )
+    dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "run", {}, "fct_partner_monthly", project_dir=project)
+    assert dbt.returncode == 1
+    assert "enforced contract that failed" in dbt.stdout, dbt.stdout[-4000:]
+    assert re.search(r"\| leads_created \| DOUBLE +\| BIGINT +\| data type mismatch \|", dbt.stdout)
+    assert query(dirs.work_db, leads_type) == [("BIGINT",)]  # the mart was not replaced
