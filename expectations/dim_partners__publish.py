@@ -7,7 +7,7 @@ import great_expectations.expectations as gxe
 
 from orchestration.lib.gx_runner import WARNING, Check
 
-# Compared with the last published version (docs/quality.md, "Volume") and kept in the publish log.
+# Compared with the last published version (docs/quality.md) and kept in the publish log.
 KEY_METRICS = {
     "partners": "count(*)",
     "active_partners": "count(*) filter (where status = 'active')",

@@ -23,7 +23,6 @@ import html
 import importlib.util
 import json
 import math
-import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 EXPECTATIONS_DIR = REPO / "expectations"
 MANIFEST_PATH = REPO / "dbt_project" / "target" / "manifest.json"
-# Documented in docs/quality.md ("Volume"): how far a volume or key metric may move per publish.
+# How far a volume or key metric may move per publish (docs/quality.md, "Volume against the last published version").
 DEFAULT_VOLUME_TOLERANCE = 0.30
 # Money reconciles to the cent: a difference rounded to cents must be zero (half a cent either side).
 CENT = 0.005
@@ -332,12 +331,19 @@ def _gx_context():
     """One ephemeral GE context per process, without analytics or progress bars (logs stay readable)."""
     global _CONTEXT
     if _CONTEXT is None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
 
-        _CONTEXT = gx.get_context(mode="ephemeral")
-        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        )
+        _CONTEXT = gx.get_context(project_config=config, mode="ephemeral")
         _CONTEXT.data_sources.add_pandas("pra_gate")
     return _CONTEXT
 
