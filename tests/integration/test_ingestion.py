@@ -9,16 +9,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.defs.ingestion.assets import ingest_landing_files
+from orchestration.defs.ingestion.assets import build_ingestion_assets
+from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.ingestion import LandingError, load_window
 
-TX_HEADER = "transaction_id,partner_id,customer_id,occurred_at,kind,amount,currency,commission_amount,refund_of,product"
-PARTNER_HEADER = (
-    "partner_id,partner_name,email,signup_date,region,country,partner_type,ecosystem,parent_partner_id,"
-    "account_manager,status,terminated_at,termination_reason,updated_at"
-)
+# CSV headers in contract order (the landing contract is their one home).
+TX_HEADER = ",".join(ENTITIES["transactions"].columns)
+PARTNER_HEADER = ",".join(ENTITIES["partners"].columns)
 
 
 def write_csv(landing: Path, entity: str, day: str, header: str, rows: list[str]) -> Path:
@@ -128,7 +127,7 @@ def test_dagster_partition_rerun_is_idempotent(landing: Path, tmp_path: Path):
     selection = [dg.AssetKey(["raw", "transactions"]), dg.AssetKey(["raw", "partners"])]
     for _ in range(2):
         result = dg.materialize(
-            [ingest_landing_files],
+            [build_ingestion_assets(build_daily_partitions(date(2020, 1, 1)))],
             partition_key="2024-01-01",
             resources={"warehouse": warehouse},
             selection=selection,
