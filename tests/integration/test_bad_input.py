@@ -100,6 +100,7 @@ def test_partial_refund_nets_in_the_month(bad_run: PipelineDirs):
         "select gross_revenue_reporting, refunds_reporting, net_revenue_reporting, commission_reporting, is_active "
         "from marts.fct_partner_monthly where partner_id = 'P1' and month_start_date = date '2024-01-01'",
     )
+    # Sales T1 100.00 + T13 7.00 + T16 3.00, refund T11 40.00 of T1; commissions 10 + 0.70 + 0.30 - 4.
     assert [tuple(float(v) if not isinstance(v, bool) else v for v in r) for r in rows] == [
-        (100.0, 40.0, 60.0, 6.0, True)
+        (110.0, 40.0, 70.0, 7.0, True)
     ]
