@@ -6,24 +6,31 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.contract import ENTITIES
 from orchestration.lib.settings import Settings
 
 SQL_FILE = Path(__file__).with_name("floor.sql")
 
 
+def columns_sql(entity: str) -> str:
+    """The entity's contract columns as a DuckDB `read_csv(columns = ...)` struct, all text, contract order."""
+    return "{" + ", ".join(f"'{c}': 'varchar'" for c in ENTITIES[entity].columns) + "}"
+
+
 def render(landing: Path, as_of: date, reporting_currency: str = "USD") -> str:
-    """The floor script with its placeholders replaced."""
+    """The floor script with its placeholders replaced (column lists from the landing contract)."""
     if any(landing.glob("*/dt=*/*.parquet")):
         raise ValueError(f"{landing}: the floor script reads CSV landing files only (the bench presets)")
     landing_sql = str(landing.resolve()).replace("'", "''")
+    sql = re.sub(r"__COLUMNS:(\w+)__", lambda m: columns_sql(m.group(1)), SQL_FILE.read_text())
     return (
-        SQL_FILE.read_text()
-        .replace("__LANDING__", landing_sql)
+        sql.replace("__LANDING__", landing_sql)
         .replace("__AS_OF__", as_of.isoformat())
         .replace("__REPORTING_CURRENCY__", reporting_currency)
     )

@@ -1,7 +1,8 @@
 -- The engine floor: the bench's core outputs straight from the landing files, in one DuckDB script.
 -- Same definitions as the dbt models (staging quarantine rules, fx conversion, partner-month spine),
 -- none of the orchestration: no raw tables, no per-model materialisation, no tests, no publication.
--- Placeholders, replaced as plain text by bench/floor.py: __LANDING__, __AS_OF__, __REPORTING_CURRENCY__.
+-- Placeholders, replaced as plain text by bench/floor.py: __LANDING__, __AS_OF__, __REPORTING_CURRENCY__ and
+-- __COLUMNS:<entity>__ (the entity's columns in the landing contract's order, orchestration/lib/contract.py).
 -- Reads CSV landing files of the days up to and including __AS_OF__ (refund policy: refund_period).
 -- Files are read by position in the contract's column order (as the generator writes them), with the
 -- CSV dialect given: unlike the pipeline's ingestion it neither sniffs each file nor matches columns by
@@ -15,13 +16,7 @@ select
     row_number() over (partition by filename) as _source_row
 from read_csv(
     '__LANDING__/partners/dt=*/*.csv',
-    columns = {
-        'partner_id': 'varchar', 'partner_name': 'varchar', 'email': 'varchar',
-        'signup_date': 'varchar', 'region': 'varchar', 'country': 'varchar', 'partner_type': 'varchar',
-        'ecosystem': 'varchar', 'parent_partner_id': 'varchar', 'account_manager': 'varchar',
-        'status': 'varchar', 'terminated_at': 'varchar', 'termination_reason': 'varchar',
-        'updated_at': 'varchar'
-    },
+    columns = __COLUMNS:partners__,
     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', filename = true,
     hive_partitioning = true, hive_types = {'dt': date}
 )
@@ -35,11 +30,7 @@ select
     row_number() over (partition by filename) as _source_row
 from read_csv(
     '__LANDING__/transactions/dt=*/*.csv',
-    columns = {
-        'transaction_id': 'varchar', 'partner_id': 'varchar', 'customer_id': 'varchar',
-        'occurred_at': 'varchar', 'kind': 'varchar', 'amount': 'varchar', 'currency': 'varchar',
-        'commission_amount': 'varchar', 'refund_of': 'varchar', 'product': 'varchar'
-    },
+    columns = __COLUMNS:transactions__,
     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', filename = true,
     hive_partitioning = true, hive_types = {'dt': date}
 )
@@ -53,10 +44,7 @@ select
     row_number() over (partition by filename) as _source_row
 from read_csv(
     '__LANDING__/leads/dt=*/*.csv',
-    columns = {
-        'lead_id': 'varchar', 'partner_id': 'varchar', 'created_at': 'varchar',
-        'converted_at': 'varchar', 'status': 'varchar'
-    },
+    columns = __COLUMNS:leads__,
     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', filename = true,
     hive_partitioning = true, hive_types = {'dt': date}
 )
@@ -70,9 +58,7 @@ select
     row_number() over (partition by filename) as _source_row
 from read_csv(
     '__LANDING__/fx_rates/dt=*/*.csv',
-    columns = {
-        'rate_date': 'varchar', 'currency': 'varchar', 'rate_to_reporting': 'varchar'
-    },
+    columns = __COLUMNS:fx_rates__,
     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', filename = true,
     hive_partitioning = true, hive_types = {'dt': date}
 )

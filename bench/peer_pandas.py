@@ -14,36 +14,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REQUIRED_COLUMNS = {
-    "partners": ["partner_id", "signup_date", "status", "terminated_at", "updated_at"],
-    "transactions": [
-        "transaction_id",
-        "partner_id",
-        "occurred_at",
-        "kind",
-        "amount",
-        "currency",
-        "commission_amount",
-        "refund_of",
-    ],
-    "leads": ["lead_id", "partner_id", "created_at", "converted_at", "status"],
-    "fx_rates": ["rate_date", "currency", "rate_to_reporting"],
-}
+from orchestration.lib.contract import ENTITIES
+
+
+def key_columns(entity: str) -> list[str]:
+    """The entity's key columns in the landing contract (`"rate_date, currency"` -> two columns)."""
+    return [c.strip() for c in ENTITIES[entity].key.split(",")]
 
 
 def read_entity(landing: Path, entity: str, as_of: date) -> pd.DataFrame:
-    """All CSV files of one entity with dt <= as_of, in (dt, file, row) order, every value as text."""
+    """All CSV files of one entity with dt <= as_of, in (dt, file, row) order, the contract's columns as text."""
+    columns = list(ENTITIES[entity].columns)
     frames = []
     for path in sorted((landing / entity).glob("dt=*/*.csv")):
         dt = date.fromisoformat(path.parent.name[3:])
         if dt > as_of:
             continue
         # keep_default_na=False: "NA" (North America) and "null" are values; only an empty field is missing.
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=REQUIRED_COLUMNS[entity])
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=columns)
         df["_partition_date"] = pd.Timestamp(dt)
         frames.append(df)
     if not frames:
-        return pd.DataFrame(columns=[*REQUIRED_COLUMNS[entity], "_partition_date"], dtype=str)
+        return pd.DataFrame(columns=[*columns, "_partition_date"], dtype=str)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -81,7 +73,7 @@ def check_partners(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
             "snapshot_date": raw["_partition_date"],
         }
     )
-    duplicate = df.duplicated(["snapshot_date", "partner_id"], keep="first")
+    duplicate = df.duplicated(["snapshot_date", *key_columns("partners")], keep="first")
     df["rejection_reason"] = first_reason(
         [
             (df["partner_id"].isna() | (df["partner_id"] == ""), "missing_required_field"),
@@ -131,7 +123,7 @@ def check_transactions(raw: pd.DataFrame, known_partners: pd.Index, as_of: date)
             (~df["currency"].str.fullmatch(r"[A-Z]{3}").astype("boolean").fillna(False), "bad_currency"),
             (df["occurred_at"].dt.normalize() > pd.Timestamp(as_of), "future_date"),
             (~df["partner_id"].isin(known_partners), "unknown_partner"),
-            (df["transaction_id"].duplicated(keep="first"), "duplicate_key"),
+            (df.duplicated(key_columns("transactions"), keep="first"), "duplicate_key"),
         ],
         df.index,
     )
@@ -167,7 +159,7 @@ def check_leads(raw: pd.DataFrame, known_partners: pd.Index, as_of: date) -> pd.
             (~df["status"].isin(["open", "converted", "lost"]), "invalid_value"),
             (df["created_at"].dt.normalize() > pd.Timestamp(as_of), "future_date"),
             (~df["partner_id"].isin(known_partners), "unknown_partner"),
-            (df["lead_id"].duplicated(keep="first"), "duplicate_key"),
+            (df.duplicated(key_columns("leads"), keep="first"), "duplicate_key"),
         ],
         df.index,
     )
@@ -183,7 +175,8 @@ def check_fx_rates(raw: pd.DataFrame) -> pd.DataFrame:
             "rate_to_reporting": number(raw["rate_to_reporting"]),
         }
     )
-    duplicate = pd.DataFrame({"d": raw["rate_date"], "c": df["currency"]}).duplicated(keep="first")
+    # The key as landed for the date (an unparseable date is still a key) and as normalised for the currency.
+    duplicate = df.assign(rate_date=raw["rate_date"]).duplicated(key_columns("fx_rates"), keep="first")
     df["rejection_reason"] = first_reason(
         [
             (

@@ -1,7 +1,8 @@
 """An independent pandas reading of the landing files by the documented rules (docs/data-contract.md).
 
-The end-to-end tests compare the pipeline's marts with what this computes; it shares no code with the
-pipeline, so a mistake in either shows up as a difference.
+The end-to-end tests compare the pipeline's marts with what this computes; it shares no rule with the
+pipeline, so a mistake in either shows up as a difference. Only the landing contract itself (entity names,
+columns, keys: orchestration/lib/contract.py) is shared, since both must read the same files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.lib.contract import ENTITIES
+
 
 def month_start(day: date) -> date:
     """First day of the day's month."""
@@ -18,13 +21,14 @@ def month_start(day: date) -> date:
 
 
 def read_entity(landing: Path, entity: str) -> pd.DataFrame:
-    """Every landing file of an entity as strings, with the partition day and 1-based row in file order."""
+    """Every landing file of an entity as strings (its contract columns), with the partition day and 1-based row."""
+    columns = list(ENTITIES[entity].columns)
     frames = []
     for path in sorted((landing / entity).glob("dt=*/*")):
         if path.suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=columns)
         elif path.suffix == ".parquet":
-            df = pd.read_parquet(path).astype("string")
+            df = pd.read_parquet(path, columns=columns).astype("string")
         else:
             continue
         df["_day"] = path.parent.name[3:]
@@ -37,7 +41,7 @@ def read_entity(landing: Path, entity: str) -> pd.DataFrame:
 def clean_transactions(landing, as_of: date) -> pd.DataFrame:
     """Staged transactions by the documented quarantine rules, in USD at the transaction-date rate, signed."""
     partners = read_entity(landing, "partners")
-    known = set(partners["partner_id"].dropna().str.strip())
+    known = set(partners[ENTITIES["partners"].key].dropna().str.strip())
     tx = read_entity(landing, "transactions").sort_values(["_day", "_file", "_row"])
     tx["ts"] = pd.to_datetime(tx["occurred_at"], utc=True, errors="coerce", format="ISO8601")
     tx["amount_num"] = pd.to_numeric(tx["amount"], errors="coerce")
@@ -51,7 +55,7 @@ def clean_transactions(landing, as_of: date) -> pd.DataFrame:
         & tx["partner_id"].isin(known)
         & tx["kind"].isin(["sale", "refund"])
     )
-    tx = tx[ok & ~tx.duplicated("transaction_id", keep="first")]
+    tx = tx[ok & ~tx.duplicated(ENTITIES["transactions"].key, keep="first")]
     sales = tx[tx["kind"] == "sale"][["transaction_id", "partner_id"]]
     refund_ok = tx["kind"].eq("refund") & tx.set_index(["refund_of", "partner_id"]).index.isin(
         sales.set_index(["transaction_id", "partner_id"]).index
