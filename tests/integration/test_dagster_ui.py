@@ -29,7 +29,7 @@ from orchestration.lib.contract import ENTITIES
 from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
 from tests.helpers import PipelineDirs, query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
