@@ -43,6 +43,8 @@ def run(landing: Path, as_of: date, out: Path, reporting_currency: str = "USD") 
     limit = Settings.from_env().duckdb_memory_limit
     with duckdb.connect(str(out), config={"memory_limit": limit}) as con:
         con.execute("set preserve_insertion_order = false")
+        # As the pipeline's profile: an offset-less timestamp is UTC whatever the host's time zone.
+        con.execute("set TimeZone = 'UTC'")
         con.execute(render(landing, as_of, reporting_currency))
 
 
