@@ -48,6 +48,18 @@ def test_program_kpis_page_lists_every_column_with_type_and_description(specs):
     assert by_name["churn_rate"].description.startswith("Partners of S who churned / S")
 
 
+def test_every_published_column_has_a_type_and_a_description(specs):
+    published = [spec for spec in specs.values() if spec.tags.get(PUBLISHED_TAG) == "true"]
+    assert len(published) == 14
+    undocumented = [
+        f"{spec.key.path[-1]}.{column.name}"
+        for spec in published
+        for column in spec.metadata["dagster/column_schema"].columns
+        if not column.type or not column.description
+    ]
+    assert undocumented == [], "add a doc block (models/marts/_marts__docs.md) and a data_type for each"
+
+
 def test_asset_descriptions_are_prose_not_sql(specs):
     with_sql = [key.to_user_string() for key, spec in specs.items() if "```" in (spec.description or "")]
     assert with_sql == []
