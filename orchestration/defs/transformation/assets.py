@@ -15,6 +15,7 @@ from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_
 from orchestration.lib.dbt_args import dbt_build_args
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
+from orchestration.lib.rejudge import pending_rejudgements
 from orchestration.lib.windows import window_from_tags
 
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
@@ -73,17 +74,28 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """`dbt build` of the selected models and their tests for the run's window."""
+        window = window_from_tags(context.run.tags)
         with warehouse.connect(read_only=True) as con:
             latest = latest_loaded_window(con)
-        window = window_from_tags(context.run.tags) or latest
+            pending = pending_rejudgements(con, *window) if window and not config.full_refresh else {}
+        window = window or latest
+        # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
+        # rebuild the judged transactions from all history rather than leave them quarantined.
+        full_refresh = config.full_refresh or bool(pending)
+        if pending:
+            context.log.info(
+                "re-judging quarantined transactions outside the window ("
+                + ", ".join(f"{n} {reason}" for reason, n in pending.items())
+                + "): incremental models rebuilt from all history"
+            )
         as_of = effective_as_of(window[1], latest[0])
         context.log.info(
             f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
-            + (" with --full-refresh" if config.full_refresh else "")
+            + (" with --full-refresh" if full_refresh else "")
         )
         # The profile's warehouse path and memory limit travel as dbt vars, like the window (profiles.yml).
         extra_vars = {"as_of_date": as_of.isoformat(), **warehouse.settings.dbt_vars()}
-        args = dbt_build_args(*window, full_refresh=config.full_refresh, extra_vars=extra_vars)
+        args = dbt_build_args(*window, full_refresh=full_refresh, extra_vars=extra_vars)
         yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

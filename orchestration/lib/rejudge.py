@@ -1,0 +1,49 @@
+"""When a run must re-judge quarantined transactions outside its window (no Dagster here).
+
+The judged transactions are incremental: a window run judges only its window's rows. A row quarantined as
+`unknown_partner` (its partner's snapshot had not landed) or `no_fx_rate` (its currency had no rates) becomes
+valid once that snapshot or those rates land, possibly in a later and non-overlapping window (a split
+backfill). This finds such rows, so the run rebuilds the judged transactions from all raw history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+_PENDING_SQL = """
+with window_partners as (
+    select distinct trim(partner_id) as partner_id from raw.partners
+    where _partition_date >= $start and _partition_date < $end
+),
+window_currencies as (
+    select distinct upper(trim(currency)) as currency from raw.fx_rates
+    where _partition_date >= $start and _partition_date < $end
+)
+select rejection_reason, count(*)
+from staging.base_program__transactions
+where not (_partition_date >= $start and _partition_date < $end)
+    and (
+        (rejection_reason = 'unknown_partner' and partner_id in (select partner_id from window_partners))
+        or (rejection_reason = 'no_fx_rate' and currency in (select currency from window_currencies))
+    )
+group by rejection_reason
+order by rejection_reason
+"""
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def pending_rejudgements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, int]:
+    """Quarantined transactions outside [start, end) that this window's snapshots or fx rates may now stage."""
+    needed = [("staging", "base_program__transactions"), ("raw", "partners"), ("raw", "fx_rates")]
+    if not all(_exists(con, schema, table) for schema, table in needed):
+        return {}
+    rows = con.execute(_PENDING_SQL, {"start": start, "end": end}).fetchall()
+    return {reason: int(count) for reason, count in rows}
