@@ -35,6 +35,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/pra demo
 
 test: install $(DAGSTER_HOME)/dagster.yaml manifest
+	sh tests/system_deps.sh
 	$(BIN)/python -m pytest
 
 bench: install manifest
