@@ -115,6 +115,7 @@ def browse(url: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """dagster-webserver on the real workspace, a free port and temporary folders; yields the port."""
+    chromium()  # skip (or fail on CI) before starting a server nobody will look at
     root = tmp_path_factory.mktemp("asset_page")
     home = root / "dagster_home"
     home.mkdir()
