@@ -17,7 +17,8 @@ ranked as (
 final as (
     select
         -- Every attribute of the snapshot, without its lineage columns.
-        * exclude (snapshot_date, snapshot_rank, _partition_date, _source_file, _source_row),
+        {{ star_except(ref('stg_program__partner_snapshots'), ['snapshot_date', '_partition_date', '_source_file', '_source_row']) }},
+        first_seen_date,
         snapshot_date as last_snapshot_date,
         -- Terminated without a timestamp: the latest snapshot (the one that says so) dates it.
         coalesce(

@@ -8,7 +8,7 @@ partners as (
 
 final as (
     select
-        * exclude (partner_name, email, updated_at, first_seen_date, terminated_date),
+        {{ star_except(ref('int_partners_latest'), ['partner_name', 'email', 'updated_at', 'first_seen_date', 'terminated_date']) }},
         status = 'terminated' as is_terminated,
         {{ as_of_date() }} as as_of_date
     from partners

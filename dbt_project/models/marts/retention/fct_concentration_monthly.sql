@@ -27,7 +27,8 @@ positive as (
     select
         partner_id,
         month_start_date,
-        cast(net_revenue_reporting as {{ type_double() }}) as net_revenue_reporting
+        -- Decimal, not double: sums of doubles depend on the order threads add them (last bits differ by run).
+        cast(net_revenue_reporting as decimal(18, 4)) as net_revenue_reporting
     from partner_months
     where net_revenue_reporting > 0
 ),
@@ -53,7 +54,8 @@ aggregated as (
         sum(case when revenue_rank = 1 then net_revenue_reporting else 0 end) as top_1_revenue_reporting,
         sum(case when revenue_rank <= 5 then net_revenue_reporting else 0 end) as top_5_revenue_reporting,
         sum(ascending_rank * net_revenue_reporting) as rank_weighted_revenue,
-        sum(net_revenue_reporting * net_revenue_reporting) as squared_revenue
+        sum(cast(net_revenue_reporting as decimal(38, 4)) * cast(net_revenue_reporting as decimal(38, 4)))
+            as squared_revenue
     from ranked
     group by month_start_date
 ),
@@ -67,7 +69,7 @@ final as (
         coalesce(aggregated.revenue_active_partner_count, 0) as revenue_active_partner_count,
         cast(ceiling(coalesce(aggregated.revenue_active_partner_count, 0) * {{ '%.6f' | format(top_share) }}) as {{ dbt.type_int() }})
             as top_share_partner_count,
-        coalesce(aggregated.net_revenue_reporting, 0) as positive_net_revenue_reporting,
+        cast(coalesce(aggregated.net_revenue_reporting, 0) as {{ type_double() }}) as positive_net_revenue_reporting,
         {{ safe_ratio('aggregated.top_share_revenue_reporting', 'aggregated.net_revenue_reporting') }} as top_20_pct_revenue_share,
         {{ safe_ratio('aggregated.top_1_revenue_reporting', 'aggregated.net_revenue_reporting') }} as top_1_revenue_share,
         {{ safe_ratio('aggregated.top_5_revenue_reporting', 'aggregated.net_revenue_reporting') }} as top_5_revenue_share,
