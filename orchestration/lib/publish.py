@@ -31,8 +31,7 @@ from orchestration.lib.settings import Settings
 
 LOG_NAME = "publish_log.json"
 DB_NAME = "marts.duckdb"
-# Columns that identify a person; left out of published files unless listed in PRA_PUBLISH_PERSONAL_COLUMNS.
-PERSONAL_COLUMNS = frozenset({"email", "partner_name", "contact_name", "contact_email", "account_manager"})
+# Besides the landing contract's `personal` columns, any column named like an e-mail address is left out.
 PERSONAL_SUFFIXES = ("_email",)
 # Below this absolute change a restated number is rounding noise (money has 4 decimals).
 RESTATEMENT_EPSILON = 0.005
@@ -60,11 +59,18 @@ class PublishSettings:
         )
 
 
+def personal_columns() -> frozenset[str]:
+    """Columns the landing contract flags as personal data (they are never published unless allowed)."""
+    from orchestration.lib.contract import ENTITIES
+
+    return frozenset(name for entity in ENTITIES.values() for name in entity.personal_columns)
+
+
 def is_personal(column: str, allowed: frozenset[str] = frozenset()) -> bool:
     """Whether a column identifies a person and must stay out of published files."""
     if column in allowed:
         return False
-    return column in PERSONAL_COLUMNS or column.endswith(PERSONAL_SUFFIXES)
+    return column in personal_columns() or column.endswith(PERSONAL_SUFFIXES)
 
 
 def read_log(published_dir: Path) -> list[dict[str, Any]]:

@@ -188,6 +188,7 @@ def test_stable_path_is_configurable(tmp_path: Path):
 
 def test_small_helpers():
     assert is_personal("email") and is_personal("billing_email") and is_personal("partner_name")
+    assert is_personal("account_manager")  # flagged `personal` in the landing contract
     assert not is_personal("partner_id") and not is_personal("email", frozenset({"email"}))
     assert _parse_version("v0003") == 3 and _parse_version("12") == 12
     assert _month_complete(date(2024, 2, 1), "2024-02-29") and not _month_complete(date(2024, 2, 1), "2024-02-28")

@@ -7,17 +7,20 @@ from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.ingestion import LandingError, load_window
 
-RAW_SPECS = [
-    dg.AssetSpec(
-        key=["raw", entity.name],
-        group_name="ingestion",
-        description=f"Landing files of `{entity.name}` as text, with source file and row "
-        f"({'required' if entity.required else 'optional'}; see docs/data-contract.md).",
-        kinds={"duckdb"},
-        skippable=True,
-    )
-    for entity in ENTITIES.values()
-]
+
+def raw_specs() -> list[dg.AssetSpec]:
+    """One asset per landing entity of the contract (read when the definitions are built, not at import)."""
+    return [
+        dg.AssetSpec(
+            key=["raw", entity.name],
+            group_name="ingestion",
+            description=f"Landing files of `{entity.name}` as text, with source file and row "
+            f"({'required' if entity.required else 'optional'}; see docs/data-contract.md).",
+            kinds={"duckdb"},
+            skippable=True,
+        )
+        for entity in ENTITIES.values()
+    ]
 
 
 # The op's name matters for run bookkeeping (docs/benchmarks.md, "Dagster bookkeeping"): Dagster 1.13 takes a
@@ -30,7 +33,7 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
     """The raw tables as one multi-asset over the daily partitions (their start is a setting)."""
 
     @dg.multi_asset(
-        specs=RAW_SPECS,
+        specs=raw_specs(),
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
