@@ -1,6 +1,6 @@
 """Publish gate for `fct_partner_segments_monthly`: revenue shares add up to at most 100 % per month.
 
-That a partner is in at most one of strategic / perspective is a row-level rule only this gate checks.
+That a partner is in at most one of strategic / perspective is a dbt test (assert_partner_is_in_at_most_one_segment).
 """
 
 from orchestration.lib.gx_runner import between
@@ -15,14 +15,9 @@ BATCHES = {
         select month_start_date, coalesce(sum(trailing_12m_revenue_share), 0) as revenue_share_total
         from {mart} group by month_start_date
     """,
-    "flags": """
-        select partner_month_id, cast(is_strategic as integer) + cast(is_perspective as integer) as segment_flags
-        from {mart}
-    """,
 }
 
 CHECKS = [
     # A partner's share is negative when its refunds exceed its sales over 12 months; only the total is bounded.
     between("revenue_share_total", 0, 1.0001, batch="share_months"),
-    between("segment_flags", 0, 1, batch="flags"),
 ]

@@ -274,7 +274,8 @@ def test_suites_name_no_relation_and_read_only_upstream_models(published_pipelin
 
 
 def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: PipelineDirs, tmp_path: Path):
-    """Partner uniqueness, S + N - churned + reactivated = E and the bridge identity: dbt tests fail, suites pass."""
+    """Partner uniqueness, S + N - churned + reactivated = E, the bridge identity, one segment per partner and the
+    refund policy's values: dbt tests fail, suites pass."""
     dirs = clone(published_pipeline, tmp_path / "dbt_owned")
     latest = "(select max(month_start_date) from marts.fct_program_kpis_monthly)"
     corrupt(
@@ -286,8 +287,19 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "where retention_id = (select min(retention_id) from marts.fct_retention_monthly)",
         "update marts.fct_revenue_bridge_monthly set new_reporting = new_reporting + 1 "
         "where partner_month_id = (select min(partner_month_id) from marts.fct_revenue_bridge_monthly)",
+        "update marts.fct_partner_segments_monthly set is_strategic = true, is_perspective = true "
+        "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_segments_monthly)",
+        "update marts.fct_partner_monthly set refund_policy = 'whenever' "
+        "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_monthly)",
     )
-    tests = ["unique_dim_partners_partner_id", "assert_retention_counts_balance", "assert_revenue_bridge_balances"]
+    refund_policy_test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
+    tests = [
+        "unique_dim_partners_partner_id",
+        "assert_retention_counts_balance",
+        "assert_revenue_bridge_balances",
+        "assert_partner_is_in_at_most_one_segment",
+        refund_policy_test,
+    ]
     dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "test", {}, " ".join(tests))
     assert dbt.returncode == 1, dbt.stdout[-4000:]
     results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
@@ -297,8 +309,17 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "unique_dim_partners_partner_id": ("fail", 1),
         "assert_retention_counts_balance": ("fail", 2),
         "assert_revenue_bridge_balances": ("fail", 1),
+        "assert_partner_is_in_at_most_one_segment": ("fail", 1),
+        refund_policy_test: ("fail", 1),
     }
-    for mart in ("dim_partners", "fct_program_kpis_monthly", "fct_retention_monthly", "fct_revenue_bridge_monthly"):
+    for mart in (
+        "dim_partners",
+        "fct_program_kpis_monthly",
+        "fct_retention_monthly",
+        "fct_revenue_bridge_monthly",
+        "fct_partner_segments_monthly",
+        "fct_partner_monthly",
+    ):
         result = run_gate(dirs, mart)
         assert result.passed, result.summary()
 
