@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,7 +62,47 @@ def _header(path: Path) -> list[str]:
         except StopIteration as exc:
             raise LandingError(f"{path}: empty file, expected a header row") from exc
         except UnicodeDecodeError as exc:
-            raise LandingError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+            raise LandingError(not_utf8_message(path)) from exc
+
+
+REENCODE_HINT = "re-encode it as UTF-8, e.g. `iconv -f CP1251 -t UTF-8 in.csv > out.csv` (docs/data-contract.md)"
+
+
+def not_utf8_message(path: Path) -> str:
+    """Where the first byte that is not UTF-8 is: file, line and column (never the line's text)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        return f"{path}: not UTF-8; {REENCODE_HINT}"
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (
+            f"{path}: not UTF-8 at line {line}, column {exc.start - line_start + 1} "
+            f"(byte 0x{data[exc.start]:02x}: {exc.reason}); {REENCODE_HINT}"
+        )
+
+
+def load_error_message(exc: duckdb.Error) -> str:
+    """DuckDB's CSV error as file, line and what is wrong, without the row's content (it may hold personal data)."""
+    text = str(exc)
+    file_match = re.search(r"^\s*file = (.+)$", text, re.MULTILINE)
+    line_match = re.search(r"CSV Error on Line: (\d+)", text)
+    if not (file_match and line_match):
+        # Not a CSV parsing error: keep its first line, never an `Original Line:` echo.
+        return text.splitlines()[0] if text else type(exc).__name__
+    path = Path(file_match.group(1).strip())
+    if "not utf-8" in text.lower() or "invalid unicode" in text.lower():
+        return not_utf8_message(path)
+    problem = next(
+        (
+            line.strip()
+            for line in text.splitlines()[1:]
+            if line.strip() and not line.startswith(("Original Line", "Possible", "*", "  "))
+        ),
+        "malformed row",
+    )
+    return f"{path}: line {line_match.group(1)}: {problem} (the row's text is not shown: it may hold personal data)"
 
 
 def check_header(path: Path, entity: Entity) -> tuple[str, ...]:
@@ -151,7 +192,7 @@ def load_window(
         con.execute("commit")
     except duckdb.Error as exc:
         con.execute("rollback")
-        raise LandingError(f"{landing_dir / entity.name} [{start}, {end}): {exc}") from exc
+        raise LandingError(load_error_message(exc)) from None
     except BaseException:
         con.execute("rollback")
         raise

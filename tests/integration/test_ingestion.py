@@ -122,6 +122,39 @@ def test_malformed_row_names_the_file_and_line(landing: Path, tmp_path: Path):
     assert con.execute("select count(*) from raw.transactions").fetchone() == (0,)
 
 
+PARTNER_ROW = "P{i},Acme {i},owner{i}@acme.example,2023-12-01,NA,US,agency,,,Bob,active,,,2024-01-01T00:00:00+00:00"
+
+
+def test_malformed_row_error_names_file_and_line_but_never_the_row(landing: Path, tmp_path: Path):
+    rows = [PARTNER_ROW.format(i=i) for i in range(1, 4)]
+    rows[1] += ",one too many"
+    path = write_csv(landing, "partners", "2024-01-02", PARTNER_HEADER, rows)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LandingError) as info:
+        load_window(con, ENTITIES["partners"], landing, date(2024, 1, 1), date(2024, 1, 4))
+    message = str(info.value)
+    # Line 3 of the file: the header, P1, then the ragged P2 row.
+    assert message.startswith(f"{path}: line 3: Expected Number of Columns: 14 Found: 15")
+    assert "owner2@acme.example" not in message and "Acme 2" not in message
+
+
+def test_not_utf8_names_file_line_and_column_but_never_the_row(landing: Path, tmp_path: Path):
+    rows = [PARTNER_ROW.format(i=i) for i in range(1, 60)]
+    text = "\n".join([PARTNER_HEADER, *rows]) + "\n"
+    folder = landing / "partners" / "dt=2024-01-02"
+    folder.mkdir(parents=True)
+    path = folder / "partners.csv"
+    # A cp1251 company name on line 41 (the header is line 1), after DuckDB's first read buffer starts.
+    path.write_bytes(text.replace("Acme 40,", "Ромашка 40,").encode("cp1251"))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LandingError) as info:
+        load_window(con, ENTITIES["partners"], landing, date(2024, 1, 1), date(2024, 1, 4))
+    message = str(info.value)
+    assert message.startswith(f"{path}: not UTF-8 at line 41, column 5 (byte 0xd0")
+    assert "iconv -f CP1251 -t UTF-8" in message
+    assert "owner40@acme.example" not in message
+
+
 def test_dagster_partition_rerun_is_idempotent(landing: Path, tmp_path: Path):
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
     selection = [dg.AssetKey(["raw", "transactions"]), dg.AssetKey(["raw", "partners"])]
