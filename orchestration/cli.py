@@ -129,10 +129,10 @@ def summary(settings: Settings) -> str:
 
 def published_summary() -> str:
     """Where the live published version is and how a BI tool opens it."""
-    from orchestration.lib.publish import PublishSettings, current_entry, read_log
+    from orchestration.lib.publish import PublishSettings, current_entry, live_log
 
     settings = PublishSettings.from_settings(Settings.from_env())
-    entry = current_entry(read_log(settings.published_dir))
+    entry = current_entry(live_log(settings))
     if entry is None:
         return "nothing published yet"
     rows = entry.get("row_counts", {})

@@ -74,7 +74,7 @@ def is_personal(column: str, allowed: frozenset[str] = frozenset()) -> bool:
 
 
 def read_log(published_dir: Path) -> list[dict[str, Any]]:
-    """Every publish and rollback so far, oldest first."""
+    """publish_log.json as written: every publish and rollback so far, oldest first (see `live_log`)."""
     path = published_dir / LOG_NAME
     return json.loads(path.read_text()) if path.exists() else []
 
@@ -109,13 +109,20 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 @contextmanager
-def _lock(published_dir: Path) -> Iterator[None]:
-    """One publisher or rollback at a time (the lock dies with its process, so a kill never leaves it held)."""
+def _lock(published_dir: Path, *, wait: bool = True) -> Iterator[bool]:
+    """One publisher or rollback at a time (the lock dies with its process, so a kill never leaves it held).
+
+    Yields whether the lock is held: with `wait=False` it is not taken while someone else holds it.
+    """
     published_dir.mkdir(parents=True, exist_ok=True)
     with open(published_dir / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -129,13 +136,142 @@ def _existing_versions(published_dir: Path) -> list[int]:
 
 
 def _clean_leftovers(published_dir: Path, log: Sequence[Mapping[str, Any]], stable_db: Path) -> None:
-    """Remove temp files and version folders a killed publish left behind (not in the log)."""
-    for tmp in list(published_dir.glob(".v*.tmp-*")) + list(stable_db.parent.glob(f".{stable_db.name}.tmp-*")):
+    """Remove temp files and version folders a killed publish left behind (not in the reconciled log)."""
+    temps = [
+        *published_dir.glob(".v*.tmp-*"),
+        *published_dir.glob(f".{LOG_NAME}.tmp-*"),
+        *stable_db.parent.glob(f".{stable_db.name}.tmp-*"),
+    ]
+    for tmp in temps:
         shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink(missing_ok=True)
     logged = {e["version"] for e in log}
+    # The log was reconciled with the live file first, so the live version is always among the logged ones.
     for v in _existing_versions(published_dir):
         if v not in logged:
             shutil.rmtree(_version_dir(published_dir, v))
+
+
+def _entry_key(entry: Mapping[str, Any]) -> tuple[int, str, str]:
+    """What identifies a log entry in both homes of the log (JSON and the file's `publish_log` table)."""
+    return entry["version"], entry["event"], str(entry["published_at"])
+
+
+def _file_log(stable_db: Path) -> list[dict[str, Any]] | None:
+    """The publish log inside the live stable file, as JSON log entries; None without a file or a log table.
+
+    The file holds every field of every entry up to its own (restatements in `publish_restatements`), so it
+    can repair a JSON log that a kill left one write behind.
+    """
+    if not stable_db.exists():
+        return None
+    with duckdb.connect(str(stable_db), read_only=True) as con:
+        try:
+            rows = con.execute(
+                "select version, event, as_of_date, run_id, published_at, row_counts, key_metrics, "
+                "check_results, rolled_back_from from publish_log order by entry_number"
+            ).fetchall()
+            changes = con.execute(
+                "select version, mart, metric, month_start_date, previous, current, change, change_pct "
+                "from publish_restatements order by rowid"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return None
+    by_version: dict[int, list[dict[str, Any]]] = {}
+    for version, mart, metric, month, previous, current, change, change_pct in changes:
+        by_version.setdefault(version, []).append(
+            {
+                "mart": mart,
+                "metric": metric,
+                "month_start_date": str(month),
+                "previous": previous,
+                "current": current,
+                "change": change,
+                "change_pct": change_pct,
+            }
+        )
+    entries = []
+    for version, event, as_of, run_id, published_at, counts, metrics, checks, rolled_back_from in rows:
+        entry = {
+            "version": version,
+            "event": event,
+            "as_of_date": None if as_of is None else str(as_of),
+            "run_id": run_id,
+            "published_at": published_at.isoformat(timespec="seconds"),
+            "row_counts": json.loads(counts),
+            "key_metrics": json.loads(metrics),
+            "check_results": json.loads(checks),
+            "restatements": by_version.get(version, []) if event == "publish" else [],
+        }
+        if event == "rollback":
+            entry["rolled_back_from"] = rolled_back_from
+        entries.append(entry)
+    return entries
+
+
+@dataclass(frozen=True)
+class _LiveState:
+    """The JSON log reconciled with the live file: `log` (repaired), `repaired`, and `conflict` (why not)."""
+
+    log: list[dict[str, Any]]
+    live_version: int | None
+    repaired: bool = False
+    conflict: str | None = None
+
+
+def _live_state(settings: PublishSettings) -> _LiveState:
+    """Compare publish_log.json with the live file's own log; the file wins when the JSON log is behind it.
+
+    Every write puts the stable file in place before the JSON log, so a kill between the two leaves the JSON
+    log a prefix of the file's: the missing entries are appended (a publish's from its version folder's
+    publish_log.json, else from the file). Any other disagreement (the stable file replaced by hand) is a
+    conflict, reported and never guessed at.
+    """
+    pdir = settings.published_dir
+    log = read_log(pdir)
+    in_file = _file_log(settings.stable_db)
+    if not in_file:
+        return _LiveState(log, log[-1]["version"] if log else None)
+    live_version = in_file[-1]["version"]
+    keys, file_keys = [_entry_key(e) for e in log], [_entry_key(e) for e in in_file]
+    if keys == file_keys:
+        return _LiveState(log, live_version)
+    if file_keys[: len(keys)] == keys:
+        missing = []
+        for entry in in_file[len(keys) :]:
+            saved = _version_dir(pdir, entry["version"]) / LOG_NAME
+            if entry["event"] == "publish" and saved.exists():
+                from_folder = json.loads(saved.read_text())
+                entry = from_folder if _entry_key(from_folder) == _entry_key(entry) else entry
+            missing.append(entry)
+        return _LiveState([*log, *missing], live_version, repaired=True)
+    n, last = len(in_file), (log[-1]["version"] if log else None)
+    conflict = (
+        f"the live file {settings.stable_db} holds version {live_version} (log entry {n}) but "
+        f"{pdir / LOG_NAME} says version {last} (log entry {len(log)}) is live; it was replaced by hand. "
+        f"Make them agree with a rollback to a kept version (pra rollback <version>)"
+    )
+    return _LiveState(log, live_version, conflict=conflict)
+
+
+def live_log(settings: PublishSettings) -> list[dict[str, Any]]:
+    """Every publish and rollback, oldest first, agreeing with the live file (repaired and saved if needed)."""
+    return _current_state(settings).log
+
+
+def _current_state(settings: PublishSettings) -> _LiveState:
+    """The reconciled state; the repair is saved unless a publish or rollback holds the lock right now."""
+    with _lock(settings.published_dir, wait=False) as locked:
+        return _reconcile(settings) if locked else _live_state(settings)
+
+
+def _reconcile(settings: PublishSettings) -> _LiveState:
+    """Under the lock: repair publish_log.json from the live file if a kill left it behind, then clean up."""
+    state = _live_state(settings)
+    if state.repaired:
+        _write_atomic(settings.published_dir / LOG_NAME, json.dumps(state.log, indent=2, default=str))
+    if state.conflict is None:
+        _clean_leftovers(settings.published_dir, state.log, settings.stable_db)
+    return state
 
 
 def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str]) -> dict[str, int]:
@@ -332,7 +468,10 @@ def _prune(published_dir: Path, log: Sequence[Mapping[str, Any]], keep: int) -> 
     versions = _existing_versions(published_dir)
     drop = [v for v in versions[:-keep] if v != live] if len(versions) > keep else []
     for v in drop:
-        shutil.rmtree(_version_dir(published_dir, v))
+        # Renamed first, so a kill mid-delete leaves a temp name (removed next time), never half a version.
+        doomed = published_dir / f".v{v:04d}.tmp-prune"
+        os.replace(_version_dir(published_dir, v), doomed)
+        shutil.rmtree(doomed)
     return drop
 
 
@@ -346,8 +485,10 @@ def publish(
     """Build version N+1 from the work warehouse, swap it in as the stable file, log it; returns the entry."""
     pdir = settings.published_dir
     with _lock(pdir):
-        log = read_log(pdir)
-        _clean_leftovers(pdir, log, settings.stable_db)
+        state = _reconcile(settings)
+        if state.conflict:
+            raise RuntimeError(f"not published: {state.conflict}")
+        log = state.log
         version = max([e["version"] for e in log] + _existing_versions(pdir) + [0]) + 1
         tmp_dir = pdir / f".v{version:04d}.tmp-{os.getpid()}"
         tmp_dir.mkdir(parents=True)
@@ -398,21 +539,21 @@ def rollback(settings: PublishSettings, version: int) -> dict[str, Any]:
     """Make a kept earlier version the live one again (logged as a `rollback` event)."""
     pdir = settings.published_dir
     with _lock(pdir):
-        log = read_log(pdir)
-        _clean_leftovers(pdir, log, settings.stable_db)
+        # A conflict does not stop a rollback: it is the way to make the live file and the log agree again.
+        state = _reconcile(settings)
+        log = state.log
         source = _version_dir(pdir, version) / DB_NAME
         original = next((e for e in log if e["version"] == version and e["event"] == "publish"), None)
         if original is None or not source.exists():
             kept = ", ".join(str(v) for v in _existing_versions(pdir)) or "none"
             raise ValueError(f"version {version} is not kept (kept versions: {kept})")
-        live = current_entry(log)
         entry = {
             **{k: original[k] for k in ("version", "as_of_date", "row_counts", "key_metrics", "check_results")},
             "event": "rollback",
             "run_id": None,
             "published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
             "restatements": [],
-            "rolled_back_from": live["version"] if live else None,
+            "rolled_back_from": state.live_version,
         }
         new_log = [*log, entry]
         staged = pdir / f".v{version:04d}.tmp-{os.getpid()}"
@@ -427,8 +568,12 @@ def rollback(settings: PublishSettings, version: int) -> dict[str, Any]:
 
 
 def list_versions(settings: PublishSettings) -> str:
-    """A table of the log: version, event, as_of_date, run, row counts; `*` marks the live one."""
-    log = read_log(settings.published_dir)
+    """A table of the log: version, event, as_of_date, run, row counts; `*` marks the live one.
+
+    The log is first reconciled with the live file (the repair is saved unless a publish holds the lock).
+    """
+    state = _current_state(settings)
+    log = state.log
     kept = set(_existing_versions(settings.published_dir))
     lines = [f"{'':1} {'version':>7} {'event':<9} {'as_of_date':<11} {'published_at':<20} {'kept':<4} rows"]
     for i, e in enumerate(log):
@@ -438,6 +583,8 @@ def list_versions(settings: PublishSettings) -> str:
             f"{live} {e['version']:>7} {e['event']:<9} {e.get('as_of_date') or '':<11} "
             f"{e['published_at']:<20} {'yes' if e['version'] in kept else 'no':<4} {rows}"
         )
+    if state.conflict:
+        lines.append(f"! {state.conflict}")
     return "\n".join(lines)
 
 

@@ -1,5 +1,7 @@
 """Publication on a hand-built work warehouse: versions, determinism, restatements, rollback, pruning, privacy."""
 
+import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -210,3 +212,69 @@ def test_table_and_column_comments_reach_the_published_copy(settings: PublishSet
     assert comments["region"] == "Region from the partner's latest snapshot."
     assert comments["partner_id"] is None
     assert "email" not in comments
+
+
+def truncate_log(settings: PublishSettings, entries: int) -> list[dict]:
+    """Cut publish_log.json to its first `entries` entries, as a kill before its write does; returns the full log."""
+    full = read_log(settings.published_dir)
+    (settings.published_dir / "publish_log.json").write_text(json.dumps(full[:entries], indent=2))
+    return full
+
+
+def test_log_behind_the_live_file_is_repaired_by_the_next_publish(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    build_work(settings.work_db, march_refund=30.0)  # version 2 restates February
+    publish(settings, MARTS, run_id="b")
+    full = truncate_log(settings, 1)  # killed after the swap to version 2, before the log write
+    assert [e["version"] for e in full] == [1, 2] and len(full[1]["restatements"]) == 2
+
+    # The next publish first repairs the log (entry 2 exactly as it was), so it keeps v0002 and numbers 3.
+    entry = publish(settings, MARTS, run_id="c")
+    assert entry["version"] == 3 and entry["restatements"] == []  # compared with version 2, the live one
+    log = read_log(settings.published_dir)
+    assert log[:2] == full and [e["version"] for e in log] == [1, 2, 3]
+    assert (settings.published_dir / "v0002" / "marts.duckdb").exists()
+
+
+def test_rollback_after_a_kill_acts_on_the_live_version(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    publish(settings, MARTS, run_id="b")
+    truncate_log(settings, 1)
+    entry = rollback(settings, 1)
+    assert (entry["version"], entry["rolled_back_from"]) == (1, 2)
+    assert [(e["version"], e["event"]) for e in read_log(settings.published_dir)] == [
+        (1, "publish"),
+        (2, "publish"),
+        (1, "rollback"),
+    ]
+    assert (settings.published_dir / "v0002" / "marts.duckdb").exists()
+    # A rollback killed the same way is repaired from the file alone (a rollback has no folder of its own).
+    full = truncate_log(settings, 2)
+    assert list_versions(settings).splitlines()[-1].startswith("*       1 rollback")
+    assert read_log(settings.published_dir) == full
+
+
+def test_repair_without_the_version_folder_rebuilds_the_entry_from_the_file(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    build_work(settings.work_db, march_refund=30.0)
+    publish(settings, MARTS, run_id="b")
+    full = truncate_log(settings, 1)
+    (settings.published_dir / "v0002" / "publish_log.json").unlink()
+    # The listing shows what BI sees, the live file's own version, and saves the repair: publish_log and
+    # publish_restatements in the live file hold every field of the entry.
+    assert [line.split()[:2] for line in list_versions(settings).splitlines()[1:]] == [["1", "publish"], ["*", "2"]]
+    assert read_log(settings.published_dir) == full
+
+
+def test_a_live_file_that_disagrees_otherwise_stops_publication(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    publish(settings, MARTS, run_id="b")
+    # Someone copied version 1's file over the stable path by hand: the log is ahead of the live file.
+    shutil.copyfile(settings.published_dir / "v0001" / "marts.duckdb", settings.stable_db)
+    assert "holds version 1" in list_versions(settings)
+    with pytest.raises(RuntimeError, match=r"holds version 1 \(log entry 1\).*says version 2"):
+        publish(settings, MARTS, run_id="c")
+    assert sorted(p.name for p in settings.published_dir.glob("v0*")) == ["v0001", "v0002"]
+    # A rollback is the way out: it makes the file and the log agree again.
+    assert rollback(settings, 2)["rolled_back_from"] == 1
+    assert publish(settings, MARTS, run_id="d")["version"] == 3

@@ -8,7 +8,7 @@ from orchestration.defs.jobs import GateConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib import gx_runner
-from orchestration.lib.publish import previous_for, read_log
+from orchestration.lib.publish import PublishSettings, live_log, previous_for
 
 WARNINGS_SUFFIX = "__publish_warnings"
 
@@ -103,7 +103,8 @@ def build_quality_checks(dbt_models: dg.AssetsDefinition) -> dg.AssetChecksDefin
         """Run every selected mart's suite on the work warehouse; write an HTML report linked from each result."""
         selected = set(context.selected_asset_check_keys)
         chosen = sorted({marts_by_key[k.asset_key] for k in selected})
-        log = read_log(warehouse.settings.published_dir)
+        # The log as the live file has it: a publish killed before its log write is repaired first.
+        log = live_log(PublishSettings.from_settings(warehouse.settings))
         override = config.allow_volume_jump
         if override:
             context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
