@@ -40,6 +40,7 @@ def run_range(
     persistent: bool = True,
     full_refresh: bool = False,
     allow_volume_jump: bool = False,
+    accept_mass_change: bool = False,
     settings: Settings | None = None,
     instance=None,
 ):
@@ -63,7 +64,10 @@ def run_range(
     # Per-partition events (7 raw assets x every day of a history load) are DEBUG lines; the console shows
     # INFO and up unless PRA_LOG_LEVEL says otherwise. Every event is still stored on the instance.
     loggers = {"console": {"config": {"log_level": settings.log_level}}}
-    run_config = {**run_options(full_refresh=full_refresh, allow_volume_jump=allow_volume_jump), "loggers": loggers}
+    options = run_options(
+        full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
+    )
+    run_config = {**options, "loggers": loggers}
     return job.execute_in_process(
         tags=range_tags(first, last), instance=instance, raise_on_error=False, run_config=run_config
     )
@@ -182,18 +186,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run (or backfill) an inclusive date range as a single Dagster run."""
+    """Run (or backfill) an inclusive date range as a single Dagster run; a failed run alerts like the sensor."""
+    settings = Settings.from_env()
     try:
         result = run_range(
             date.fromisoformat(args.start),
             date.fromisoformat(args.end),
             full_refresh=args.full_refresh,
             allow_volume_jump=args.allow_volume_jump,
+            accept_mass_change=args.accept_mass_change,
+            settings=settings,
         )
     except RangeError as exc:
         print(f"pra {args.command}: {exc}", file=sys.stderr)
         return 2
     print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
+    if not result.success:
+        # This run executed in this process: the code location's failure sensor never sees it.
+        import logging
+
+        from orchestration.defs.alerts import alert_failed_run, logger
+        from orchestration.lib.alerts import AlertSettings
+
+        if not logger.handlers:  # show the alert and its delivery on the console (stderr)
+            logger.addHandler(logging.StreamHandler())
+            logger.setLevel(logging.INFO)
+        alert_failed_run(
+            result.run_id, result.dagster_run.job_name, result.all_events, AlertSettings.from_settings(settings)
+        )
     return 0 if result.success else 1
 
 
@@ -232,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
             "--allow-volume-jump",
             action="store_true",
             help="publish although row counts moved past the gates' tolerance (an intended restatement)",
+        )
+        run.add_argument(
+            "--accept-mass-change",
+            action="store_true",
+            help="accept landing days that fail the volume checks (a real mass change; remembered as accepted)",
         )
     sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
     sub.add_parser("versions", help="list published versions (the live one marked *)")

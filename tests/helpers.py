@@ -70,6 +70,7 @@ def run_pipeline(
     *,
     full_refresh: bool = False,
     allow_volume_jump: bool = False,
+    accept_mass_change: bool = False,
     **extra_env: str,
 ) -> dg.ExecuteInProcessResult:
     """Run the nightly job for the inclusive range [first, last] as one in-process Dagster run."""
@@ -81,7 +82,9 @@ def run_pipeline(
         job = defs().resolve_job_def("partner_retention_nightly_job")
         return job.execute_in_process(
             tags=range_tags(first, last),
-            run_config=run_options(full_refresh=full_refresh, allow_volume_jump=allow_volume_jump),
+            run_config=run_options(
+                full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
+            ),
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )

@@ -1,48 +1,70 @@
-"""Failure alerts: a failed run (including one stopped by a failed blocking check) posts to a webhook."""
+"""Failure alerts: a failed run (including one stopped by a failed blocking check) posts to a webhook.
+
+The run-failure sensor alerts for runs launched in the code location (schedules, sensors, the UI); `pra run`
+and `pra backfill` execute in their own process, which that sensor never sees, so they send the same alert
+themselves (orchestration/cli.py) with `alert_failed_run`.
+"""
 
 import logging
+from collections.abc import Iterable
 
 import dagster as dg
 
 from orchestration.defs.resources import AlertResource
-from orchestration.lib.alerts import AlertSettings, failure_text, post_webhook, webhook_host
+from orchestration.lib.alerts import AlertSettings, deliver, failure_text
 
 logger = logging.getLogger("orchestration.alerts")
+# The events an alert is made of; a sensor reads only these from the run's event log.
+ALERT_EVENTS = {
+    dg.DagsterEventType.STEP_FAILURE,
+    dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+    dg.DagsterEventType.RUN_FAILURE,
+}
+# A failed check's description (which names the file and counts) is cut to this length in the alert.
+CHECK_TEXT_CHARS = 300
 
 
-def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
-    """Blocking (ERROR) asset checks that failed in the run, as `asset:check`."""
-    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+def failed_checks(events: Iterable[dg.DagsterEvent]) -> list[str]:
+    """Blocking (ERROR) asset checks that failed, as `asset:check (description)`."""
     out = []
-    for record in records:
-        evaluation = record.dagster_event.event_specific_data
+    for event in events:
+        if event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            out.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            text = (evaluation.description or "").strip()
+            out.append(f"{name} ({text[:CHECK_TEXT_CHARS]})" if text else name)
     return sorted(set(out))
 
 
-def send_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSettings) -> str:
-    """Build the alert for the failed run, log it, and post it when a webhook is configured."""
-    run = context.dagster_run
-    steps = sorted({e.step_key for e in context.get_step_failure_events() if e.step_key})
-    checks = failed_checks(context.instance, run.run_id)
-    reason = context.failure_event.message or ""
-    text = failure_text(run.run_id, run.job_name, steps, checks, settings.ui_url, reason)
-    context.log.error(text)
-    logger.error(text)
-    if not settings.webhook_url:
-        context.log.warning("PRA_ALERT_WEBHOOK_URL is not set: the alert was only logged")
-        return text
-    host = webhook_host(settings.webhook_url)
-    try:
-        status = post_webhook(settings.webhook_url, text, settings.timeout_seconds)
-    except OSError as exc:
-        context.log.error(f"alert webhook at {host} unreachable: {exc.__class__.__name__}")
-        raise
-    if status >= 300:
-        context.log.error(f"alert webhook at {host} answered HTTP {status}")
-    else:
-        context.log.info(f"alert posted to the webhook at {host} (HTTP {status})")
+def alert_text(run_id: str, job_name: str, events: Iterable[dg.DagsterEvent], ui_url: str) -> str:
+    """The alert for a failed run, from its events: failed steps, failed blocking checks, the reason, the link."""
+    events = [e for e in events if e.event_type in ALERT_EVENTS]
+    steps = sorted({e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE and e.step_key})
+    reason = next((e.message or "" for e in events if e.event_type == dg.DagsterEventType.RUN_FAILURE), "")
+    return failure_text(run_id, job_name, steps, failed_checks(events), ui_url, reason)
+
+
+def alert_failed_run(
+    run_id: str,
+    job_name: str,
+    events: Iterable[dg.DagsterEvent],
+    settings: AlertSettings,
+    log=logger,
+    *,
+    strict: bool = False,
+) -> str:
+    """Build the alert of a failed run from its events, log it and post it (with retries); returns the text.
+
+    `strict`: raise when a configured webhook did not take it (the sensor's tick then fails, visibly in the UI).
+    """
+    text = alert_text(run_id, job_name, events, settings.ui_url)
+    log.error(text)
+    if log is not logger:
+        logger.error(text)
+    if not deliver(text, settings, log) and strict and settings.webhook_url:
+        raise RuntimeError("the failure alert was not delivered to the webhook (see the log for the alert)")
     return text
 
 
@@ -53,4 +75,7 @@ def send_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSetti
 )
 def partner_retention_failure_alert_sensor(context: dg.RunFailureSensorContext, alerts: AlertResource):
     """Every failed run of this code location becomes one alert."""
-    send_failure_alert(context, AlertSettings.from_settings(alerts.settings))
+    run = context.dagster_run
+    events = [r.dagster_event for r in context.instance.all_logs(run.run_id, of_type=ALERT_EVENTS)]
+    settings = AlertSettings.from_settings(alerts.settings)
+    alert_failed_run(run.run_id, run.job_name, events, settings, context.log, strict=True)

@@ -8,9 +8,19 @@ from pydantic import Field
 from orchestration.lib.windows import nightly_window, range_tags
 
 NIGHTLY_JOB = "partner_retention_nightly_job"
-# Step (op) names the per-run options configure: the dbt multi-asset and the publish-gate check.
+# Step (op) names the per-run options configure: the ingestion and dbt multi-assets and the publish-gate check.
+INGEST_STEP = "ingest_landing_files"
 DBT_STEP = "dbt_models"
 GATES_STEP = "publish_gates"
+
+
+class IngestConfig(dg.Config):
+    """Per-run options of the ingestion step."""
+
+    accept_mass_change: bool = Field(
+        default=False,
+        description="accept the days that fail the volume checks (a real mass change) and remember them as accepted",
+    )
 
 
 class DbtBuildConfig(dg.Config):
@@ -29,9 +39,13 @@ class GateConfig(dg.Config):
     )
 
 
-def run_options(*, full_refresh: bool = False, allow_volume_jump: bool = False) -> dict:
+def run_options(
+    *, full_refresh: bool = False, allow_volume_jump: bool = False, accept_mass_change: bool = False
+) -> dict:
     """Run config for the per-run options; only options that are on, so any asset selection accepts it."""
     ops: dict[str, dict] = {}
+    if accept_mass_change:
+        ops[INGEST_STEP] = {"config": {"accept_mass_change": True}}
     if full_refresh:
         ops[DBT_STEP] = {"config": {"full_refresh": True}}
     if allow_volume_jump:

@@ -26,7 +26,7 @@ WAREHOUSE_POOL = "duckdb_work_warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Landing folder, DuckDB work warehouse, publication and freshness settings (PRA_* variables)."""
+    """Landing folder, DuckDB work warehouse, volume checks, publication and freshness settings (PRA_* variables)."""
 
     home: str | None = None
     landing_dir: str | None = None
@@ -40,6 +40,10 @@ class WarehouseResource(dg.ConfigurableResource):
     keep_versions: str | None = None
     publish_personal_columns: str | None = None
     freshness_hours: str | None = None
+    volume_max_drop: str | None = None
+    volume_max_growth: str | None = None
+    volume_min_day_share: str | None = None
+    volume_min_rows: str | None = None
 
     @property
     def settings(self) -> Settings:

@@ -7,6 +7,8 @@ Dagster resource `alerts`) and only its host is ever logged.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -23,6 +25,10 @@ class AlertSettings:
     webhook_url: str
     ui_url: str
     timeout_seconds: float = 10.0
+    # A failed post is retried with exponential backoff: 1 s, 2 s, 4 s (at most about a minute in all,
+    # timeouts included), then reported as undelivered.
+    attempts: int = 4
+    first_delay_seconds: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertSettings:
@@ -65,3 +71,34 @@ def post_webhook(url: str, text: str, timeout: float = 10.0) -> int:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
+
+
+def deliver(text: str, settings: AlertSettings, log: logging.Logger | logging.LoggerAdapter) -> bool:
+    """Post the alert, retrying connection errors, 429 and 5xx with backoff; True once the webhook took it.
+
+    Every outcome is logged with the webhook's host only. An alert that is still undelivered after the last
+    attempt is logged as an ERROR with its whole text, so it stays visible in the log it was meant to leave.
+    """
+    if not settings.webhook_url:
+        log.warning("PRA_ALERT_WEBHOOK_URL is not set: the alert was only logged")
+        return False
+    host = webhook_host(settings.webhook_url)
+    problem = ""
+    for attempt in range(1, settings.attempts + 1):
+        try:
+            status = post_webhook(settings.webhook_url, text, settings.timeout_seconds)
+        except OSError as exc:
+            problem = f"unreachable ({exc.__class__.__name__})"
+        else:
+            if status < 300:
+                log.info(f"alert posted to the webhook at {host} (HTTP {status}, attempt {attempt})")
+                return True
+            problem = f"answered HTTP {status}"
+            if status != 429 and status < 500:
+                break  # a client error (bad URL, revoked token) will not heal by retrying
+        if attempt < settings.attempts:
+            delay = settings.first_delay_seconds * 2 ** (attempt - 1)
+            log.warning(f"alert webhook at {host} {problem} (attempt {attempt}); retrying in {delay:g} s")
+            time.sleep(delay)
+    log.error(f"ALERT NOT DELIVERED: webhook at {host} {problem} after {attempt} attempt(s). The alert was:\n{text}")
+    return False

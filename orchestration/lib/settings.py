@@ -43,6 +43,10 @@ ENV_VARS: dict[str, str] = {
     "keep_versions": "PRA_KEEP_VERSIONS",
     "publish_personal_columns": "PRA_PUBLISH_PERSONAL_COLUMNS",
     "freshness_hours": "PRA_FRESHNESS_HOURS",
+    "volume_max_drop": "PRA_VOLUME_MAX_DROP",
+    "volume_max_growth": "PRA_VOLUME_MAX_GROWTH",
+    "volume_min_day_share": "PRA_VOLUME_MIN_DAY_SHARE",
+    "volume_min_rows": "PRA_VOLUME_MIN_ROWS",
     "alert_webhook_url": "PRA_ALERT_WEBHOOK_URL",
     "ui_url": "PRA_UI_URL",
     "log_level": "PRA_LOG_LEVEL",
@@ -68,6 +72,11 @@ class Settings:
     keep_versions: int = 5
     publish_personal_columns: frozenset[str] = frozenset()
     freshness_hours: float = 30.0
+    # Volume checks of the ingestion step (orchestration/lib/volume.py): shares as fractions, 0.2 = 20 %.
+    volume_max_drop: float = 0.2
+    volume_max_growth: float = 0.5
+    volume_min_day_share: float = 0.3
+    volume_min_rows: int = 50
     alert_webhook_url: str = ""
     ui_url: str = DEFAULT_UI_URL
     log_level: str = "INFO"
@@ -131,6 +140,10 @@ class Settings:
                 c.strip() for c in (raw("publish_personal_columns") or "").split(",") if c.strip()
             ),
             freshness_hours=float(raw("freshness_hours") or defaults["freshness_hours"].default),
+            volume_max_drop=float(raw("volume_max_drop") or defaults["volume_max_drop"].default),
+            volume_max_growth=float(raw("volume_max_growth") or defaults["volume_max_growth"].default),
+            volume_min_day_share=float(raw("volume_min_day_share") or defaults["volume_min_day_share"].default),
+            volume_min_rows=int(raw("volume_min_rows") or defaults["volume_min_rows"].default),
             alert_webhook_url=raw("alert_webhook_url") or "",
             ui_url=(raw("ui_url") or DEFAULT_UI_URL).rstrip("/"),
             log_level=(raw("log_level") or defaults["log_level"].default).upper(),
