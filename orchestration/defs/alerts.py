@@ -20,7 +20,7 @@ ALERT_EVENTS = {
     dg.DagsterEventType.ASSET_CHECK_EVALUATION,
     dg.DagsterEventType.RUN_FAILURE,
 }
-# A failed check's description (which names the file and counts) is cut to this length in the alert.
+# A failed check's description or step's error (which name the file and counts) is cut to this length.
 CHECK_TEXT_CHARS = 300
 
 
@@ -38,10 +38,19 @@ def failed_checks(events: Iterable[dg.DagsterEvent]) -> list[str]:
     return sorted(set(out))
 
 
+def _step_failure(event: dg.DagsterEvent) -> str:
+    """`step (why)`: a dg.Failure's description (which names the file), else the error's first line."""
+    data = event.event_specific_data
+    user = getattr(data, "user_failure_data", None)
+    why = (user.description if user and user.description else None) or (data.error.message if data.error else "")
+    why = why.strip().splitlines()[0] if why and why.strip() else ""
+    return f"{event.step_key} ({why[:CHECK_TEXT_CHARS]})" if why else str(event.step_key)
+
+
 def alert_text(run_id: str, job_name: str, events: Iterable[dg.DagsterEvent], ui_url: str) -> str:
     """The alert for a failed run, from its events: failed steps, failed blocking checks, the reason, the link."""
     events = [e for e in events if e.event_type in ALERT_EVENTS]
-    steps = sorted({e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE and e.step_key})
+    steps = sorted({_step_failure(e) for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE and e.step_key})
     reason = next((e.message or "" for e in events if e.event_type == dg.DagsterEventType.RUN_FAILURE), "")
     return failure_text(run_id, job_name, steps, failed_checks(events), ui_url, reason)
 

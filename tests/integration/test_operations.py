@@ -257,6 +257,84 @@ def test_failed_blocking_check_is_named_in_the_alert(webhook):
     assert "failed blocking check(s): mart:mart__publish" in text
 
 
+class Flaky(BaseHTTPRequestHandler):
+    """Answers the first `failures` POSTs with `status`, then 200; records every attempt."""
+
+    failures = 0
+    status = 503
+    bodies: list[bytes] = []
+
+    def do_POST(self):  # noqa: N802 (http.server API)
+        Flaky.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        code = Flaky.status if len(Flaky.bodies) <= Flaky.failures else 200
+        self.send_response(code)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def flaky_webhook():
+    """A local webhook on 127.0.0.1 that fails as told (set Flaky.failures / Flaky.status)."""
+    Flaky.bodies, Flaky.failures, Flaky.status = [], 0, 503
+    server = HTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/secret-token"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_a_failed_webhook_post_is_retried_with_backoff_until_delivered(flaky_webhook, caplog):
+    import logging
+
+    from orchestration.lib.alerts import AlertSettings, deliver
+
+    log = logging.getLogger("test.alerts")
+    settings = AlertSettings(webhook_url=flaky_webhook, ui_url="http://ui", attempts=4, first_delay_seconds=0.05)
+    Flaky.failures = 2  # two 503s, then accepted on the third attempt
+    with caplog.at_level("INFO"):
+        assert deliver("hello", settings, log) is True
+    assert len(Flaky.bodies) == 3
+    assert "retrying in 0.05 s" in caplog.text and "retrying in 0.1 s" in caplog.text
+    assert "HTTP 200, attempt 3" in caplog.text
+
+    Flaky.bodies, Flaky.failures = [], 99  # never recovers: bounded attempts, then one clear error with the alert
+    caplog.clear()
+    assert deliver("the alert text", settings, log) is False
+    assert len(Flaky.bodies) == 4
+    assert "ALERT NOT DELIVERED: webhook at 127.0.0.1" in caplog.text and "the alert text" in caplog.text
+    assert "secret-token" not in caplog.text
+
+    Flaky.bodies, Flaky.status = [], 404  # a client error does not heal: no retry
+    assert deliver("x", settings, log) is False
+    assert len(Flaky.bodies) == 1
+
+
+def test_a_failed_pra_run_sends_the_same_alert_as_the_sensor(tmp_path: Path, webhook, monkeypatch, capsys):
+    """`pra run` executes in its own process, which the failure sensor never sees: it alerts itself."""
+    from orchestration.cli import main
+
+    url, bodies = webhook
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # an ephemeral instance, as without a Dagster home
+    dirs = PipelineDirs(tmp_path)
+    dirs.landing.mkdir(parents=True)  # an empty landing folder: ingestion fails (no transactions)
+    with environ({**dirs.env(), "PRA_ALERT_WEBHOOK_URL": url, "PRA_UI_URL": "http://dagster.example:3000"}):
+        assert main(["backfill", "--start", "2024-01-01", "--end", "2024-01-01"]) == 1
+    assert len(bodies) == 1
+    text = json.loads(bodies[0])["text"]
+    run_id = capsys.readouterr().out.split()[1].rstrip(":")
+    assert text.splitlines()[:3] == [
+        ":rotating_light: Partner Retention Analytics: run of `partner_retention_nightly_job` failed",
+        f"run: {run_id}",
+        # The step's own error, which names the folder: partners are loaded first (sorted), so they fail first.
+        f"failed step(s): ingest_landing_files ({dirs.landing}/partners: no 'partners' snapshot on or before "
+        "2024-01-02)",
+    ]
+    assert text.splitlines()[-1] == f"logs: http://dagster.example:3000/runs/{run_id}"
+
+
 def test_alert_text_and_host_only():
     text = failure_text("abc", "job", ["dbt_models"], ["marts/x:x__publish"], "http://ui:3000")
     assert text.splitlines()[-1] == "logs: http://ui:3000/runs/abc"
@@ -267,8 +345,9 @@ def test_run_options_and_as_of():
     from orchestration.lib.operations import effective_as_of
 
     assert run_options() == {}  # no option on: no config, so any asset selection accepts it
-    assert run_options(full_refresh=True, allow_volume_jump=True) == {
+    assert run_options(full_refresh=True, allow_volume_jump=True, accept_mass_change=True) == {
         "ops": {
+            "ingest_landing_files": {"config": {"accept_mass_change": True}},
             "dbt_models": {"config": {"full_refresh": True}},
             "publish_gates": {"config": {"allow_volume_jump": True}},
         }
