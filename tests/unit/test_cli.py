@@ -35,17 +35,24 @@ def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, ca
     import orchestration.cli as cli
 
     calls = []
-    monkeypatch.setattr(cli, "run_range", lambda first, last, **kw: calls.append((first, last, kw)) or _Result())
+    def fake_run_range(first, last, settings, **kw):
+        calls.append((first, last, kw))
+        return _Result()
+
+    monkeypatch.setattr(cli, "run_range", fake_run_range)
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31"]) == 0
     assert main(["backfill", "--start", "2024-01-01", "--end", "2024-03-31", "--full-refresh"]) == 0
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--allow-volume-jump"]) == 0
+    assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--accept-mass-change"]) == 0
     first, last = date(2024, 1, 1), date(2024, 3, 31)
+    off = {"full_refresh": False, "allow_volume_jump": False, "accept_mass_change": False}
     assert calls == [
-        (first, last, {"full_refresh": False, "allow_volume_jump": False}),
-        (first, last, {"full_refresh": True, "allow_volume_jump": False}),
-        (first, last, {"full_refresh": False, "allow_volume_jump": True}),
+        (first, last, off),
+        (first, last, off | {"full_refresh": True}),
+        (first, last, off | {"allow_volume_jump": True}),
+        (first, last, off | {"accept_mass_change": True}),
     ]
-    assert capsys.readouterr().out.splitlines() == ["run r-1: success"] * 3
+    assert capsys.readouterr().out.splitlines() == ["run r-1: success"] * 4
 
 
 def test_a_range_before_the_partitions_start_is_refused_in_one_line(tmp_path: Path, capsys):
