@@ -50,7 +50,8 @@ def _step_failure(event: dg.DagsterEvent) -> str:
 def alert_text(run_id: str, job_name: str, events: Iterable[dg.DagsterEvent], ui_url: str) -> str:
     """The alert for a failed run, from its events: failed steps, failed blocking checks, the reason, the link."""
     events = [e for e in events if e.event_type in ALERT_EVENTS]
-    steps = sorted({_step_failure(e) for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE and e.step_key})
+    failures = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE and e.step_key]
+    steps = sorted({_step_failure(e) for e in failures})
     reason = next((e.message or "" for e in events if e.event_type == dg.DagsterEventType.RUN_FAILURE), "")
     return failure_text(run_id, job_name, steps, failed_checks(events), ui_url, reason)
 

@@ -27,7 +27,9 @@ def test_a_snapshot_that_halves_fails_naming_the_file_and_both_counts():
     label = {MAR: "partners/dt=2025-03-01/partners.csv"}
     [finding] = judge_snapshots({JAN: 78, FEB: 80, MAR: 40}, [MAR], RULES, label)
     assert (finding.day, finding.rows) == (MAR, 40)
-    assert finding.message == "partners/dt=2025-03-01/partners.csv: 40 rows, previous snapshot dt=2025-02-01 had 80 (-50 %)"
+    assert finding.message == (
+        "partners/dt=2025-03-01/partners.csv: 40 rows, previous snapshot dt=2025-02-01 had 80 (-50 %)"
+    )
 
 
 def test_snapshot_thresholds_are_inclusive_and_both_ways():
@@ -82,7 +84,10 @@ def test_judge_entity_on_raw_counts_and_an_accepted_change_is_remembered(tmp_pat
     (landing / "partners" / "dt=2025-03-01" / "partners.csv").write_text("header\n")
     con = duckdb.connect()
     con.execute("create schema raw")
-    con.execute("create table raw.partners as select * from (values (date '2025-02-01'), (date '2025-03-01')) t(_partition_date)")
+    con.execute(
+        "create table raw.partners as select * from (values (date '2025-02-01'), (date '2025-03-01')) "
+        "t(_partition_date)"
+    )
     con.execute("insert into raw.partners select date '2025-02-01' from range(79)")  # 80 on Feb 1, 1 on Mar 1
     verdict = judge_entity(con, partners, landing, MAR, MAR + timedelta(days=1), RULES)
     assert not verdict.passed

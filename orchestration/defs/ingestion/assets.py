@@ -7,7 +7,7 @@ from orchestration.defs.jobs import INGEST_STEP, IngestConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.ingestion import LandingError, load_window
-from orchestration.lib.volume import VolumeRules, Verdict, check_name, judge_entity
+from orchestration.lib.volume import Verdict, VolumeRules, check_name, judge_entity
 
 
 def raw_specs() -> list[dg.AssetSpec]:
