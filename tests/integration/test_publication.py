@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.publish import PublishSettings, publish, read_log
+from orchestration.lib.publish import PublishSettings, list_versions, publish, read_log, rollback
 from orchestration.lib.settings import Settings
 from tests.helpers import PipelineDirs, query
 from tests.integration import wap_helpers
@@ -128,10 +128,12 @@ def assert_old_version_whole(dirs: PipelineDirs, old_hash: str) -> None:
     assert snap["consistent"] and snap["version"] == 1
 
 
-def test_sigkill_at_every_stage_leaves_the_old_version_then_a_run_publishes_under_a_reader(
+def test_sigkill_at_every_stage_leaves_one_live_version_that_the_log_agrees_with(
     published_pipeline: PipelineDirs, tmp_path: Path
 ):
     dirs = clone(published_pipeline, tmp_path / "kills")
+    settings = PublishSettings.from_settings(Settings.from_env(dirs.env()))
+    published = dirs.warehouse / "published"
     old_hash = sha256(stable_db(dirs))
     marker = tmp_path / "paused"
 
@@ -151,9 +153,34 @@ def test_sigkill_at_every_stage_leaves_the_old_version_then_a_run_publishes_unde
         assert marker.read_text() == point
         kill_group(proc)
         assert_old_version_whole(dirs, old_hash)
-        assert [e["version"] for e in read_log(dirs.warehouse / "published")] == [1]
+        assert [e["version"] for e in read_log(published)] == [1]
 
-    # 5. The next run succeeds and publishes version 2 while another process reads the stable file.
+    # 4. After the swap to version 2, before publish_log.json is written: the file is whole version 2 and
+    # the JSON log still ends at 1.
+    marker.unlink()
+    proc = spawn_pipeline(dirs, tmp_path / "kill_logwrite.log", pause=("logwrite", marker))
+    wait_for(marker.exists, 240, proc, "pause at logwrite")
+    kill_group(proc)
+    snap = snapshot(stable_db(dirs))
+    assert snap["consistent"] and snap["version"] == 2
+    assert [e["version"] for e in read_log(published)] == [1]
+    # On a copy of that state: the listing shows the file's version (and repairs the log), and a rollback
+    # to version 1 rolls back from 2, keeping v0002.
+    crashed = clone(dirs, tmp_path / "crashed")
+    crashed_settings = PublishSettings.from_settings(Settings.from_env(crashed.env()))
+    assert list_versions(crashed_settings).splitlines()[-1].startswith("*       2 publish")
+    entry = rollback(crashed_settings, 1)
+    assert (entry["version"], entry["rolled_back_from"]) == (1, 2)
+    assert [(e["version"], e["event"]) for e in read_log(crashed.warehouse / "published")] == [
+        (1, "publish"),
+        (2, "publish"),
+        (1, "rollback"),
+    ]
+    assert snapshot(stable_db(crashed))["version"] == 1
+    assert (crashed.warehouse / "published" / "v0002" / "marts.duckdb").exists()
+
+    # 5. The next run (its publish repairs the log first) publishes version 3 while another process reads
+    # the stable file.
     reads, stop = tmp_path / "reads.jsonl", tmp_path / "stop-reader"
     reader = spawn_reader(stable_db(dirs), reads, stop)
     try:
@@ -167,11 +194,18 @@ def test_sigkill_at_every_stage_leaves_the_old_version_then_a_run_publishes_unde
     assert records, "the reader never ran"
     assert [r for r in records if "error" in r] == []
     assert all(r["consistent"] for r in records)
-    assert {r["version"] for r in records} == {1, 2}
+    assert {r["version"] for r in records} == {2, 3}
     versions = [r["version"] for r in records]
     assert versions == sorted(versions)  # old until the swap, new after: never back, never a mix
 
-    assert read_log(dirs.warehouse / "published")[-1]["version"] == 2
-    assert version_files(dirs)[sha256(stable_db(dirs))] == 2
-    leftovers = [p.name for p in (dirs.warehouse / "published").iterdir() if ".tmp-" in p.name]
+    assert [e["version"] for e in read_log(published)] == [1, 2, 3]
+    assert version_files(dirs)[sha256(stable_db(dirs))] == 3
+    assert {1, 2, 3} <= set(version_files(dirs).values())  # the folder of version 2, live at the kill, kept
+    leftovers = [p.name for p in published.iterdir() if ".tmp-" in p.name]
     assert leftovers == [] and not list(dirs.warehouse.glob(".marts.duckdb.tmp-*"))
+
+    # 6. A rollback to the previous version acts on the right one: from 3 back to 2.
+    assert list_versions(settings).splitlines()[-1].startswith("*       3 publish")
+    entry = rollback(settings, 2)
+    assert (entry["version"], entry["rolled_back_from"]) == (2, 3)
+    assert snapshot(stable_db(dirs))["version"] == 2

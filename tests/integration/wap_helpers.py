@@ -201,7 +201,9 @@ def pause_at(point: str, marker: Path) -> None:
 
     `checks`: after every selected suite ran, before the gates write their report and results.
     `swap`: the new version fully built and its copy next to the stable file fsynced, one step before
-    the atomic `os.replace` (the latest moment a kill can hit a publication).
+    the atomic `os.replace` (the latest moment a kill can leave the old version live).
+    `logwrite`: the new version swapped onto the stable path, one step before publish_log.json is written
+    (the live file is ahead of the JSON log until the next publish, rollback or listing repairs it).
     """
     from orchestration.lib import gx_runner, publish
 
@@ -222,6 +224,15 @@ def pause_at(point: str, marker: Path) -> None:
                 _hold(point, marker)
 
         publish._fsync = paused_fsync
+    elif point == "logwrite":
+        write_atomic = publish._write_atomic
+
+        def paused_write_atomic(path: Path, text: str) -> None:
+            if path.name == publish.LOG_NAME:
+                _hold(point, marker)
+            write_atomic(path, text)
+
+        publish._write_atomic = paused_write_atomic
     else:
         raise SystemExit(f"unknown pause point {point}")
 
