@@ -10,8 +10,9 @@
     this macro) holds earlier copies a window run must rank against.
     source_sql: the rows to judge (default: the whole source table). partners, fx_rates: the judged base
     relations the cross-entity checks read (the model passes them, so dbt sees the dependency at parse time).
+    later_reasons: the caller's checks after duplicate_key; a history row with one of them was a valid copy.
 -#}
-{% macro judge_rows(entity, source_sql=none, history=none, partners=none, fx_rates=none,
+{% macro judge_rows(entity, source_sql=none, history=none, partners=none, fx_rates=none, later_reasons=[],
                     reason_alias='rejection_reason', field_alias='rejected_field') -%}
     {%- set src = source('program', entity) -%}
     {%- set contract = landing_contract(entity) -%}
@@ -135,7 +136,7 @@ valid_copies as (
     union all
     select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
     from {{ history }}
-    where (rejection_reason is null or rejection_reason in ('duplicate_key', 'unknown_refund_of'))
+    where (rejection_reason is null or rejection_reason in ('{{ (['duplicate_key'] + later_reasons) | join("', '") }}'))
         and {{ key[0] }} in (select {{ key[0] }} from field_checked)
     {% endif %}
 ),

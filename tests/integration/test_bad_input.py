@@ -30,6 +30,8 @@ TX_ROWS = [
     (15, f"T15,P1,,{GOOD},sale,5.00,USD,0.50,,widget", "missing_required_field", "customer_id"),
     # No offset: read as UTC whatever the host's time zone (the fixture runs under TZ=Asia/Kolkata).
     (16, f"T16,P1,C1,{DAY}T02:00:00,sale,3.00,USD,0.30,,widget", None, None),
+    # Refunds follow their sale: T1 was sold at 10:00.
+    (17, f"T17,P1,C1,{DAY}T09:00:00+00:00,refund,5.00,USD,0.50,T1,widget", "refund_before_sale", "occurred_at"),
 ]
 
 
@@ -69,7 +71,7 @@ def test_valid_rows_are_staged_and_counts_reconcile(bad_run: PipelineDirs):
     quarantined = query(
         bad_run.work_db, "select count(*) from staging.stg_program__quarantine where entity = 'transactions'"
     )[0][0]
-    assert (raw, len(staged), quarantined) == (16, 4, 12)
+    assert (raw, len(staged), quarantined) == (17, 4, 13)
 
 
 def test_offset_less_timestamp_is_utc_whatever_the_host_time_zone(bad_run: PipelineDirs):

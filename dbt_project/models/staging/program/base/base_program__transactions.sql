@@ -1,5 +1,5 @@
 -- Every transaction row, typed and judged against the landing contract (macro judge_rows), then refunds
--- against the valid sales they reverse.
+-- against the valid sales they reverse (same partner, not earlier than the sale).
 -- A table, incremental on whole landing partitions: a nightly run parses and judges only its window's rows (and
 -- later rows sharing their keys), against the keys and valid sales of the history already judged here, so it
 -- does not re-read 50M raw rows. A full build judges every raw row once; the valid rows and the quarantine both
@@ -20,6 +20,7 @@ with
     history=(this if is_incremental() else none),
     partners=ref('base_program__partners'),
     fx_rates=ref('base_program__fx_rates'),
+    later_reasons=['unknown_refund_of', 'refund_before_sale'],
     reason_alias='row_reason',
     field_alias='row_field',
 ) }},
@@ -27,13 +28,13 @@ with
 -- Only sales that some refund points at: the join below then builds on a few rows, not on every sale.
 -- `union` (distinct): after a backfill of an older window one sale may be valid in both sets.
 valid_sales as (
-    select transaction_id, partner_id
+    select transaction_id, partner_id, occurred_at
     from judged
     where row_reason is null and kind = 'sale'
         and transaction_id in (select refund_of from judged where kind = 'refund')
     {% if is_incremental() %}
     union
-    select transaction_id, partner_id
+    select transaction_id, partner_id, occurred_at
     from {{ this }}
     where rejection_reason is null and kind = 'sale'
         and transaction_id in (select refund_of from judged where kind = 'refund')
@@ -46,10 +47,12 @@ checked as (
         case
             when judged.row_reason is not null then judged.row_reason
             when judged.kind = 'refund' and valid_sales.transaction_id is null then 'unknown_refund_of'
+            when judged.kind = 'refund' and judged.occurred_at < valid_sales.occurred_at then 'refund_before_sale'
         end as rejection_reason,
         case
             when judged.row_reason is not null then judged.row_field
             when judged.kind = 'refund' and valid_sales.transaction_id is null then 'refund_of'
+            when judged.kind = 'refund' and judged.occurred_at < valid_sales.occurred_at then 'occurred_at'
         end as rejected_field
     from judged
     left join valid_sales
