@@ -25,8 +25,8 @@ def test_empty_window_is_refused():
 
 def test_build_args_serialise_vars_as_json():
     args = dbt_build_args(date(2024, 1, 1), date(2024, 1, 3), extra_vars={"refund_policy": "sale_period"})
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {
+    assert args[:5] == ["build", "--exclude-resource-type", "unit_test", "--vars", args[4]]
+    assert json.loads(args[4]) == {
         "as_of_date": "2024-01-02",
         "max_date": "2024-01-03",
         "min_date": "2024-01-01",
