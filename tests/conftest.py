@@ -6,7 +6,23 @@ from datetime import date
 
 import pytest
 
-from tests.helpers import PipelineDirs, run_pipeline
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, run_pipeline
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Parse the dbt project once, before any worker starts, when the manifest is older than the project.
+
+    `make test` has just built it; a lone `pytest tests/...` gets a fresh one. Never inside a test: a worker
+    rewriting target/manifest.json while another loads the definitions would read half a file.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    sources = [p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in (".sql", ".yml", ".md") and "target" not in p.parts]
+    if not manifest.exists() or max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime:
+        from orchestration.cli import build_manifest
+
+        build_manifest()
 
 
 @pytest.fixture(scope="session")

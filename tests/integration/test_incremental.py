@@ -101,14 +101,6 @@ def table_hashes(db: Path, landing: Path) -> dict[str, tuple[int, str]]:
     return out
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fresh_manifest() -> None:
-    """Parse the dbt project first (as `make test` does), so the code location matches the models."""
-    from orchestration.cli import build_manifest
-
-    build_manifest()
-
-
 def new_dirs(tmp_path_factory: pytest.TempPathFactory, landing: Path, name: str) -> PipelineDirs:
     dirs = PipelineDirs(tmp_path_factory.mktemp(name))
     shutil.copytree(landing, dirs.landing)

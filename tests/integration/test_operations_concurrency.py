@@ -23,7 +23,7 @@ from tests.helpers import PipelineDirs, environ
 from tests.integration import wap_helpers
 from tests.integration.test_incremental import missing_suites, table_hashes
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.serial]
 
 # The shared session fixtures (one landing folder, one published pipeline run).
 published_pipeline = wap_helpers.published_pipeline
@@ -36,9 +36,6 @@ PUBLISHED = "published_marts - published version "  # INFO: also in `pra`'s outp
 
 
 def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path: Path, wap_landing: Path, published_pipeline):
-    from orchestration.cli import build_manifest
-
-    build_manifest()
     dirs = PipelineDirs(tmp_path / "shared")
     shutil.copytree(wap_landing, dirs.landing)
     first, last = (date.fromisoformat(dirs.manifest()[k]) for k in ("start", "end"))

@@ -17,12 +17,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import dagster as dg
+import pytest
 from dagster._core.test_utils import freeze_time
 from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
 
 POOL = "duckdb_work_warehouse"
 REPO = Path(__file__).resolve().parents[2]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
+
+pytestmark = pytest.mark.serial
 
 
 def _pause() -> None:
