@@ -21,7 +21,12 @@
     {%- set key = meta.get('key', []) -%}
     {%- set rank_by = (['_partition_date'] if meta.get('snapshot') else []) + key -%}
     {%- set parsed_types = ['timestamp', 'date', 'number', 'integer', 'double'] -%}
-    {%- set converted = columns.values() | selectattr('converted') | list -%}
+    {#- The one currency column whose values need fx rates (an entity has at most one). -#}
+    {%- set converted = [] -%}
+    {%- for name, c in columns.items() if c.get('converted') -%}{%- do converted.append(name) -%}{%- endfor -%}
+    {%- if converted | length > 1 -%}
+        {{ exceptions.raise_compiler_error(entity ~ ": only one column may be marked converted") }}
+    {%- endif -%}
     {%- if execute and meta.get('partner_checked') and partners is none -%}
         {{ exceptions.raise_compiler_error(entity ~ ": the contract checks partner_id; pass partners=ref('base_program__partners')") }}
     {%- endif -%}
@@ -30,8 +35,9 @@
     {%- endif -%}
     {%- set checks = [] -%}
     {%- for name, c in columns.items() if c.get('required') -%}
-        {%- set value = ('raw_' ~ name) if c.type in parsed_types else name -%}
-        {%- do checks.append(("nullif(trim(" ~ value ~ "), '') is null", 'missing_required_field', name)) -%}
+        {#- Text types are already blank-to-null when typed; parsed types are judged on their raw text. -#}
+        {%- set missing = ("nullif(trim(raw_" ~ name ~ "), '') is null") if c.type in parsed_types else (name ~ " is null") -%}
+        {%- do checks.append((missing, 'missing_required_field', name)) -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.type in ['timestamp', 'date'] -%}
         {%- do checks.append(("nullif(trim(raw_" ~ name ~ "), '') is not null and " ~ name ~ " is null",
@@ -67,7 +73,7 @@
     {%- if meta.get('partner_checked') -%}
         {%- do checks.append(("not is_known_partner", 'unknown_partner', 'partner_id')) -%}
     {%- endif -%}
-    {%- for name, c in columns.items() if c.get('converted') -%}
+    {%- for name in converted -%}
         {%- do checks.append(("not has_fx_rate", 'no_fx_rate', name)) -%}
     {%- endfor -%}
 
@@ -105,7 +111,7 @@ typed as (
         {%- if meta.get('partner_checked') %}
         known_partners.partner_id is not null as is_known_partner,
         {%- endif %}
-        {%- for name, c in columns.items() if c.get('converted') %}
+        {%- for name in converted %}
         rated_currencies.currency is not null as has_fx_rate,
         {%- endfor %}
         source._partition_date,
@@ -115,7 +121,7 @@ typed as (
     {%- if meta.get('partner_checked') %}
     left join known_partners on trim(source.partner_id) = known_partners.partner_id
     {%- endif %}
-    {%- for name, c in columns.items() if c.get('converted') %}
+    {%- for name in converted %}
     left join rated_currencies on upper(trim(source.{{ name }})) = rated_currencies.currency
     {%- endfor %}
 ),
