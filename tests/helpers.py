@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -123,3 +124,13 @@ def dbt_on(
     cmd += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
     return subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
+
+
+def stop_process_group(proc: subprocess.Popen, sig: int) -> None:
+    """Send `sig` to a server's process group, then SIGKILL what is still running after 20 s."""
+    os.killpg(proc.pid, sig)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)

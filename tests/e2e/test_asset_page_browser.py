@@ -28,7 +28,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.helpers import PipelineDirs
+from tests.helpers import PipelineDirs, stop_process_group
 from tests.integration.test_dagster_ui import free_port
 
 pytestmark = pytest.mark.e2e
@@ -148,12 +148,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield port
     finally:
         # The webserver and its code server share the new process group.
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_process_group(proc, signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ import pytest
 
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
-from tests.helpers import PipelineDirs, query
+from tests.helpers import PipelineDirs, query, stop_process_group
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -162,12 +162,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     finally:
         # dagster dev, its webserver, daemon and code servers share make's process group. SIGINT is the
         # Ctrl-C `dagster dev` expects (it stops its children itself); SIGTERM took a minute to end them.
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        stop_process_group(proc, signal.SIGINT)
 
 
 def test_make_dev_lists_assets_checks_schedules_and_sensors(dev_server: DevServer):
