@@ -3,8 +3,8 @@
     contract in models/staging/program/_program__sources.yml (docs/data-contract.md, "Quarantine reasons").
     Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column>. Each row
     gets the first failed check in the documented precedence:
-      missing_required_field, unparseable_timestamp, invalid_value, negative_amount, bad_currency,
-      future_date, unknown_partner, no_fx_rate, duplicate_key
+      unreadable_line, missing_required_field, unparseable_timestamp, invalid_value, negative_amount,
+      bad_currency, future_date, unknown_partner, no_fx_rate, duplicate_key
     (callers may add later checks, e.g. unknown_refund_of). Duplicates are ranked among the copies that pass
     every earlier check, so the first *valid* copy of a key wins; `history` (a relation already judged by
     this macro) holds earlier copies a window run must rank against.
@@ -33,48 +33,49 @@
     {%- if execute and converted and fx_rates is none -%}
         {{ exceptions.raise_compiler_error(entity ~ ": the contract converts a currency; pass fx_rates=ref('base_program__fx_rates')") }}
     {%- endif -%}
-    {%- set checks = [] -%}
+    {#- A line the ingestion could not read (PRA_ON_BAD_LINES=quarantine) has no trustworthy value at all. -#}
+    {%- set checks = [("_unreadable is not null", 'unreadable_line', '_unreadable_field')] -%}
     {%- for name, c in columns.items() if c.get('required') -%}
         {#- Text types are already blank-to-null when typed; parsed types are judged on their raw text. -#}
         {%- set missing = ("nullif(trim(raw_" ~ name ~ "), '') is null") if c.type in parsed_types else (name ~ " is null") -%}
-        {%- do checks.append((missing, 'missing_required_field', name)) -%}
+        {%- do checks.append((missing, 'missing_required_field', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.type in ['timestamp', 'date'] -%}
         {%- do checks.append(("nullif(trim(raw_" ~ name ~ "), '') is not null and " ~ name ~ " is null",
-                              'unparseable_timestamp', name)) -%}
+                              'unparseable_timestamp', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- for name, c in columns.items() -%}
         {%- if c.type in ['number', 'integer', 'double'] -%}
             {%- do checks.append(("nullif(trim(raw_" ~ name ~ "), '') is not null and " ~ name ~ " is null",
-                                  'invalid_value', name)) -%}
+                                  'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
         {%- if c.get('allowed') -%}
-            {%- do checks.append((name ~ " not in ('" ~ c.allowed | join("', '") ~ "')", 'invalid_value', name)) -%}
+            {%- do checks.append((name ~ " not in ('" ~ c.allowed | join("', '") ~ "')", 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
         {%- if c.get('pattern') -%}
-            {%- do checks.append(("not " ~ matches_pattern(name, c.pattern), 'invalid_value', name)) -%}
+            {%- do checks.append(("not " ~ matches_pattern(name, c.pattern), 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
         {%- if c.get('range') -%}
-            {%- do checks.append((name ~ " < " ~ c.range[0] ~ " or " ~ name ~ " > " ~ c.range[1], 'invalid_value', name)) -%}
+            {%- do checks.append((name ~ " < " ~ c.range[0] ~ " or " ~ name ~ " > " ~ c.range[1], 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
         {%- if c.get('positive') -%}
-            {%- do checks.append((name ~ " <= 0", 'invalid_value', name)) -%}
+            {%- do checks.append((name ~ " <= 0", 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.get('non_negative') -%}
-        {%- do checks.append((name ~ " < 0", 'negative_amount', name)) -%}
+        {%- do checks.append((name ~ " < 0", 'negative_amount', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.type == 'currency' -%}
-        {%- do checks.append(("not " ~ matches_pattern(name, '[A-Z]{3}'), 'bad_currency', name)) -%}
+        {%- do checks.append(("not " ~ matches_pattern(name, '[A-Z]{3}'), 'bad_currency', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.get('no_future') -%}
-        {%- do checks.append(("cast(" ~ name ~ " as date) > " ~ as_of_date(), 'future_date', name)) -%}
+        {%- do checks.append(("cast(" ~ name ~ " as date) > " ~ as_of_date(), 'future_date', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- if meta.get('partner_checked') -%}
-        {%- do checks.append(("not is_known_partner", 'unknown_partner', 'partner_id')) -%}
+        {%- do checks.append(("not is_known_partner", 'unknown_partner', "'partner_id'")) -%}
     {%- endif -%}
     {%- for name in converted -%}
-        {%- do checks.append(("not has_fx_rate", 'no_fx_rate', name)) -%}
+        {%- do checks.append(("not has_fx_rate", 'no_fx_rate', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
 
 source as (
@@ -116,7 +117,9 @@ typed as (
         {%- endfor %}
         source._partition_date,
         source._source_file,
-        source._source_row
+        source._source_row,
+        source._unreadable,
+        source._unreadable_field
     from source
     {%- if meta.get('partner_checked') %}
     left join known_partners on trim(source.partner_id) = known_partners.partner_id

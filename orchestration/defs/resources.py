@@ -44,6 +44,7 @@ class WarehouseResource(dg.ConfigurableResource):
     volume_max_growth: str | None = None
     volume_min_day_share: str | None = None
     volume_min_rows: str | None = None
+    on_bad_lines: str | None = None
 
     @property
     def settings(self) -> Settings:

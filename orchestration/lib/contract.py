@@ -19,11 +19,14 @@ CONTRACT_PATH = (
 )
 SOURCE_NAME = "program"
 
-# Columns every raw table carries besides the contract columns: where each row came from.
+# Columns every raw table carries besides the contract columns: where each row came from, and for a line the
+# ingestion could not read (PRA_ON_BAD_LINES=quarantine), what was wrong and in which column (if one).
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_partition_date", "date"),
     ("_source_file", "varchar"),
     ("_source_row", "bigint"),
+    ("_unreadable", "varchar"),
+    ("_unreadable_field", "varchar"),
 )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 # nightly run has a known footprint beside the Dagster process (DuckDB spills to disk above it).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.md)
+ON_BAD_LINES = ("fail", "quarantine")  # PRA_ON_BAD_LINES: what the ingestion does with an unreadable CSV line
 # First daily partition when PRA_PARTITIONS_START is unset. Landing days before it cannot be loaded
 # (`pra run` says so); set the variable to the first day of your history (the demo sets it to its own).
 DEFAULT_PARTITIONS_START = "2020-01-01"
@@ -47,6 +48,7 @@ ENV_VARS: dict[str, str] = {
     "volume_max_growth": "PRA_VOLUME_MAX_GROWTH",
     "volume_min_day_share": "PRA_VOLUME_MIN_DAY_SHARE",
     "volume_min_rows": "PRA_VOLUME_MIN_ROWS",
+    "on_bad_lines": "PRA_ON_BAD_LINES",
     "alert_webhook_url": "PRA_ALERT_WEBHOOK_URL",
     "ui_url": "PRA_UI_URL",
     "log_level": "PRA_LOG_LEVEL",
@@ -77,6 +79,8 @@ class Settings:
     volume_max_growth: float = 0.5
     volume_min_day_share: float = 0.3
     volume_min_rows: int = 50
+    # A CSV line the ingestion cannot read: "fail" the load, or "quarantine" it (orchestration/lib/ingestion.py).
+    on_bad_lines: str = "fail"
     alert_webhook_url: str = ""
     ui_url: str = DEFAULT_UI_URL
     log_level: str = "INFO"
@@ -84,6 +88,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.period_grain not in PERIOD_GRAINS:
             raise ValueError(f"PRA_PERIOD_GRAIN={self.period_grain!r}: choose one of {', '.join(PERIOD_GRAINS)}")
+        if self.on_bad_lines not in ON_BAD_LINES:
+            raise ValueError(f"PRA_ON_BAD_LINES={self.on_bad_lines!r}: choose one of {', '.join(ON_BAD_LINES)}")
 
     @property
     def work_db(self) -> Path:
@@ -144,6 +150,7 @@ class Settings:
             volume_max_growth=float(raw("volume_max_growth") or defaults["volume_max_growth"].default),
             volume_min_day_share=float(raw("volume_min_day_share") or defaults["volume_min_day_share"].default),
             volume_min_rows=int(raw("volume_min_rows") or defaults["volume_min_rows"].default),
+            on_bad_lines=(raw("on_bad_lines") or defaults["on_bad_lines"].default).lower(),
             alert_webhook_url=raw("alert_webhook_url") or "",
             ui_url=(raw("ui_url") or DEFAULT_UI_URL).rstrip("/"),
             log_level=(raw("log_level") or defaults["log_level"].default).upper(),

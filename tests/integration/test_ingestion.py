@@ -134,7 +134,7 @@ def test_malformed_row_error_names_file_and_line_but_never_the_row(landing: Path
         load_window(con, ENTITIES["partners"], landing, date(2024, 1, 1), date(2024, 1, 4))
     message = str(info.value)
     # Line 3 of the file: the header, P1, then the ragged P2 row.
-    assert message.startswith(f"{path}: line 3: Expected Number of Columns: 14 Found: 15")
+    assert message.startswith(f"{path}: line 3 (data row 2): 15 fields, expected 14")
     assert "owner2@acme.example" not in message and "Acme 2" not in message
 
 

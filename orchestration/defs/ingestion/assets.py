@@ -89,13 +89,16 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
             for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
                 entity = ENTITIES[key.path[-1]]
                 try:
-                    result = load_window(con, entity, landing, start, end)
+                    result = load_window(con, entity, landing, start, end, warehouse.settings.on_bad_lines)
                 except LandingError as exc:
                     # Bad input is not transient: fail once, with the file/field in the message.
                     raise dg.Failure(description=str(exc), allow_retries=False) from exc
                 context.log.info(
                     f"raw.{entity.name}: {result.rows_loaded} rows from {result.files} files for [{start}, {end})"
+                    + (f", {result.rows_unreadable} unreadable line(s) quarantined" if result.rows_unreadable else "")
                 )
+                for warning in result.warnings:
+                    context.log.warning(f"raw.{entity.name}: {warning}")
                 name = check_name(entity)
                 checks = []
                 if name and dg.AssetCheckKey(key, name) in selected_checks:
@@ -112,6 +115,8 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
                         "rows_loaded": result.rows_loaded,
                         "rows_replaced": result.rows_replaced,
                         "files": result.files,
+                        "rows_unreadable": result.rows_unreadable,
+                        "warnings": "\n".join(result.warnings),
                         "days_with_data": result.days_present,
                         "days_without_folder": len(result.days_missing),
                         "window_start": start.isoformat(),

@@ -17,6 +17,7 @@ with
         {% if 'partner_id' in contract.columns %}partner_id{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as partner_id,
         rejection_reason,
         rejected_field,
+        _unreadable as rejection_detail,
         _partition_date,
         _source_file,
         _source_row
