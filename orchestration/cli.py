@@ -217,6 +217,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def cmd_alerts(settings: Settings) -> int:
+    """Post waiting alerts again; print what still waits. Exit code 1 while any alert is undelivered."""
+    import logging
+
+    from orchestration.lib.alerts import AlertSettings, flush_outbox, pending_alerts
+
+    alert_settings = AlertSettings.from_settings(settings)
+    log = logging.getLogger("pra.alerts")
+    waiting = flush_outbox(alert_settings, log)
+    if not waiting:
+        print("no undelivered alerts")
+        return 0
+    for item in pending_alerts(alert_settings.outbox):
+        first_line = item["text"].splitlines()[0] if item["text"] else ""
+        print(f"{item['first_failed_at']}  {item['attempts']} attempt(s), {item['problem']}: {first_line}")
+    print(f"{waiting} undelivered alert(s) in {alert_settings.outbox}")
+    return 1
+
+
 def _day(text: str) -> str:
     """An argparse type: a YYYY-MM-DD day (kept as text), so a typo is one line, not a traceback."""
     try:
@@ -260,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
     sub.add_parser("versions", help="list published versions (the live one marked *)")
+    sub.add_parser("alerts", help="list failure alerts the webhook has not taken yet, and post them again")
     rollback = sub.add_parser("rollback", help="republish a kept earlier version as the live one")
     rollback.add_argument("version", help="version number, e.g. 3 or v0003")
     args = parser.parse_args(argv)
@@ -269,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         print(summary(Settings.from_env()))
         return 0
+    if args.command == "alerts":
+        return cmd_alerts(Settings.from_env())
     if args.command in ("versions", "rollback"):
         from orchestration.lib import publish
 

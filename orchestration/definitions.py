@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.alerts import partner_retention_failure_alert_sensor
+from orchestration.defs.alerts import partner_retention_alert_outbox_sensor, partner_retention_failure_alert_sensor
 from orchestration.defs.ingestion.assets import build_ingestion_assets
 from orchestration.defs.jobs import build_nightly_job, build_nightly_schedule, build_weekly_full_rebuild_schedule
 from orchestration.defs.partitions import build_daily_partitions
@@ -30,7 +30,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 job, settings.full_rebuild_cron, settings.timezone, settings.lookback_days
             ),
         ],
-        sensors=[partner_retention_late_data_sensor, partner_retention_failure_alert_sensor],
+        sensors=[
+            partner_retention_late_data_sensor,
+            partner_retention_failure_alert_sensor,
+            partner_retention_alert_outbox_sensor,
+        ],
         resources=build_resources(),
     )
 

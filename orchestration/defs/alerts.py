@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from orchestration.defs.resources import AlertResource
-from orchestration.lib.alerts import AlertSettings, deliver, failure_text
+from orchestration.lib.alerts import AlertSettings, deliver, failure_text, flush_outbox
 
 logger = logging.getLogger("orchestration.alerts")
 # The events an alert is made of; a sensor reads only these from the run's event log.
@@ -89,3 +89,19 @@ def partner_retention_failure_alert_sensor(context: dg.RunFailureSensorContext, 
     events = [r.dagster_event for r in context.instance.all_logs(run.run_id, of_type=ALERT_EVENTS)]
     settings = AlertSettings.from_settings(alerts.settings)
     alert_failed_run(run.run_id, run.job_name, events, settings, context.log, strict=True)
+
+
+# How often waiting alerts are posted again (the sensor's own interval is the backoff between rounds).
+OUTBOX_RETRY_SECONDS = 300
+
+
+@dg.sensor(
+    name="partner_retention_alert_outbox_sensor",
+    minimum_interval_seconds=OUTBOX_RETRY_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Posts failure alerts the webhook did not take again, every 5 minutes, until it takes them.",
+)
+def partner_retention_alert_outbox_sensor(context: dg.SensorEvaluationContext, alerts: AlertResource):
+    """Undelivered alerts stay visible here (the tick says how many wait) until the webhook takes them."""
+    waiting = flush_outbox(AlertSettings.from_settings(alerts.settings), context.log)
+    return dg.SkipReason(f"{waiting} undelivered alert(s) waiting" if waiting else "no undelivered alerts")

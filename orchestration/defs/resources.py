@@ -74,8 +74,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class AlertResource(dg.ConfigurableResource):
-    """Where failure alerts go: PRA_ALERT_WEBHOOK_URL (a secret; empty: log only) and PRA_UI_URL."""
+    """Where failure alerts go: PRA_ALERT_WEBHOOK_URL (a secret; empty: log only), PRA_UI_URL, and the outbox of
+    undelivered alerts under the warehouse folder (PRA_HOME, PRA_WAREHOUSE_DIR)."""
 
+    home: str | None = None
+    warehouse_dir: str | None = None
     alert_webhook_url: str | None = None
     ui_url: str | None = None
 

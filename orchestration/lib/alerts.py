@@ -2,17 +2,27 @@
 
 The webhook URL is a secret (Slack URLs embed a token): it comes from PRA_ALERT_WEBHOOK_URL (through the
 Dagster resource `alerts`) and only its host is ever logged.
+
+An alert the webhook did not take after its retries is kept in an outbox file (`<warehouse>/alerts/
+undelivered.jsonl`) until it is delivered: every later delivery first re-posts what is waiting, the sensor
+`partner_retention_alert_outbox_sensor` retries every few minutes and shows how many wait, and `pra alerts`
+lists them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from orchestration.lib.settings import Settings
@@ -29,11 +39,18 @@ class AlertSettings:
     # timeouts included), then reported as undelivered.
     attempts: int = 4
     first_delay_seconds: float = 1.0
+    # Where undelivered alerts wait (None: nowhere, they are only logged).
+    outbox: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertSettings:
-        """PRA_ALERT_WEBHOOK_URL (empty: log only) and PRA_UI_URL, parsed."""
-        return cls(webhook_url=settings.alert_webhook_url, ui_url=settings.ui_url)
+        """PRA_ALERT_WEBHOOK_URL (empty: log only), PRA_UI_URL and the outbox under the warehouse folder."""
+        return cls(webhook_url=settings.alert_webhook_url, ui_url=settings.ui_url, outbox=outbox_path(settings))
+
+
+def outbox_path(settings: Settings) -> Path:
+    """The file undelivered alerts wait in, one JSON object per line."""
+    return settings.warehouse_dir / "alerts" / "undelivered.jsonl"
 
 
 def run_url(ui_url: str, run_id: str) -> str:
@@ -73,18 +90,11 @@ def post_webhook(url: str, text: str, timeout: float = 10.0) -> int:
         return int(exc.code)
 
 
-def deliver(text: str, settings: AlertSettings, log: logging.Logger | logging.LoggerAdapter) -> bool:
-    """Post the alert, retrying connection errors, 429 and 5xx with backoff; True once the webhook took it.
-
-    Every outcome is logged with the webhook's host only. An alert that is still undelivered after the last
-    attempt is logged as an ERROR with its whole text, so it stays visible in the log it was meant to leave.
-    """
-    if not settings.webhook_url:
-        log.warning("PRA_ALERT_WEBHOOK_URL is not set: the alert was only logged")
-        return False
+def _post_with_retries(text: str, settings: AlertSettings, log, attempts: int) -> tuple[bool, str]:
+    """Post with exponential backoff on connection errors, 429 and 5xx; (delivered, last problem)."""
     host = webhook_host(settings.webhook_url)
     problem = ""
-    for attempt in range(1, settings.attempts + 1):
+    for attempt in range(1, attempts + 1):
         try:
             status = post_webhook(settings.webhook_url, text, settings.timeout_seconds)
         except OSError as exc:
@@ -92,13 +102,74 @@ def deliver(text: str, settings: AlertSettings, log: logging.Logger | logging.Lo
         else:
             if status < 300:
                 log.info(f"alert posted to the webhook at {host} (HTTP {status}, attempt {attempt})")
-                return True
+                return True, ""
             problem = f"answered HTTP {status}"
             if status != 429 and status < 500:
                 break  # a client error (bad URL, revoked token) will not heal by retrying
-        if attempt < settings.attempts:
+        if attempt < attempts:
             delay = settings.first_delay_seconds * 2 ** (attempt - 1)
             log.warning(f"alert webhook at {host} {problem} (attempt {attempt}); retrying in {delay:g} s")
             time.sleep(delay)
-    log.error(f"ALERT NOT DELIVERED: webhook at {host} {problem} after {attempt} attempt(s). The alert was:\n{text}")
+    return False, f"{problem} after {attempt} attempt(s)"
+
+
+@contextmanager
+def _locked_outbox(outbox: Path) -> Iterator[list[dict]]:
+    """The waiting alerts, under an exclusive lock (the sensor and a `pra run` may flush at once); saved on exit."""
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+    with (outbox.parent / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        items = pending_alerts(outbox)
+        yield items
+        tmp = outbox.with_suffix(".tmp")
+        tmp.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+        os.replace(tmp, outbox)
+
+
+def pending_alerts(outbox: Path | None) -> list[dict]:
+    """Alerts waiting in the outbox, oldest first: {"text", "first_failed_at", "attempts", "problem"}."""
+    if outbox is None or not outbox.exists():
+        return []
+    return [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def flush_outbox(settings: AlertSettings, log: logging.Logger | logging.LoggerAdapter) -> int:
+    """Post every waiting alert once more (one attempt each); returns how many still wait."""
+    if settings.outbox is None or not settings.webhook_url or not settings.outbox.exists():
+        return len(pending_alerts(settings.outbox))
+    with _locked_outbox(settings.outbox) as items:
+        still = []
+        for item in items:
+            delivered, problem = _post_with_retries(item["text"], settings, log, attempts=1)
+            if not delivered:
+                still.append({**item, "attempts": item["attempts"] + 1, "problem": problem})
+            else:
+                log.info(f"a waiting alert from {item['first_failed_at']} was delivered")
+        items[:] = still
+    if still:
+        log.warning(f"{len(still)} alert(s) still undelivered, waiting in {settings.outbox}")
+    return len(still)
+
+
+def deliver(text: str, settings: AlertSettings, log: logging.Logger | logging.LoggerAdapter) -> bool:
+    """Post the alert (after any that wait), retrying with backoff; True once the webhook took it.
+
+    Every outcome is logged with the webhook's host only. An alert that is still undelivered after the last
+    attempt is logged as an ERROR with its whole text and waits in the outbox until a later attempt delivers it.
+    """
+    if not settings.webhook_url:
+        log.warning("PRA_ALERT_WEBHOOK_URL is not set: the alert was only logged")
+        return False
+    flush_outbox(settings, log)
+    delivered, problem = _post_with_retries(text, settings, log, settings.attempts)
+    if delivered:
+        return True
+    host = webhook_host(settings.webhook_url)
+    kept = ""
+    if settings.outbox is not None:
+        with _locked_outbox(settings.outbox) as items:
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            items.append({"text": text, "first_failed_at": now, "attempts": settings.attempts, "problem": problem})
+        kept = f" It waits in {settings.outbox} until the next alert, the outbox sensor or `pra alerts` posts it."
+    log.error(f"ALERT NOT DELIVERED: webhook at {host} {problem}.{kept} The alert was:\n{text}")
     return False

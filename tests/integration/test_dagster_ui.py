@@ -176,6 +176,7 @@ def test_make_dev_lists_assets_checks_schedules_and_sensors(dev_server: DevServe
     assert {s["name"] for s in repo["sensors"]} == {
         "partner_retention_late_data_sensor",
         "partner_retention_failure_alert_sensor",
+        "partner_retention_alert_outbox_sensor",
     }
     assets = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert {"raw/transactions", "staging/stg_program__transactions", "marts/fct_partner_monthly",

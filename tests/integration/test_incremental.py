@@ -84,14 +84,9 @@ def table_hashes(db: Path, landing: Path) -> dict[str, tuple[int, str]]:
                 "where table_schema = ? and table_name = ? order by ordinal_position",
                 [schema, name],
             ).fetchall()
-            # Known ingestion defect: `_source_row` is row_number() over the file without an order, so it
-            # can differ between two loads of the same file; it is lineage only and feeds no mart.
-            # Floating-point sums depend on thread scheduling in their last bits: compare at 1e-6.
-            select = ", ".join(
-                f'round("{c}", 6) as "{c}"' if t in ("DOUBLE", "FLOAT", "REAL") else f'"{c}"'
-                for c, t in columns
-                if c != "_source_row"
-            )
+            # Exact: every column, doubles to the last bit (averages come from exact decimal sums), and the
+            # lineage `_source_row` too (the line order of the file, however DuckDB schedules the read).
+            select = ", ".join(f'"{c}"' for c, _ in columns)
             source = f"(select {select} from {table})"
             row = f"replace(cast(t as varchar), '{prefix}', '')"
             out[table] = con.execute(

@@ -312,6 +312,42 @@ def test_a_failed_webhook_post_is_retried_with_backoff_until_delivered(flaky_web
     assert len(Flaky.bodies) == 1
 
 
+def test_an_undelivered_alert_waits_in_the_outbox_until_the_webhook_takes_it(flaky_webhook, tmp_path: Path, capsys):
+    import logging
+
+    from orchestration.cli import main
+    from orchestration.defs.alerts import partner_retention_alert_outbox_sensor
+    from orchestration.lib.alerts import AlertSettings, deliver, pending_alerts
+
+    log = logging.getLogger("test.alerts")
+    outbox = tmp_path / "warehouse" / "alerts" / "undelivered.jsonl"
+    settings = AlertSettings(
+        webhook_url=flaky_webhook, ui_url="http://ui", attempts=2, first_delay_seconds=0.01, outbox=outbox
+    )
+    Flaky.bodies, Flaky.failures = [], 99  # the webhook is down
+    assert deliver("first alert", settings, log) is False
+    assert [a["text"] for a in pending_alerts(outbox)] == ["first alert"]
+    assert "secret-token" not in outbox.read_text()  # the outbox holds the alert, never the webhook URL
+
+    # Still down: the outbox sensor's tick says how many wait, and `pra alerts` lists them (exit code 1).
+    env = {"PRA_HOME": str(tmp_path), "PRA_ALERT_WEBHOOK_URL": flaky_webhook}
+    resource = AlertResource(home=str(tmp_path), alert_webhook_url=flaky_webhook)
+    skip = partner_retention_alert_outbox_sensor(dg.build_sensor_context(), alerts=resource)
+    assert skip.skip_message == "1 undelivered alert(s) waiting"
+    with environ(env):
+        assert main(["alerts"]) == 1
+    assert "first alert" in capsys.readouterr().out
+
+    # The webhook is back: the next alert posts the waiting one first, then itself; the outbox is empty.
+    Flaky.bodies, Flaky.failures = [], 0
+    assert deliver("second alert", settings, log) is True
+    assert [json.loads(b)["text"] for b in Flaky.bodies] == ["first alert", "second alert"]
+    assert pending_alerts(outbox) == []
+    with environ(env):
+        assert main(["alerts"]) == 0
+    assert capsys.readouterr().out.strip() == "no undelivered alerts"
+
+
 def test_a_failed_pra_run_sends_the_same_alert_as_the_sensor(tmp_path: Path, webhook, monkeypatch, capsys):
     """`pra run` executes in its own process, which the failure sensor never sees: it alerts itself."""
     from orchestration.cli import main
