@@ -58,23 +58,33 @@ paid as (
     group by partner_id, cast({{ period_trunc('paid_month_start_date') }} as date)
 ),
 
--- Requests still open at the end of each period (the end of the as-of day in the partial one) whose SLA had run
--- out by then: not yet paid, or paid after the period ended. Failed and blocked requests carry no decision time.
+-- Requests still open at the end of a period (the end of the as-of day in the partial one) whose SLA had run out by
+-- then: not yet paid, or paid after the period ended. Failed and blocked requests carry no decision time. A request
+-- is open past its SLA at the end of every period from the one its SLA runs out in to the one before its payment
+-- (or to the as-of period while unpaid): a range join, never a loop over every period x payout.
+open_ranges as (
+    select
+        partner_id,
+        cast({{ period_trunc(dbt.dateadd('hour', sla_hours, 'requested_at')) }} as date) as first_open_month_start_date,
+        case
+            when status = 'paid' then cast({{ period_add(-1, period_trunc('paid_at')) }} as date)
+            else cast({{ period_trunc(as_of_date()) }} as date)
+        end as last_open_month_start_date
+    from payouts
+    where status in ('requested', 'paid')
+        and {{ dbt.dateadd('hour', sla_hours, 'requested_at') }} < {{ dbt.dateadd('day', 1, as_of_date()) }}
+),
+
 open_past_sla as (
     select
-        payouts.partner_id,
+        open_ranges.partner_id,
         program_months.month_start_date,
         count(*) as open_past_sla_count
-    from program_months
-    inner join payouts
-        on payouts.requested_at < program_months.next_month_start_date
-        and {{ dbt.dateadd('hour', sla_hours, 'payouts.requested_at') }} < program_months.next_month_start_date
-        and {{ dbt.dateadd('hour', sla_hours, 'payouts.requested_at') }} < {{ dbt.dateadd('day', 1, as_of_date()) }}
-        and (
-            payouts.status = 'requested'
-            or (payouts.status = 'paid' and payouts.paid_at >= program_months.next_month_start_date)
-        )
-    group by payouts.partner_id, program_months.month_start_date
+    from open_ranges
+    inner join program_months
+        on program_months.month_start_date >= open_ranges.first_open_month_start_date
+        and program_months.month_start_date <= open_ranges.last_open_month_start_date
+    group by open_ranges.partner_id, program_months.month_start_date
 ),
 
 facts as (
