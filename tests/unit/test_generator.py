@@ -363,7 +363,8 @@ def health(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     out = tmp_path_factory.mktemp("health") / "landing"
     generate(out, "small", partners=400, days=540, bad_rate=0.0)
     sales = _read_entity(out, "transactions")
-    sales = sales[sales["kind"] == "sale"].assign(at=lambda d: pd.to_datetime(d["occurred_at"], utc=True, format="ISO8601"))
+    sales = sales[sales["kind"] == "sale"]
+    sales = sales.assign(at=pd.to_datetime(sales["occurred_at"], utc=True, format="ISO8601"))
     return _read_entity(out, "payouts"), _read_entity(out, "nps_responses"), sales
 
 
@@ -377,7 +378,8 @@ def test_slow_payouts_precede_churn(health):
     payouts, _, sales = health
     paid = payouts[payouts["status"] == "paid"].copy()
     paid["requested"] = pd.to_datetime(paid["requested_at"], utc=True, format="ISO8601")
-    paid["hours"] = (pd.to_datetime(paid["paid_at"], utc=True, format="ISO8601") - paid["requested"]).dt.total_seconds() / 3600
+    paid_at = pd.to_datetime(paid["paid_at"], utc=True, format="ISO8601")
+    paid["hours"] = (paid_at - paid["requested"]).dt.total_seconds() / 3600
     # Requests at least 4 months before the end, so "stops selling within 4 months" is observable.
     paid = paid[paid["requested"] < sales["at"].max() - pd.Timedelta(days=120)]
     keeps_selling = _sells_within(sales, paid, "requested", 120)
