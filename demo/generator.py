@@ -70,9 +70,10 @@ BAD_KINDS: tuple[str, ...] = (
 BAD_KINDS_BY_ENTITY: dict[str, tuple[str, ...]] = {
     "transactions": BAD_KINDS,
     "leads": ("duplicate_key", "unknown_partner", "unparseable_timestamp", "future_date"),
-    "payouts": BAD_KINDS,
+    "payouts": BAD_KINDS + ("timestamp_out_of_order",),
+    "nps_responses": ("invalid_value",),
 }
-BAD_RATE_FACTOR = {"transactions": 1.0, "leads": 0.4, "payouts": 0.4}
+BAD_RATE_FACTOR = {"transactions": 1.0, "leads": 0.4, "payouts": 0.4, "nps_responses": 1.0}
 
 # --------------------------------------------------------------------------------------------------
 # Presets
@@ -760,6 +761,14 @@ class _BadRows:
                 )
             elif kind == "bad_currency":
                 row["currency"] = ("EURO", "usd1", "US$", "Dollar")[int(rng.integers(0, 4))]
+            elif kind == "timestamp_out_of_order":
+                # Paid a year before it was requested: a source clock or a mixed-up column.
+                ts = row[ts_col]
+                md = ts[5:10] if ts[5:10] != "02-29" else "02-28"
+                row.update(status="paid", blocked_reason=None, paid_at=f"{int(ts[:4]) - 1}-{md}{ts[10:]}")
+            elif kind == "invalid_value":
+                # A survey share of wallet above 100 %.
+                row["share_of_wallet"] = f"{int(rng.integers(101, 200))}.0"
             elif kind == "future_date":
                 ts = row[ts_col]
                 year = self.end.year + int(rng.integers(3, 11))
@@ -882,7 +891,7 @@ def generate(
     pending_refunds: dict[int, list[dict[str, np.ndarray]]] = {}
     balance = np.zeros(n, np.float64)  # unpaid commission, in cents of the partner's main currency
     fx_state = np.zeros(len(CURRENCIES))
-    nps_waves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    nps_waves: dict[int, tuple[np.ndarray, ...]] = {}
     rep = CUR_IDX[reporting_currency]
     arange_n = np.arange(n)
 
@@ -1075,14 +1084,22 @@ def generate(
         # ---- payouts: monthly per partner on its payout day if the balance is worth paying ----
         rng = _day_rng(seed, d, ENTITY_CODE["payouts"])
         min_cents = 5000 / usd_per[u.main_cur]
-        req = alive & (u.payout_dom == day.day) & (balance >= min_cents)
+        # The bigger partners (value percentile >= 0.6) also request mid-month: paid twice a month.
+        second_dom = (u.payout_dom + 13) % 28 + 1
+        payout_day = (u.payout_dom == day.day) | ((u.q >= 0.6) & (second_dom == day.day))
+        req = alive & payout_day & (balance >= min_cents)
         pp = np.flatnonzero(req)
         npay = len(pp)
         p_amt = np.round(balance[pp]).astype(np.int64)
         balance[pp] = 0.0
         p_ts = day_s + np.sort(rng.integers(8 * 3600, 18 * 3600, npay))
         u_out = rng.random(npay)
-        p_paid_ts = p_ts + np.minimum(30, rng.geometric(1 / 5, npay)) * 86400 + rng.integers(0, 7200, npay)
+        # Hours to payment: most healthy partners are paid the same day; slow payouts precede churn, so a
+        # partner whose selling ends (or who is terminated) within ~4 months waits days (docs/data-contract.md).
+        churns_soon = ((se[pp] - d < 120) & active[pp]) | (u.term_day[pp] - d < 120)
+        median_h = np.where(churns_soon, 96.0, 12.0)
+        delay_h = np.minimum(30 * 24, median_h * rng.lognormal(0.0, 0.9, npay))
+        p_paid_ts = p_ts + np.round(delay_h * 3600).astype(np.int64)
         susp_now = suspended[pp]
         blocked = susp_now | (u_out < 0.03)
         failed = ~blocked & (u_out >= 0.03) & (u_out < 0.07)
@@ -1137,44 +1154,62 @@ def generate(
                 wave_start = ws
         responders = np.empty(0, np.int64)
         scores = np.empty(0, np.int64)
+        shares = np.empty(0, np.float64)
         if wave_start is not None:
             wkey = (wave_start - start).days
             if wkey not in nps_waves:
                 wrng = np.random.default_rng([seed, wkey + 100_000, ENTITY_CODE["nps_responses"]])
                 respond = alive & (wrng.random(n) < 0.25 + 0.30 * u.q)
                 off = np.minimum(20, wrng.geometric(1 / 4, n) - 1)
-                healthy = in_seg.any(axis=1) & ~suspended
+                # Promoters sell more and churn less: selling partners that keep selling for another ~3
+                # months answer by value (big ones mostly 9-10); the others, and those about to stop, are
+                # mostly detractors.
+                healthy = in_seg.any(axis=1) & ~suspended & (se - d >= 90) & (u.term_day - d >= 90)
                 pr = np.where(
                     healthy[:, None],
-                    [[1, 1, 1, 2, 2, 4, 6, 10, 18, 25, 30]],
+                    np.where(
+                        (u.q >= 0.5)[:, None],
+                        [[1, 1, 1, 1, 2, 3, 4, 8, 16, 27, 36]],
+                        [[2, 2, 2, 3, 4, 6, 9, 16, 20, 18, 18]],
+                    ),
                     [[6, 5, 7, 9, 10, 12, 12, 13, 12, 8, 6]],
                 ).astype(float)
                 cdf = np.cumsum(pr, axis=1) / pr.sum(axis=1, keepdims=True)
                 sc = (wrng.random(n)[:, None] > cdf).sum(axis=1)
-                nps_waves = {wkey: (respond, off, sc)}
-            respond, off, sc = nps_waves[wkey]
+                # About 60 % state a share of wallet; bigger partners give us a bigger share.
+                states_share = wrng.random(n) < 0.6
+                share = np.clip(np.round(15 + 65 * u.q + wrng.normal(0, 12, n), 1), 1.0, 100.0)
+                nps_waves = {wkey: (respond, off, sc, states_share, share)}
+            respond, off, sc, states_share, share = nps_waves[wkey]
             today = respond & (off == (day - wave_start).days) & (u.signup_day <= d)
             responders = np.flatnonzero(today)
             scores = sc[responders]
+            shares = np.where(states_share[responders], share[responders], np.nan)
         rng = _day_rng(seed, d, ENTITY_CODE["nps_responses"])
         nn = len(responders)
         r_ts = day_s + _sample_seconds(rng, nn)
         o = np.argsort(r_ts, kind="stable")
         ids_r = counters["nps_responses"] + 1 + np.arange(nn)
         counters["nps_responses"] += nn
-        w.write_table(
-            "nps_responses",
-            day,
-            d,
-            pa.table(
-                {
-                    "response_id": _fmt_ids("R", ids_r, 8),
-                    "partner_id": _take_str(u.ids, responders[o]),
-                    "responded_at": _fmt_ts(r_ts[o]),
-                    "score": pc.cast(pa.array(scores[o].astype(np.int64)), pa.string()),
-                }
-            ),
+        table = pa.table(
+            {
+                "response_id": _fmt_ids("R", ids_r, 8),
+                "partner_id": _take_str(u.ids, responders[o]),
+                "responded_at": _fmt_ts(r_ts[o]),
+                "score": pc.cast(pa.array(scores[o].astype(np.int64)), pa.string()),
+                "share_of_wallet": pa.array(
+                    [None if np.isnan(v) else f"{v:.1f}" for v in shares[o]], pa.string()
+                ),
+            }
         )
+        brng = _day_rng(seed, d, _BAD_STREAM + ENTITY_CODE["nps_responses"])
+        extra = bad.make(
+            "nps_responses", brng, bad_rate, table, np.ones(nn, bool), "responded_at", "response_id",
+            next_id_fn("nps_responses"),
+        )
+        if extra is not None:
+            table = pa.concat_tables([table, extra])
+        w.write_table("nps_responses", day, d, table)
 
         # ---- interactions: more for bigger / active partners ----
         rng = _day_rng(seed, d, ENTITY_CODE["interactions"])

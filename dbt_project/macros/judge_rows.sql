@@ -4,7 +4,7 @@
     Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column>. Each row
     gets the first failed check in the documented precedence:
       unreadable_line, missing_required_field, unparseable_timestamp, invalid_value, negative_amount,
-      bad_currency, future_date, unknown_partner, no_fx_rate, duplicate_key
+      bad_currency, future_date, timestamp_out_of_order, unknown_partner, no_fx_rate, duplicate_key
     (callers may add later checks, e.g. unknown_refund_of). Duplicates are ranked among the copies that pass
     every earlier check, so the first *valid* copy of a key wins; `history` (a relation already judged by
     this macro) holds earlier copies a window run must rank against.
@@ -70,6 +70,9 @@
     {%- endfor -%}
     {%- for name, c in columns.items() if c.get('no_future') -%}
         {%- do checks.append(("cast(" ~ name ~ " as date) > " ~ as_of_date(), 'future_date', "'" ~ name ~ "'")) -%}
+    {%- endfor -%}
+    {%- for name, c in columns.items() if c.get('not_before') -%}
+        {%- do checks.append((name ~ " < " ~ c.not_before, 'timestamp_out_of_order', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- if meta.get('partner_checked') -%}
         {%- do checks.append(("not is_known_partner", 'unknown_partner', "'partner_id'")) -%}

@@ -39,6 +39,8 @@ class Column:
     description: str = ""
     required: bool = False
     personal: bool = False
+    # May be absent from a file's header (a field added after files were exported); then loaded as null.
+    optional: bool = False
     allowed: tuple[str, ...] = ()
     rules: dict[str, Any] = field(default_factory=dict)
 
@@ -67,6 +69,11 @@ class Entity:
         return ", ".join(self.key_columns)
 
     @property
+    def optional_columns(self) -> tuple[str, ...]:
+        """Columns a file may lack (loaded as null then)."""
+        return tuple(c.name for c in self.contract_columns if c.optional)
+
+    @property
     def personal_columns(self) -> tuple[str, ...]:
         """Columns that identify a person: never published."""
         return tuple(c.name for c in self.contract_columns if c.personal)
@@ -82,6 +89,7 @@ def _column(spec: dict[str, Any]) -> Column:
         description=spec.get("description", ""),
         required=bool(rules.pop("required", False)),
         personal=bool(rules.pop("personal", False)),
+        optional=bool(rules.pop("optional", False)),
         allowed=tuple(str(v) for v in rules.pop("allowed", ())),
         rules=rules,
     )

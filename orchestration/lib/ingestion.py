@@ -135,10 +135,11 @@ def load_error_message(exc: duckdb.Error) -> str:
 def check_header(path: Path, entity: Entity, warnings: list[str] | None = None) -> tuple[str, ...]:
     """The file's column names; fails with the file and the missing field when a contract column is absent.
 
-    Columns the contract does not know are ignored, with a warning naming them (exports gain fields over time).
+    Columns the contract does not know are ignored, with a warning naming them (exports gain fields over time);
+    an `optional` contract column may be absent and is then loaded as null.
     """
     names = tuple(_header(path))
-    missing = [c for c in entity.columns if c not in names]
+    missing = [c for c in entity.columns if c not in names and c not in entity.optional_columns]
     if missing:
         raise LandingError(f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(entity.columns)})")
     extra = [c for c in names if c not in entity.columns]
@@ -152,6 +153,8 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     cols = [f'"{c}" varchar' for c in entity.columns] + [f"{c} {t}" for c, t in LINEAGE_COLUMNS]
     con.execute("create schema if not exists raw")
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(cols)})")
+    for name in entity.columns:  # tables created before a contract column was added (optional ones) lack it
+        con.execute(f'alter table raw.{entity.name} add column if not exists "{name}" varchar')
     for name, type_ in LINEAGE_COLUMNS:  # tables created by an older version lack the newer lineage columns
         con.execute(f"alter table raw.{entity.name} add column if not exists {name} {type_}")
 
@@ -248,7 +251,10 @@ def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | N
         schema = pq.read_schema(files[0])
         types = {c.name: c.type for c in entity.contract_columns}
         cols = ", ".join(
-            f'{_parquet_text(c, schema.field(c).type, types[c], files[0])} as "{c}"' for c in entity.columns
+            f'{_parquet_text(c, schema.field(c).type, types[c], files[0])} as "{c}"'
+            if c in schema.names
+            else f'cast(null as varchar) as "{c}"'
+            for c in entity.columns
         )
     else:
         # Never let the sniffer guess: it may skip malformed leading lines silently. Declare the dialect
@@ -262,7 +268,10 @@ def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | N
         # row_number() over () streams in scan order (files in list order, lines in file order); a
         # partitioned window would not keep that order, so the per-file row is an offset from the file's first.
         row = "_scan_row - min(_scan_row) over (partition by filename) + 1"
-        cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in entity.columns)
+        cols = ", ".join(
+            f'cast("{c}" as varchar) as "{c}"' if c in header else f'cast(null as varchar) as "{c}"'
+            for c in entity.columns
+        )
     return (
         f"with scanned as (select *, row_number() over () as _scan_row from {source}) "
         f"select {cols}, cast(regexp_extract(filename, 'dt=([0-9-]+)', 1) as date) as _partition_date, "
@@ -280,7 +289,7 @@ def _file_batches(
         header = check_header(path, entity, warnings)
         if path.suffix == ".parquet":
             schema = pq.read_schema(path)
-            key = ("parquet",) + tuple((c, str(schema.field(c).type)) for c in entity.columns)
+            key = ("parquet",) + tuple((c, str(schema.field(c).type)) for c in entity.columns if c in schema.names)
         else:
             key = ("csv",) + header
         batches.setdefault(key, []).append(path)
@@ -301,14 +310,14 @@ def _check_one_format_per_day(folders: dict[date, Path], files: list[Path]) -> N
 
 def _insert_lines(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, header: tuple[str, ...]) -> int:
     """Load one CSV file record by record; unreadable records are kept as rows marked `_unreadable`."""
-    index = [header.index(c) for c in entity.columns]
+    index = [header.index(c) if c in header else None for c in entity.columns]
     day = date.fromisoformat(path.parent.name[3:])
     records: dict[str, list] = {c: [] for c in entity.columns}
     lineage: dict[str, list] = {"_source_row": [], "_unreadable": [], "_unreadable_field": []}
     bad = 0
     for row, fields, problem in scan_csv(path, len(header)):
         for column, i in zip(entity.columns, index, strict=True):
-            records[column].append((fields[i] or None) if fields is not None else None)
+            records[column].append((fields[i] or None) if fields is not None and i is not None else None)
         lineage["_source_row"].append(row)
         lineage["_unreadable"].append(f"line {problem.line}: {problem.problem}" if problem else None)
         lineage["_unreadable_field"].append(problem.field if problem else None)
@@ -448,7 +457,8 @@ def _load_batches(
             header = tuple(key[1:]) if key[0] == "csv" else None
             scanned = [p for p in batch if p not in line_by_line]
             if scanned:
-                con.execute(f"insert into raw.{entity.name} {_select_files(scanned, entity, header)}")
+                # By name: a raw table from before an optional column was added has that column last.
+                con.execute(f"insert into raw.{entity.name} by name {_select_files(scanned, entity, header)}")
             for path in (p for p in batch if p in line_by_line):
                 result.rows_unreadable += _insert_lines(con, entity, path, header)
         result.rows_unreadable += _mark_nul_bytes(con, entity, start, end, on_bad_lines)

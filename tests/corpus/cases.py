@@ -3,8 +3,8 @@
 Each `Case` writes its own files into a landing folder (ids start with the case's name, so its rows are told
 apart from every other case's) and says what must happen (docs/data-contract.md, "Bad input: what happens"):
 
-* row cases land on 2024-01-01 (partners), 2024-01-02 (transactions, CSV) or 2024-01-03 (transactions,
-  Parquet). They share one landing set and one pipeline run, with PRA_ON_BAD_LINES=quarantine: their rows are
+* row cases land on 2024-01-01 (partners), 2024-01-02 (transactions, CSV; payouts and NPS answers) or
+  2024-01-03 (transactions, Parquet; an NPS file without its optional column). They share one landing set and one pipeline run, with PRA_ON_BAD_LINES=quarantine: their rows are
   `staged` (by id) or `quarantined` with (file, data row, reason, field);
 * stop cases land on 2024-01-10 next to a clean day and run that window alone with the defaults: the load
   stops with an error matching `stops`, and the published version does not change.
@@ -125,6 +125,31 @@ def typed_transactions(count: int, amount_type: pa.DataType) -> pa.Table:
             "product": ["widget"] * count,
         }
     )
+
+
+def payout_fields(payout_id: str, **over: str) -> dict[str, str]:
+    row = {
+        "payout_id": payout_id,
+        "partner_id": "P00001",
+        "requested_at": f"{CSV_DAY}T09:00:00+00:00",
+        "paid_at": f"{CSV_DAY}T15:00:00+00:00",
+        "amount": "50.00",
+        "currency": "USD",
+        "status": "paid",
+        "blocked_reason": "",
+    }
+    return {**row, **over}
+
+
+def nps_fields(response_id: str, **over: str) -> dict[str, str]:
+    row = {
+        "response_id": response_id,
+        "partner_id": "P00001",
+        "responded_at": f"{CSV_DAY}T11:00:00+00:00",
+        "score": "9",
+        "share_of_wallet": "40",
+    }
+    return {**row, **over}
 
 
 Content = bytes | Callable[[Path], None]
@@ -324,6 +349,45 @@ ROW_CASES: list[Case] = [
         },
         staged=("P00102",),
         quarantined=(("partner_status.csv", 1, "invalid_value", "status"),),
+    ),
+    Case(
+        "paid_before_requested",
+        "payouts",
+        {
+            f"payouts/dt={CSV_DAY}/paid_before_requested.csv": csv_bytes(
+                [
+                    line(payout_fields("paid_before_requested-1", paid_at=f"{CSV_DAY}T08:59:59+00:00")),
+                    line(payout_fields("paid_before_requested-2")),
+                ],
+                header("payouts"),
+            )
+        },
+        staged=("paid_before_requested-2",),
+        quarantined=(("paid_before_requested.csv", 1, "timestamp_out_of_order", "paid_at"),),
+    ),
+    Case(
+        "share_of_wallet_above_100",
+        "nps_responses",
+        {
+            f"nps_responses/dt={CSV_DAY}/share_above_100.csv": csv_bytes(
+                [line(nps_fields("share_above_100-1", share_of_wallet="150")), line(nps_fields("share_above_100-2"))],
+                header("nps_responses"),
+            )
+        },
+        staged=("share_above_100-2",),
+        quarantined=(("share_above_100.csv", 1, "invalid_value", "share_of_wallet"),),
+    ),
+    Case(
+        "optional_column_absent",
+        "nps_responses",
+        {
+            f"nps_responses/dt={PARQUET_DAY}/without_share.csv": csv_bytes(
+                [line(nps_fields("without_share-1", responded_at=f"{PARQUET_DAY}T11:00:00+00:00"),
+                      ("response_id", "partner_id", "responded_at", "score"))],
+                "response_id,partner_id,responded_at,score",
+            )
+        },
+        staged=("without_share-1",),
     ),
     Case(
         "parquet_with_typed_columns",

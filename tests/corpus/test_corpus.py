@@ -61,6 +61,8 @@ def staged_ids(dirs: PipelineDirs, case: Case) -> set[str]:
     model, key = {
         "transactions": ("stg_program__transactions", "transaction_id"),
         "partners": ("stg_program__partner_snapshots", "partner_id"),
+        "payouts": ("stg_program__payouts", "payout_id"),
+        "nps_responses": ("stg_program__nps_responses", "response_id"),
     }[case.entity]
     files = sorted({Path(f).name for f in case.files})
     rows = query(dirs.work_db, f"select {key}, _source_file from staging.{model}")
@@ -198,3 +200,14 @@ def test_every_kind_is_in_the_documented_table():
     missing = [c.kind.split(" (")[0] for c in CASES if f"`{c.kind.split(' (')[0]}`" not in documented]
     assert not missing, f"docs/data-contract.md's bad-input table lacks: {missing}"
     assert len({c.kind.split(" (")[0] for c in CASES}) >= 25
+
+
+def test_an_absent_optional_column_is_loaded_as_null(corpus: PipelineDirs):
+    shares = dict(
+        query(
+            corpus.work_db,
+            "select response_id, share_of_wallet from staging.stg_program__nps_responses "
+            "where response_id in ('without_share-1', 'share_above_100-2')",
+        )
+    )
+    assert shares == {"without_share-1": None, "share_above_100-2": 40}

@@ -12,7 +12,15 @@ import pandas as pd
 import pytest
 
 from tests.helpers import PipelineDirs, query
-from tests.landing_oracle import clean_transactions, month_start, read_entity
+from tests.landing_oracle import (
+    clean_nps,
+    clean_payouts,
+    clean_transactions,
+    month_start,
+    program_nps,
+    program_payouts,
+    read_entity,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -248,3 +256,61 @@ def test_program_kpis_match_a_recomputation(pipeline: PipelineDirs, recomputed: 
     status = status[status["month"] >= recomputed["first_month"]].groupby("month")[["new", "churned"]].sum()
     assert (merged.set_index("month")["new"] == status["new"]).all()
     assert (merged.set_index("month")["churned"] == status["churned"]).all()
+
+
+def program_months(recomputed: dict) -> list[date]:
+    """The program periods: from the first month with transaction data to the as-of month."""
+    months, month = [], recomputed["first_month"]
+    while month <= month_start(recomputed["as_of"]):
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def test_program_nps_matches_a_recomputation(pipeline: PipelineDirs, recomputed: dict):
+    months = program_months(recomputed)
+    expected = program_nps(clean_nps(pipeline.landing, recomputed["as_of"]))
+    expected = expected[expected["month"].isin(months)]
+    got = mart(
+        pipeline,
+        "select month_start_date, responses_count, responding_partners_count, promoters_count, passives_count, "
+        "detractors_count, share_of_wallet_answers_count, nps from marts.fct_nps_monthly "
+        "where dimension_name = 'program' and responses_count > 0",
+        ["month", "responses", "responding", "promoters", "passives", "detractors", "share_answers", "nps"],
+    )
+    merged = got.merge(expected, on="month", how="outer", suffixes=("", "_expected"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged
+    for column in ["responses", "responding", "promoters", "passives", "detractors", "share_answers"]:
+        assert (merged[column] == merged[f"{column}_expected"]).all(), column
+    pair = merged[["nps", "nps_expected"]].astype(float)
+    assert (pair["nps"].isna() == pair["nps_expected"].isna()).all()
+    assert ((pair["nps"] - pair["nps_expected"]).abs().fillna(0) < 1e-9).all()
+    # The small preset has survey waves with answers, and some answers state a share of wallet.
+    assert merged["responses"].sum() > 20 and merged["share_answers"].sum() > 0
+
+
+def test_program_payouts_match_a_recomputation(pipeline: PipelineDirs, recomputed: dict):
+    as_of = recomputed["as_of"]
+    expected = program_payouts(clean_payouts(pipeline.landing, as_of), program_months(recomputed), as_of)
+    got = mart(
+        pipeline,
+        "select month_start_date, payouts_requested_count, payouts_paid_count, payouts_failed_count, "
+        "payouts_blocked_count, payouts_paid_within_sla_count, hours_to_payment_median, hours_to_payment_p90, "
+        "paid_partners_count, paid_twice_partner_months_count, open_past_sla_count "
+        "from marts.fct_payouts_monthly where dimension_name = 'program'",
+        ["month", "requested", "paid", "failed", "blocked", "within_sla", "median", "p90", "paid_partners",
+         "paid_twice", "open_past_sla"],
+    )
+    merged = got.merge(expected, on="month", how="outer", suffixes=("", "_expected"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged
+    for column in ["requested", "paid", "failed", "blocked", "within_sla", "paid_partners", "paid_twice",
+                   "open_past_sla"]:
+        bad = merged[merged[column] != merged[f"{column}_expected"]]
+        assert bad.empty, (column, bad)
+    for column in ["median", "p90"]:
+        pair = merged[[column, f"{column}_expected"]].astype(float)
+        assert (pair[column].isna() == pair[f"{column}_expected"].isna()).all(), column
+        assert ((pair[column] - pair[f"{column}_expected"]).abs().fillna(0) < 1e-9).all(), column
+    # The data exercises every measure: paid within and after the SLA, failures, blocks, two payments a month.
+    assert merged["within_sla"].sum() > 0 and (merged["paid"] - merged["within_sla"]).sum() > 0
+    assert merged["failed"].sum() > 0 and merged["blocked"].sum() > 0 and merged["paid_twice"].sum() > 0

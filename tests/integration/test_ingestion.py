@@ -189,3 +189,41 @@ def test_source_row_is_the_line_order_of_big_files(tmp_path: Path):
             "select count(*) from raw.transactions where 'T' || _source_row <> transaction_id"
         ).fetchone()
         assert mismatches == (0,)
+
+
+def test_an_optional_column_may_be_absent_and_an_older_raw_table_gains_it(tmp_path: Path):
+    """share_of_wallet (contract `optional`) is null for files without it, CSV or Parquet; others must have it."""
+    landing = tmp_path / "landing"
+    write_csv(landing, "nps_responses", "2024-01-01", "response_id,partner_id,responded_at,score",
+              ["R1,P1,2024-01-01T10:00:00+00:00,9"])
+    write_csv(landing, "nps_responses", "2024-01-02", ",".join(ENTITIES["nps_responses"].columns),
+              ["R2,P1,2024-01-02T10:00:00+00:00,7,62.5"])
+    folder = landing / "nps_responses" / "dt=2024-01-03"
+    folder.mkdir(parents=True)
+    pq.write_table(
+        pa.table({"response_id": ["R3"], "partner_id": ["P1"], "responded_at": ["2024-01-03T10:00:00+00:00"],
+                  "score": ["3"]}),
+        folder / "nps_responses.parquet",
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    # A raw table created before the optional column was in the contract: the column is added at the end.
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.nps_responses (response_id varchar, partner_id varchar, responded_at varchar, "
+        "score varchar, _partition_date date, _source_file varchar, _source_row bigint, _unreadable varchar, "
+        "_unreadable_field varchar)"
+    )
+    result = load_window(con, ENTITIES["nps_responses"], landing, date(2024, 1, 1), date(2024, 1, 4))
+    assert result.rows_loaded == 3
+    rows = con.execute(
+        "select response_id, score, share_of_wallet, _partition_date from raw.nps_responses order by 1"
+    ).fetchall()
+    assert rows == [
+        ("R1", "9", None, date(2024, 1, 1)),
+        ("R2", "7", "62.5", date(2024, 1, 2)),
+        ("R3", "3", None, date(2024, 1, 3)),
+    ]
+    # A required column is still required.
+    write_csv(landing, "nps_responses", "2024-01-04", "response_id,partner_id,responded_at", ["R4,P1,x"])
+    with pytest.raises(LandingError, match="missing column\\(s\\) score"):
+        load_window(con, ENTITIES["nps_responses"], landing, date(2024, 1, 4), date(2024, 1, 5))

@@ -26,6 +26,10 @@ PERIOD_MARTS = (
     "fct_concentration_monthly",
     "fct_cohort_retention",
     "fct_program_kpis_monthly",
+    "fct_nps_monthly",
+    "fct_partner_nps_monthly",
+    "fct_payouts_monthly",
+    "fct_payouts_blocked_monthly",
 )
 
 
@@ -120,3 +124,21 @@ def test_last_quarter_trailing_revenue_is_the_last_four_quarters(small_pipeline:
     )
     assert all(four_quarters[p] == t for p, t in by_quarter.items())
     assert sum(1 for t in by_quarter.values() if t > 0) > 10
+
+
+def test_quarter_payout_counts_are_the_sum_of_their_months(small_pipeline: PipelineDirs, quarter_db: Path):
+    sql = (
+        "select month_start_date, payouts_requested_count, payouts_paid_count, payouts_failed_count, "
+        "payouts_blocked_count, payouts_paid_within_sla_count, paid_partner_months_count, "
+        "paid_twice_partner_months_count, responses_count from marts.fct_payouts_monthly "
+        "inner join marts.fct_nps_monthly using (month_start_date, dimension_name, dimension_value) "
+        "where dimension_name = 'program'"
+    )
+    monthly: dict[date, list[int]] = {}
+    for month, *counts in query(small_pipeline.work_db, sql):
+        total = monthly.setdefault(quarter_start(month), [0] * len(counts))
+        for i, count in enumerate(counts):
+            total[i] += count
+    quarterly = {quarter: list(counts) for quarter, *counts in query(quarter_db, sql)}
+    assert quarterly == monthly
+    assert sum(counts[1] for counts in quarterly.values()) > 50

@@ -263,7 +263,7 @@ def test_other_entities_look_sane(small):
     empty = [
         p for p in (out / "nps_responses").glob("dt=*/nps_responses.csv") if p.read_text().count("\n") == 1
     ]
-    assert empty and empty[0].read_text() == "response_id,partner_id,responded_at,score\n"
+    assert empty and empty[0].read_text() == "response_id,partner_id,responded_at,score,share_of_wallet\n"
 
 
 def test_mixed_csv_and_parquet(tmp_path):
@@ -355,3 +355,50 @@ def test_cli_options(tmp_path):
     assert m["snapshot_dates"] == ["2024-02-27", "2024-03-01", "2024-03-02"]
     assert m["bad_rows_total"]["transactions"] == 0
     assert datetime.fromisoformat(m["end"]).date() - datetime.fromisoformat(m["start"]).date() == timedelta(4)
+
+
+@pytest.fixture(scope="module")
+def health(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Payouts, NPS answers and sales (valid rows only) of a program big enough to compare groups of partners."""
+    out = tmp_path_factory.mktemp("health") / "landing"
+    generate(out, "small", partners=400, days=540, bad_rate=0.0)
+    sales = _read_entity(out, "transactions")
+    sales = sales[sales["kind"] == "sale"]
+    sales = sales.assign(at=pd.to_datetime(sales["occurred_at"], utc=True, format="ISO8601"))
+    return _read_entity(out, "payouts"), _read_entity(out, "nps_responses"), sales
+
+
+def _sells_within(sales: pd.DataFrame, events: pd.DataFrame, at: str, days: int) -> pd.Series:
+    """Whether each event's partner has a sale in the `days` after the event."""
+    last_sale = sales.groupby("partner_id")["at"].max()
+    return (events["partner_id"].map(last_sale) - events[at]) > pd.Timedelta(days=days)
+
+
+def test_slow_payouts_precede_churn(health):
+    payouts, _, sales = health
+    paid = payouts[payouts["status"] == "paid"].copy()
+    paid["requested"] = pd.to_datetime(paid["requested_at"], utc=True, format="ISO8601")
+    paid_at = pd.to_datetime(paid["paid_at"], utc=True, format="ISO8601")
+    paid["hours"] = (paid_at - paid["requested"]).dt.total_seconds() / 3600
+    # Requests at least 4 months before the end, so "stops selling within 4 months" is observable.
+    paid = paid[paid["requested"] < sales["at"].max() - pd.Timedelta(days=120)]
+    keeps_selling = _sells_within(sales, paid, "requested", 120)
+    staying, leaving = paid.loc[keeps_selling, "hours"], paid.loc[~keeps_selling, "hours"]
+    assert len(leaving) > 20 and staying.median() < 24 < leaving.median()
+    assert (staying <= 24).mean() > 0.6 > (leaving <= 24).mean()
+    assert (paid["hours"] > 0).all()
+
+
+def test_promoters_sell_on_and_state_a_bigger_share(health):
+    _, nps, sales = health
+    nps = nps.assign(at=pd.to_datetime(nps["responded_at"], utc=True, format="ISO8601"), score=nps["score"].astype(int))
+    nps = nps[nps["at"] < sales["at"].max() - pd.Timedelta(days=90)]
+    keeps_selling = _sells_within(sales, nps, "at", 90)
+    promoter_share = nps.groupby(keeps_selling)["score"].apply(lambda s: (s >= 9).mean())
+    assert promoter_share[True] > promoter_share[False] + 0.2
+    # About 60 % state a share of wallet, within 0-100, larger for partners with more revenue.
+    stated = nps[nps["share_of_wallet"] != ""].assign(share=lambda d: d["share_of_wallet"].astype(float))
+    assert 0.5 < len(stated) / len(nps) < 0.7 and stated["share"].between(0, 100).all()
+    revenue = sales.assign(amount=sales["amount"].astype(float)).groupby("partner_id")["amount"].sum()
+    stated = stated.assign(revenue=stated["partner_id"].map(revenue).fillna(0))
+    assert stated["share"].corr(stated["revenue"], method="spearman") > 0.2

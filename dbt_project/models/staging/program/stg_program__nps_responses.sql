@@ -1,4 +1,4 @@
--- Valid NPS survey responses (score 0-10).
+-- Valid NPS survey responses (score 0-10; share_of_wallet 0-100 or null when not answered).
 with
 
 base as (
@@ -12,6 +12,7 @@ final as (
         partner_id,
         responded_at,
         score,
+        share_of_wallet,
         _partition_date,
         _source_file,
         _source_row
