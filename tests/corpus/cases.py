@@ -4,8 +4,9 @@ Each `Case` writes its own files into a landing folder (ids start with the case'
 apart from every other case's) and says what must happen (docs/data-contract.md, "Bad input: what happens"):
 
 * row cases land on 2024-01-01 (partners), 2024-01-02 (transactions, CSV; payouts and NPS answers) or
-  2024-01-03 (transactions, Parquet; an NPS file without its optional column). They share one landing set and one pipeline run, with PRA_ON_BAD_LINES=quarantine: their rows are
-  `staged` (by id) or `quarantined` with (file, data row, reason, field);
+  2024-01-03 (transactions, Parquet; an NPS file without its optional column). They share one landing set
+  and one pipeline run, with PRA_ON_BAD_LINES=quarantine: their rows are `staged` (by id) or `quarantined`
+  with (file, data row, reason, field);
 * stop cases land on 2024-01-10 next to a clean day and run that window alone with the defaults: the load
   stops with an error matching `stops`, and the published version does not change.
 """
