@@ -26,6 +26,13 @@ PERIOD_MARTS = (
     "fct_concentration_monthly",
     "fct_cohort_retention",
     "fct_program_kpis_monthly",
+    "fct_leads_monthly",
+    "fct_partner_traffic_quality_monthly",
+    "fct_partner_economics_monthly",
+    "fct_commission_rates_monthly",
+    "fct_partner_interactions_monthly",
+    "fct_partner_relationship_monthly",
+    "fct_relationship_retention",
 )
 
 
