@@ -1,7 +1,8 @@
 -- Partner economics per period: effective commission rate (net commission / net revenue) and the growth of the
 -- partner's net revenue over the trailing 3 months against the 3 months before and against the same 3 months a
 -- year earlier (docs/metrics.md "Leads, traffic quality, partner economics and relationship"). The trailing
--- windows come from fct_partner_segments_monthly: at quarter grain the trailing 3 months are the quarter itself.
+-- windows come from fct_partner_segments_monthly (ranked partners: null once terminated); at quarter grain the
+-- trailing 3 months are the quarter itself.
 with
 
 partner_months as (
@@ -28,7 +29,7 @@ joined as (
         partner_months.reporting_currency,
         partner_months.as_of_date
     from partner_months
-    inner join segments on partner_months.partner_month_id = segments.partner_month_id
+    left join segments on partner_months.partner_month_id = segments.partner_month_id
 ),
 
 final as (
