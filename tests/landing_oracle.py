@@ -106,7 +106,7 @@ def clean_leads(landing: Path, as_of: date) -> pd.DataFrame:
     leads = leads[ok & ~leads.duplicated(ENTITIES["leads"].key, keep="first")].copy()
     leads["month"] = leads["created"].dt.date.map(month_start)
     converted = leads["status"].eq("converted") & leads["converted"].notna()
-    leads["converted_month"] = leads["converted"].dt.date.where(converted).map(
-        lambda day: month_start(day) if pd.notna(day) else None
+    leads["converted_month"] = (
+        leads["converted"].dt.date.where(converted).map(lambda day: month_start(day) if pd.notna(day) else None)
     )
     return leads[["lead_id", "partner_id", "status", "month", "converted_month"]]
