@@ -1053,8 +1053,11 @@ def generate(
         outcome = rng.random(nl)
         conv_ts = l_ts + rng.integers(1, 46, nl) * 86400 + rng.integers(-3 * 3600, 3 * 3600, nl)
         end_s = start_s + n_days * 86400
-        converted = (outcome < 0.30) & (conv_ts < end_s)
-        lost = (outcome >= 0.30) & (outcome < 0.75) & (l_ts + 14 * 86400 < end_s)
+        # Traffic quality differs by partner: better partners' leads convert more often (15-45 %, 30 % on average),
+        # so the shrunk conversion rates of fct_partner_traffic_quality_monthly have a real spread to find.
+        convert_p = 0.15 + 0.30 * u.q[lp]
+        converted = (outcome < convert_p) & (conv_ts < end_s)
+        lost = (outcome >= convert_p) & (outcome < convert_p + 0.45) & (l_ts + 14 * 86400 < end_s)
         status = np.where(converted, "converted", np.where(lost, "lost", "open"))
         conv_str = _fmt_ts(conv_ts)
         conv_col = (
@@ -1225,6 +1228,9 @@ def generate(
             np.cumsum(INTERACTION_WEIGHTS), rng.random(ni) * INTERACTION_WEIGHTS.sum(), side="right"
         )
         kinds = np.minimum(kinds, len(INTERACTION_KINDS) - 1)
+        # Joint initiatives go mostly to the partners that matter most: up to 15 % of a top partner's calls.
+        promoted = (kinds == INTERACTION_KINDS.index("call")) & (rng.random(ni) < 0.15 * u.q[ip])
+        kinds = np.where(promoted, INTERACTION_KINDS.index("joint_initiative"), kinds)
         ids_i = counters["interactions"] + 1 + np.arange(ni)
         counters["interactions"] += ni
         w.write_table(

@@ -128,6 +128,19 @@ def summary(settings: Settings) -> str:
                 f"  net revenue {kpi[7]:,.2f} {ccy}, of which from existing partners {kpi[8]:,.2f} {ccy}",
                 f"  top-20% partners' revenue share {pct(kpi[9])}; Platinum tier's share {pct(kpi[10])}",
             ]
+            leads = con.execute(
+                """
+                select leads_created, leads_created_growth, leads_created_yoy_growth, lead_conversion_rate
+                from marts.fct_leads_monthly
+                where dimension_name = 'program' and month_start_date = ?
+                """,
+                [kpi[0]],
+            ).fetchone()
+            if leads:
+                lines.append(
+                    f"  leads created {leads[0]:,} ({pct(leads[1])} over the previous month, {pct(leads[2])} over a "
+                    f"year earlier); {pct(leads[3])} of them converted so far (fct_leads_monthly)"
+                )
     return "\n".join(lines)
 
 

@@ -199,3 +199,27 @@ def program_payouts(po: pd.DataFrame, months: list[date], as_of: date, sla_hours
     columns = ["month", "requested", "paid", "failed", "blocked", "within_sla", "median", "p90", "paid_partners",
                "paid_twice", "open_past_sla"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def clean_leads(landing: Path, as_of: date) -> pd.DataFrame:
+    """Staged leads by the documented quarantine rules, with their UTC creation and conversion months."""
+    known = _known_partners(landing)
+    leads = read_entity(landing, "leads").sort_values(["_day", "_file", "_row"])
+    leads["created"] = pd.to_datetime(leads["created_at"], utc=True, errors="coerce", format="ISO8601")
+    leads["converted"] = pd.to_datetime(leads["converted_at"], utc=True, errors="coerce", format="ISO8601")
+    leads["status"] = leads["status"].str.strip().str.lower()
+    ok = (
+        leads["lead_id"].notna()
+        & leads["created"].notna()
+        & (leads["converted_at"].isna() | leads["converted"].notna())
+        & (leads["created"].dt.date <= as_of)
+        & leads["partner_id"].isin(known)
+        & leads["status"].isin(["open", "converted", "lost"])
+    )
+    leads = leads[ok & ~leads.duplicated(ENTITIES["leads"].key, keep="first")].copy()
+    leads["month"] = leads["created"].dt.date.map(month_start)
+    converted = leads["status"].eq("converted") & leads["converted"].notna()
+    leads["converted_month"] = (
+        leads["converted"].dt.date.where(converted).map(lambda day: month_start(day) if pd.notna(day) else None)
+    )
+    return leads[["lead_id", "partner_id", "status", "month", "converted_month"]]

@@ -13,6 +13,7 @@ import pytest
 
 from tests.helpers import PipelineDirs, query
 from tests.landing_oracle import (
+    clean_leads,
     clean_nps,
     clean_payouts,
     clean_transactions,
@@ -314,3 +315,26 @@ def test_program_payouts_match_a_recomputation(pipeline: PipelineDirs, recompute
     # The data exercises every measure: paid within and after the SLA, failures, blocks, two payments a month.
     assert merged["within_sla"].sum() > 0 and (merged["paid"] - merged["within_sla"]).sum() > 0
     assert merged["failed"].sum() > 0 and merged["blocked"].sum() > 0 and merged["paid_twice"].sum() > 0
+def test_program_lead_counts_match_a_recomputation(pipeline: PipelineDirs, recomputed: dict):
+    """Leads created and converted per month (program row of fct_leads_monthly) from the landing files, counted
+    over the partner-month spine from the first month with transaction data."""
+    leads = clean_leads(pipeline.landing, recomputed["as_of"])
+    spine = set(zip(recomputed["spine"]["partner_id"], recomputed["spine"]["month"], strict=True))
+    months = sorted({m for _, m in spine if m >= recomputed["first_month"]})
+
+    def per_month(column: str) -> dict[date, int]:
+        counted = leads[[(p, m) in spine for p, m in zip(leads["partner_id"], leads[column], strict=True)]]
+        counts = counted.groupby(column).size()
+        return {m: int(counts.get(m, 0)) for m in months}
+
+    expected = pd.DataFrame(
+        {"month": months, "created": per_month("month").values(), "converted": per_month("converted_month").values()}
+    )
+    actual = mart(
+        pipeline,
+        "select month_start_date, leads_created, leads_converted from marts.fct_leads_monthly "
+        "where dimension_name = 'program' order by month_start_date",
+        ["month", "created", "converted"],
+    )
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+    assert expected["created"].sum() > 100

@@ -30,6 +30,13 @@ PERIOD_MARTS = (
     "fct_partner_nps_monthly",
     "fct_payouts_monthly",
     "fct_payouts_blocked_monthly",
+    "fct_leads_monthly",
+    "fct_partner_traffic_quality_monthly",
+    "fct_partner_economics_monthly",
+    "fct_commission_rates_monthly",
+    "fct_partner_interactions_monthly",
+    "fct_partner_relationship_monthly",
+    "fct_relationship_retention",
 )
 
 
