@@ -141,6 +141,36 @@ def summary(settings: Settings) -> str:
                     f"  leads created {leads[0]:,} ({pct(leads[1])} over the previous month, {pct(leads[2])} over a "
                     f"year earlier); {pct(leads[3])} of them converted so far (fct_leads_monthly)"
                 )
+            payouts = con.execute(
+                """
+                select payouts_paid_count, hours_to_payment_median, paid_within_sla_rate, open_past_sla_count
+                from marts.fct_payouts_monthly
+                where dimension_name = 'program' and month_start_date = ?
+                """,
+                [kpi[0]],
+            ).fetchone()
+            if payouts:
+                median = "n/a" if payouts[1] is None else f"{payouts[1]:.1f} h"
+                lines.append(
+                    f"  payouts paid {payouts[0]:,}, median {median} from request to payment, {pct(payouts[2])} "
+                    f"within the SLA; {payouts[3]:,} requests open past it (fct_payouts_monthly)"
+                )
+        # Surveys come in waves: the NPS of the last complete month that had answers.
+        nps = con.execute(
+            """
+            select month_start_date, nps, responding_partners_count, nps_coverage_rate
+            from marts.fct_nps_monthly
+            where dimension_name = 'program' and not is_partial_period and responding_partners_count > 0
+            order by month_start_date desc
+            limit 1
+            """
+        ).fetchone()
+        if nps:
+            score = "n/a (too few answers)" if nps[1] is None else f"{nps[1]:+.0f}"
+            lines.append(
+                f"  NPS {score} in {nps[0]:%B %Y} (last survey month): {nps[2]:,} partners answered, "
+                f"{'n/a' if nps[3] is None else f'{nps[3]:.1%}'} of the active ones (fct_nps_monthly)"
+            )
     return "\n".join(lines)
 
 

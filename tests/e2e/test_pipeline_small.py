@@ -96,3 +96,30 @@ def test_partner_month_spine_is_complete(small_pipeline: PipelineDirs):
     for partner_id, n, first, last in rows:
         assert last == as_of_month, partner_id
         assert n == (last.year - first.year) * 12 + last.month - first.month + 1, partner_id
+
+
+def test_pra_summary_prints_the_health_lines_from_the_marts(small_pipeline: PipelineDirs):
+    from orchestration.cli import summary
+    from orchestration.lib.settings import Settings
+
+    text = summary(Settings.from_env(small_pipeline.env()))
+    month, paid, sla = query(
+        small_pipeline.work_db,
+        "select month_start_date, payouts_paid_count, paid_within_sla_rate from marts.fct_payouts_monthly "
+        "where dimension_name = 'program' and not is_partial_period order by month_start_date desc limit 1",
+    )[0]
+    assert f"KPIs for {month:%B %Y}" in text
+    assert f"payouts paid {paid:,}," in text and f"{sla:.1%} within the SLA" in text
+    survey, answered = query(
+        small_pipeline.work_db,
+        "select month_start_date, responding_partners_count from marts.fct_nps_monthly where dimension_name = "
+        "'program' and not is_partial_period and responding_partners_count > 0 order by 1 desc limit 1",
+    )[0]
+    assert f"in {survey:%B %Y} (last survey month): {answered:,} partners answered" in text
+    created = query(
+        small_pipeline.work_db,
+        "select leads_created from marts.fct_leads_monthly where dimension_name = 'program' "
+        "and month_start_date = ?",
+        [month],
+    )[0][0]
+    assert f"leads created {created:,} (" in text
