@@ -37,6 +37,7 @@ PERIOD_MARTS = (
     "fct_partner_interactions_monthly",
     "fct_partner_relationship_monthly",
     "fct_relationship_retention",
+    "fct_partner_scorecard_monthly",
 )
 
 
