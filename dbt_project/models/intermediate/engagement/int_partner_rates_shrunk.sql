@@ -27,11 +27,22 @@ moments as (
         month_start_date,
         rate_name,
         count(raw_rate) as rated_partner_count,
-        avg(raw_rate) as mean_rate,
-        var_pop(raw_rate) as variance_rate,
+        -- From exact decimal sums (macro exact_average), not avg()/var_pop() of doubles, whose last bits depend on
+        -- the order threads meet the rows: a nightly run and a full rebuild must give the same prior.
+        {{ exact_average('raw_rate', 15) }} as mean_rate,
+        {{ exact_average('raw_rate * raw_rate', 15) }} as mean_square_rate,
         {{ safe_ratio('sum(successes)', 'sum(trials)') }} as program_rate
     from raw
     group by month_start_date, rate_name
+),
+
+variances as (
+    select
+        *,
+        -- Population variance E[r^2] - E[r]^2; rounding can leave a tiny negative for equal rates (then no prior).
+        cast(mean_square_rate as {{ type_double() }}) - cast(mean_rate as {{ type_double() }}) * cast(mean_rate as {{ type_double() }})
+            as variance_rate
+    from moments
 ),
 
 priors as (
@@ -47,7 +58,7 @@ priors as (
             when rated_partner_count >= 2 and variance_rate > 0 and variance_rate < mean_rate * (1 - mean_rate)
                 then (1 - mean_rate) * (mean_rate * (1 - mean_rate) / variance_rate - 1)
         end as prior_beta
-    from moments
+    from variances
 ),
 
 final as (
