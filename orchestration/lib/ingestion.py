@@ -296,12 +296,14 @@ def _file_batches(
     return batches
 
 
-def _check_one_format_per_day(folders: dict[date, Path], files: list[Path]) -> None:
+def _check_one_format_per_day(files: list[Path]) -> None:
     """A day folder holds CSV or Parquet files, never both: both is a re-export beside the original."""
-    for folder in folders.values():
-        suffixes = {p.suffix for p in files if p.parent == folder}
-        if len(suffixes) > 1:
-            names = ", ".join(p.name for p in files if p.parent == folder)
+    by_folder: dict[Path, list[Path]] = {}
+    for path in files:
+        by_folder.setdefault(path.parent, []).append(path)
+    for folder, paths in by_folder.items():
+        if len({p.suffix for p in paths}) > 1:
+            names = ", ".join(p.name for p in paths)
             raise LandingError(
                 f"{folder}: both CSV and Parquet files ({names}); a day holds one format. Keep the right "
                 "export, remove the other, and run the window again"
@@ -401,7 +403,7 @@ def load_window(
         raise LandingError(f"{landing_dir / entity.name}: no '{entity.name}' snapshot on or before {end}")
 
     files = sorted(p for folder in folders.values() for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
-    _check_one_format_per_day(folders, files)
+    _check_one_format_per_day(files)
     batches = _file_batches(files, entity, result.warnings)
     result.files = len(files)
 
