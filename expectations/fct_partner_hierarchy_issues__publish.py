@@ -6,10 +6,6 @@ from orchestration.lib.gx_runner import between
 
 VOLUME_CHECKED = False
 
-KEY_METRICS = {
-    "rows": "count(*)",
-}
-
 BATCHES = {
     "cycles": """
         select count(*) filter (where (hierarchy_issue = 'parent_cycle') <> (cycle_length is not null))
