@@ -61,6 +61,9 @@
         {%- if c.get('positive') -%}
             {%- do checks.append((name ~ " <= 0", 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
+        {%- if c.get('not_equal') -%}
+            {%- do checks.append((name ~ " = " ~ c.not_equal, 'invalid_value', "'" ~ name ~ "'")) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.get('non_negative') -%}
         {%- do checks.append((name ~ " < 0", 'negative_amount', "'" ~ name ~ "'")) -%}

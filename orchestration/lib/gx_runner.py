@@ -243,6 +243,11 @@ class Suite:
     def restatement_metrics(self) -> dict[str, str]:
         return dict(getattr(self.module, "RESTATEMENT_METRICS", {}))
 
+    @property
+    def volume_checked(self) -> bool:
+        """False for a findings mart (e.g. data-quality issues), whose row count may rightly fall to zero."""
+        return bool(getattr(self.module, "VOLUME_CHECKED", True))
+
 
 def suite_path(mart: str, expectations_dir: Path = EXPECTATIONS_DIR) -> Path:
     """Where the publish suite of `mart` lives."""
@@ -437,6 +442,8 @@ def run_suite(
     notes = []
     if previous is None:
         notes.append("first publication: no volume comparison")
+    elif not suite.volume_checked:
+        notes.append("no volume comparison: the suite sets VOLUME_CHECKED = False")
     elif allow_volume_jump:
         notes.append("volume comparison skipped: allow_volume_jump override")
     models = DbtModels.load(manifest_path)
@@ -450,7 +457,7 @@ def run_suite(
     checks = [
         *generated_checks(models, mart, list(frames["mart"].columns), empty=frames["mart"].empty),
         *suite.checks,
-        *ctx.volume_checks(suite.key_metrics),
+        *(ctx.volume_checks(suite.key_metrics) if suite.volume_checked else []),
     ]
     key_metrics: dict[str, float] = {}
     if suite.key_metrics:

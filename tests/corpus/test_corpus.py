@@ -31,7 +31,7 @@ from tests.corpus.cases import (
 from tests.helpers import PipelineDirs, query, run_pipeline
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "data-contract.md"
-# Small baselines, so the volume checks judge the corpus's 20-row days and 22-partner snapshot.
+# Small baselines, so the volume checks judge the corpus's 20-row days and 27-partner snapshot.
 ENV = {"PRA_VOLUME_MIN_ROWS": "10"}
 ZONES = ("Asia/Kolkata", "America/Los_Angeles")
 
@@ -211,3 +211,25 @@ def test_an_absent_optional_column_is_loaded_as_null(corpus: PipelineDirs):
         )
     )
     assert shares == {"without_share-1": None, "share_above_100-2": 40}
+
+
+def test_parent_cycles_and_unknown_parents_are_published_findings(corpus: PipelineDirs):
+    findings = query(
+        corpus.work_db,
+        "select partner_id, listed_parent_partner_id, hierarchy_issue, cycle_length "
+        "from marts.fct_partner_hierarchy_issues order by partner_id",
+    )
+    assert findings == [
+        ("P00105", "P00106", "parent_cycle", 2),
+        ("P00106", "P00105", "parent_cycle", 2),
+        ("P00107", "PX99999", "unknown_parent", None),
+    ]
+    # The links the two-tier marts use: none for the cycle or the unknown parent; P00104 stays P00001's sub-partner.
+    links = dict(
+        query(
+            corpus.work_db,
+            "select partner_id, parent_partner_id from intermediate.int_partner_hierarchy "
+            "where partner_id in ('P00104', 'P00105', 'P00106', 'P00107')",
+        )
+    )
+    assert links == {"P00104": "P00001", "P00105": None, "P00106": None, "P00107": None}

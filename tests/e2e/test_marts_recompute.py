@@ -338,3 +338,48 @@ def test_program_lead_counts_match_a_recomputation(pipeline: PipelineDirs, recom
     )
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
     assert expected["created"].sum() > 100
+
+
+def test_two_tier_program_rows_match_a_recomputation(pipeline: PipelineDirs, recomputed: dict):
+    """Sub-partners per month (fct_two_tier_summary_monthly) from the latest snapshot's parent links and the
+    partner-month spine: counts, activity, net revenue, retention from the previous month, parents."""
+    partners = read_entity(pipeline.landing, "partners").sort_values(["_day", "_row"])
+    latest = partners.groupby(partners["partner_id"].str.strip()).tail(1)
+    known = set(latest["partner_id"].str.strip())
+    parent_of = {
+        p.strip(): q.strip()
+        for p, q in zip(latest["partner_id"], latest["parent_partner_id"], strict=True)
+        if pd.notna(q) and q.strip() in known and q.strip() != p.strip()
+    }
+    spine = recomputed["spine"]
+    active = set(zip(spine["partner_id"][spine["is_active"]], spine["month"][spine["is_active"]], strict=True))
+    rows = []
+    for month, in_month in spine[spine["month"] >= recomputed["first_month"]].groupby("month"):
+        subs = in_month[in_month["partner_id"].isin(parent_of)]
+        previous = (month - timedelta(days=1)).replace(day=1)
+        was_active = [(p, previous) in active for p in subs["partner_id"]]
+        rows.append(
+            (
+                month,
+                len({parent_of[p] for p in subs["partner_id"]}),
+                len(subs),
+                int(subs["is_active"].sum()),
+                round(float(subs["net"].sum()), 2),
+                sum(was_active),
+                sum(w and a for w, a in zip(was_active, subs["is_active"], strict=True)),
+                round(float(in_month["net"].sum()), 2),
+            )
+        )
+    columns = ["month", "parents", "subs", "active", "net", "previous_active", "retained", "program_net"]
+    expected = pd.DataFrame(rows, columns=columns)
+    actual = mart(
+        pipeline,
+        "select month_start_date, parents_count, sub_partners_count, active_sub_partners_count, "
+        "round(cast(sub_partner_net_revenue_reporting as double), 2), previous_active_sub_partners_count, "
+        "retained_sub_partners_count, round(cast(program_net_revenue_reporting as double), 2) "
+        "from marts.fct_two_tier_summary_monthly order by month_start_date",
+        columns,
+    )
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, atol=0.011)
+    # The demo has parents with selling and retained sub-partners.
+    assert expected["active"].sum() > 0 and expected["retained"].sum() > 0

@@ -7,6 +7,7 @@ Definitions: docs/metrics.md ("Shared conventions", "Program periods").
 
 from __future__ import annotations
 
+import decimal
 from datetime import date
 from pathlib import Path
 
@@ -38,6 +39,8 @@ PERIOD_MARTS = (
     "fct_partner_relationship_monthly",
     "fct_relationship_retention",
     "fct_partner_scorecard_monthly",
+    "fct_two_tier_monthly",
+    "fct_two_tier_summary_monthly",
 )
 
 
@@ -150,3 +153,15 @@ def test_quarter_payout_counts_are_the_sum_of_their_months(small_pipeline: Pipel
     quarterly = {quarter: list(counts) for quarter, *counts in query(quarter_db, sql)}
     assert quarterly == monthly
     assert sum(counts[1] for counts in quarterly.values()) > 50
+
+
+def test_quarter_sub_partner_revenue_is_the_sum_of_its_months(small_pipeline: PipelineDirs, quarter_db: Path):
+    # The override is not compared: a parent terminated mid-quarter earns on the whole quarter but not on the
+    # months after its termination (docs/metrics.md "Two-tier programs").
+    sql = "select month_start_date, sub_partner_net_revenue_reporting from marts.fct_two_tier_summary_monthly"
+    monthly: dict[date, decimal.Decimal] = {}
+    for month, revenue in query(small_pipeline.work_db, sql):
+        monthly[quarter_start(month)] = monthly.get(quarter_start(month), 0) + revenue
+    quarterly = dict(query(quarter_db, sql))
+    assert quarterly == monthly
+    assert sum(quarterly.values()) > 0

@@ -201,6 +201,16 @@ def test_volume_override_lets_an_explained_drop_through(published_pipeline: Pipe
     assert result.passed and "allow_volume_jump" in " ".join(result.notes)
 
 
+def test_a_findings_mart_has_no_volume_band(published_pipeline: PipelineDirs):
+    # A previous version of a million rows: its band fails any mart but the findings mart, whose suite opts out.
+    previous = {"row_count": 10**6, "key_metrics": {"rows": 10**6}}
+    with duckdb.connect(str(published_pipeline.work_db), read_only=True) as con:
+        findings = gx_runner.run_suite(con, "fct_partner_hierarchy_issues", previous=previous)
+        blocked = gx_runner.run_suite(con, "fct_payouts_blocked_monthly", previous=previous)
+    assert findings.passed and "VOLUME_CHECKED" in " ".join(findings.notes)
+    assert "expect_table_row_count_to_be_between" in {o.expectation for o in blocked.failed}
+
+
 def test_warnings_are_visible_but_do_not_block(published_pipeline: PipelineDirs, tmp_path: Path):
     dirs = clone(published_pipeline, tmp_path / "warn")
     # Most partners suspended: unusual (warning), not wrong. The drop in active partners is beyond the

@@ -53,6 +53,14 @@ def test_docs_name_every_allowed_value():
                 assert f"`{value}`" in text, f"{entity.name}.{column.name}: `{value}` not in the docs"
 
 
+def test_not_equal_rules_name_a_column_of_their_entity_and_are_documented():
+    rules = [(e, c) for e in ENTITIES.values() for c in e.contract_columns if "not_equal" in c.rules]
+    declared = [(e.name, c.name, c.rules["not_equal"]) for e, c in rules]
+    assert declared == [("partners", "parent_partner_id", "partner_id")]
+    assert all(c.rules["not_equal"] in e.columns for e, c in rules)
+    assert "contract `not_equal: partner_id`" in DOC.read_text(encoding="utf-8")
+
+
 def test_a_column_without_a_type_is_refused():
     text = CONTRACT_PATH.read_text(encoding="utf-8").replace("meta: {contract: {type: text, required: true}}", "", 1)
     with pytest.raises(ValueError, match="has no meta.contract.type"):

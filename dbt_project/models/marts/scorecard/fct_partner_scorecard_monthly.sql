@@ -1,7 +1,8 @@
 -- The partner scorecard: one row per partner and period with what a partner manager looks at in one place
 -- (docs/metrics.md "Partner scorecard"): status, tier and segment; revenue, its growth and LTV to date; the
 -- latest NPS answer and stated share of wallet as of the period; payout SLA breaches; traffic and customer
--- quality; the effective commission rate; the last interaction. Every value comes from the mart that owns it:
+-- quality; the effective commission rate; the last interaction; its sub-partners in a two-tier program. Every
+-- value comes from the mart that owns it:
 -- this model only joins them (and carries the latest NPS answer forward). No names or e-mails.
 with
 
@@ -23,6 +24,10 @@ traffic as (
 
 relationship as (
     select * from {{ ref('fct_partner_relationship_monthly') }}
+),
+
+two_tier as (
+    select * from {{ ref('fct_two_tier_monthly') }}
 ),
 
 nps_answers as (
@@ -122,6 +127,11 @@ final as (
         relationship.last_interaction_date,
         relationship.days_since_last_interaction,
         relationship.has_no_interaction_90d,
+        -- A partner that is no parent has no sub-partners: 0, not unknown.
+        coalesce(two_tier.sub_partners_count, 0) as sub_partners_count,
+        coalesce(two_tier.active_sub_partners_count, 0) as active_sub_partners_count,
+        coalesce(two_tier.sub_partner_net_revenue_reporting, 0) as sub_partner_net_revenue_reporting,
+        coalesce(two_tier.second_tier_commission_reporting, 0) as second_tier_commission_reporting,
         with_ltv.reporting_currency,
         with_ltv.as_of_date
     from with_ltv
@@ -129,6 +139,9 @@ final as (
     left join economics on with_ltv.partner_month_id = economics.partner_month_id
     left join traffic on with_ltv.partner_month_id = traffic.partner_month_id
     left join relationship on with_ltv.partner_month_id = relationship.partner_month_id
+    left join two_tier
+        on with_ltv.partner_id = two_tier.parent_partner_id
+        and with_ltv.month_start_date = two_tier.month_start_date
     left join nps_carried
         on with_ltv.partner_id = nps_carried.partner_id
         and with_ltv.month_start_date = nps_carried.month_start_date
