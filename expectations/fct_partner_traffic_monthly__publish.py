@@ -15,7 +15,8 @@ BATCHES = {
         select
             count(*) filter (where (clicks is null) <> (traffic_days = 0)) as clicks_null_mismatch,
             count(*) filter (where coalesce(clicks, 0) = 0
-                and (click_to_lead_rate is not null or earnings_per_click_reporting is not null)) as rates_without_clicks
+                and (click_to_lead_rate is not null or earnings_per_click_reporting is not null))
+                as rates_without_clicks
         from {mart}
     """,
     "staged_clicks": """

@@ -37,6 +37,8 @@ PERIOD_MARTS = (
     "fct_partner_interactions_monthly",
     "fct_partner_relationship_monthly",
     "fct_relationship_retention",
+    "fct_partner_traffic_monthly",
+    "fct_partner_target_attainment_monthly",
 )
 
 
