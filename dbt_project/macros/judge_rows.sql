@@ -63,7 +63,7 @@
             {%- do checks.append((name ~ " <= 0", 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
         {%- if c.get('month_start') -%}
-            {%- do checks.append((dbt.date_part('day', name) ~ " <> 1", 'invalid_value', "'" ~ name ~ "'")) -%}
+            {%- do checks.append(("extract(day from " ~ name ~ ") <> 1", 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.get('non_negative') -%}
