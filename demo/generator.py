@@ -54,6 +54,8 @@ ENTITY_CODE = {
     "nps_responses": 5,
     "interactions": 6,
     "fx_rates": 7,
+    "traffic_daily": 8,
+    "partner_targets": 9,
 }
 _BAD_STREAM = 100  # + entity code: stream for bad-row injection
 _FMT_STREAM = 200  # + entity code: stream for csv/parquet choice
@@ -72,8 +74,21 @@ BAD_KINDS_BY_ENTITY: dict[str, tuple[str, ...]] = {
     "leads": ("duplicate_key", "unknown_partner", "unparseable_timestamp", "future_date"),
     "payouts": BAD_KINDS + ("timestamp_out_of_order",),
     "nps_responses": ("invalid_value",),
+    "traffic_daily": ("negative_amount",),
+    "partner_targets": ("invalid_value",),
 }
-BAD_RATE_FACTOR = {"transactions": 1.0, "leads": 0.4, "payouts": 0.4, "nps_responses": 1.0}
+BAD_RATE_FACTOR = {
+    "transactions": 1.0,
+    "leads": 0.4,
+    "payouts": 0.4,
+    "nps_responses": 1.0,
+    "traffic_daily": 0.4,
+    "partner_targets": 1.0,
+}
+# Partner-level traffic parameters: a stream of their own (no day uses this index), so adding them left every
+# other entity's files byte-identical.
+_TRAFFIC_PARAMS_DAY = 300_000
+TARGET_METRICS = ("net_revenue", "leads", "sales")
 
 # --------------------------------------------------------------------------------------------------
 # Presets
@@ -838,6 +853,102 @@ def _season(d: date) -> float:
     return wd * month
 
 
+@dataclass(frozen=True)
+class _TrafficParams:
+    tracked: np.ndarray  # the partner's links are tracked (link-based types always, others sometimes)
+    click_to_lead: np.ndarray  # leads per click, 1-5 %, higher for better partners
+
+
+def _traffic_params(u: Universe, seed: int) -> _TrafficParams:
+    """Which partners have tracked links, and each one's click-to-lead rate."""
+    rng = np.random.default_rng([seed, _TRAFFIC_PARAMS_DAY, ENTITY_CODE["traffic_daily"]])
+    link_based = np.isin(np.array(u.ptype), ("affiliate", "influencer", "agency"))
+    tracked = link_based | (rng.random(u.n) < 0.4)
+    click_to_lead = np.clip(0.01 + 0.03 * u.q + rng.normal(0, 0.005, u.n), 0.01, 0.05)
+    return _TrafficParams(tracked, click_to_lead)
+
+
+def _traffic_day(
+    u: Universe,
+    tp: _TrafficParams,
+    day: date,
+    d: int,
+    seed: int,
+    selling_allowed: np.ndarray,
+    in_segment: np.ndarray,
+    bad_rate: float,
+    bad: _BadRows,
+) -> pa.Table:
+    """One day of traffic rows (partners with clicks), plus bad rows with negative clicks."""
+    rng = _day_rng(seed, d, ENTITY_CODE["traffic_daily"])
+    # Expected leads / click-to-lead rate; a partner outside its active periods still gets some stray clicks.
+    lam = np.where(
+        selling_allowed & tp.tracked,
+        u.lead_rate * _season(day) / tp.click_to_lead * np.where(in_segment, 1.0, 0.15),
+        0.0,
+    )
+    clicks = rng.poisson(lam)
+    idx = np.flatnonzero(clicks)
+    c = clicks[idx].astype(np.int64)
+    visitors = np.minimum(c, np.maximum(1, np.round(c * rng.uniform(0.6, 0.95, len(idx))))).astype(np.int64)
+    clicks_s = [str(v) for v in c.tolist()]
+    visitors_s = [str(v) for v in visitors.tolist()]
+    ids = [u.ids[i] for i in idx.tolist()]
+    brng = _day_rng(seed, d, _BAD_STREAM + ENTITY_CODE["traffic_daily"])
+    n_bad = int(brng.binomial(len(idx), bad_rate * BAD_RATE_FACTOR["traffic_daily"])) if len(idx) else 0
+    # A copy of a good row with its clicks negated: the copy is quarantined, the original is staged.
+    for j in brng.choice(len(idx), n_bad).tolist() if n_bad else []:
+        ids.append(ids[j])
+        clicks_s.append(f"-{max(1, int(c[j]))}")
+        visitors_s.append(visitors_s[j])
+        bad.counts["traffic_daily"]["negative_amount"] += 1
+    return pa.table(
+        {
+            "partner_id": pa.array(ids, pa.string()),
+            "traffic_date": pa.array([day.isoformat()] * len(ids), pa.string()),
+            "clicks": pa.array(clicks_s, pa.string()),
+            "unique_visitors": pa.array(visitors_s, pa.string()),
+        }
+    )
+
+
+def _partner_targets(
+    u: Universe,
+    day: date,
+    d: int,
+    seed: int,
+    monthly: np.ndarray,
+    usd_per_reporting: float,
+    bad_rate: float,
+    bad: _BadRows,
+) -> pa.Table:
+    """The quarter's monthly targets of the bigger partners: last quarter's level with an uplift (some missed)."""
+    rng = _day_rng(seed, d, ENTITY_CODE["partner_targets"])
+    chosen = np.flatnonzero((u.signup_day <= d) & (u.term_day > d) & (u.q >= 0.6))
+    uplift = rng.uniform(0.9, 1.35, (len(chosen), 3))
+    months = [date(day.year, day.month + k, 1).isoformat() for k in range(3)]
+    rows: list[list[str]] = []
+    for j, i in enumerate(chosen.tolist()):
+        levels = (monthly[0, i] / usd_per_reporting, monthly[1, i], monthly[2, i])
+        for month in months:
+            for m, metric in enumerate(TARGET_METRICS):
+                if levels[m] <= 0:  # nothing to build on: no target for that metric
+                    continue
+                value = levels[m] * uplift[j, m]
+                text = f"{value:.2f}" if metric == "net_revenue" else str(max(1, round(value)))
+                rows.append([u.ids[i], month, metric, text])
+    brng = _day_rng(seed, d, _BAD_STREAM + ENTITY_CODE["partner_targets"])
+    n_bad = int(brng.binomial(len(rows), bad_rate * BAD_RATE_FACTOR["partner_targets"])) if rows else 0
+    # A copy of a good row with a target of 0 or below: the copy is quarantined, the original is staged.
+    for j in brng.choice(len(rows), n_bad).tolist() if n_bad else []:
+        rows.append([*rows[j][:3], ("0", "-" + rows[j][3])[int(brng.integers(0, 2))]])
+        bad.counts["partner_targets"]["invalid_value"] += 1
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in COLUMNS["partner_targets"]]
+    return pa.table(
+        {c: pa.array(list(v), pa.string()) for c, v in zip(COLUMNS["partner_targets"], columns, strict=True)}
+    )
+
+
 def generate(
     landing_dir: Path,
     preset: str = "small",
@@ -894,6 +1005,10 @@ def generate(
     nps_waves: dict[int, tuple[np.ndarray, ...]] = {}
     rep = CUR_IDX[reporting_currency]
     arange_n = np.arange(n)
+    traffic = _traffic_params(u, seed)
+    # Net revenue (USD), leads and sales of each partner since the last quarter start: the base of the next targets.
+    quarter_totals = np.zeros((3, n))
+    quarter_days = 0
 
     for d in range(n_days):
         day = start + timedelta(days=d)
@@ -918,6 +1033,17 @@ def generate(
                 }
             ),
         )
+
+        # ---- partner targets: agreed on the first day of each quarter, from the quarter before ----
+        if day.day == 1 and day.month in (1, 4, 7, 10):
+            if quarter_days >= 28:
+                table = _partner_targets(
+                    u, day, d, seed, quarter_totals * 30.4 / quarter_days, usd_per[rep], bad_rate, bad
+                )
+                w.write_table("partner_targets", day, d, table)
+            quarter_totals[:] = 0.0
+            quarter_days = 0
+        quarter_days += 1
 
         # ---- partner state today ----
         signed = u.signup_day <= d
@@ -993,6 +1119,8 @@ def generate(
         # commission balance (main currency) for payouts
         if nt:
             sign = np.where(is_sale, 1.0, -1.0)
+            np.add.at(quarter_totals[0], allp, sign * all_amt * usd_per[all_cur] / 100.0)
+            np.add.at(quarter_totals[2], sp, 1.0)
             np.add.at(balance, allp, sign * all_comm * usd_per[all_cur] / usd_per[u.main_cur[allp]])
 
         # schedule refunds of today's sales (1-8 weeks later)
@@ -1083,6 +1211,11 @@ def generate(
         if extra is not None:
             table = pa.concat_tables([table, extra])
         w.write_table("leads", day, d, table)
+        np.add.at(quarter_totals[1], lp, 1.0)
+
+        # ---- traffic: clicks follow the partner's lead flow at its own click-to-lead rate (1-5 %) ----
+        clicks = _traffic_day(u, traffic, day, d, seed, alive & ~suspended, in_seg.any(axis=1), bad_rate, bad)
+        w.write_table("traffic_daily", day, d, clicks)
 
         # ---- payouts: monthly per partner on its payout day if the balance is worth paying ----
         rng = _day_rng(seed, d, ENTITY_CODE["payouts"])

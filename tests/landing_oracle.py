@@ -223,3 +223,43 @@ def clean_leads(landing: Path, as_of: date) -> pd.DataFrame:
         leads["converted"].dt.date.where(converted).map(lambda day: month_start(day) if pd.notna(day) else None)
     )
     return leads[["lead_id", "partner_id", "status", "month", "converted_month"]]
+
+
+def clean_traffic(landing: Path, as_of: date) -> pd.DataFrame:
+    """Staged traffic days by the documented rules (counts >= 0, visitors <= clicks, known partner, first copy)."""
+    known = _known_partners(landing)
+    traffic = read_entity(landing, "traffic_daily").sort_values(["_day", "_file", "_row"])
+    traffic["day"] = pd.to_datetime(traffic["traffic_date"], errors="coerce", format="%Y-%m-%d").dt.date
+    traffic["clicks_num"] = pd.to_numeric(traffic["clicks"], errors="coerce")
+    traffic["visitors_num"] = pd.to_numeric(traffic["unique_visitors"], errors="coerce")
+    ok = (
+        traffic["day"].notna()
+        & (traffic["clicks_num"] >= 0)
+        & (traffic["visitors_num"] >= 0)
+        & (traffic["visitors_num"] <= traffic["clicks_num"])
+        & (traffic["day"] <= as_of)
+        & traffic["partner_id"].isin(known)
+    )
+    traffic = traffic[ok]
+    traffic = traffic[~traffic.duplicated(["partner_id", "day"], keep="first")].copy()
+    traffic["month"] = traffic["day"].map(month_start)
+    return traffic[["partner_id", "day", "month", "clicks_num"]].rename(columns={"clicks_num": "clicks"})
+
+
+def clean_targets(landing: Path) -> pd.DataFrame:
+    """Staged monthly targets by the documented rules (month start, known metric, target > 0, known partner)."""
+    known = _known_partners(landing)
+    targets = read_entity(landing, "partner_targets").sort_values(["_day", "_file", "_row"])
+    targets["month"] = pd.to_datetime(targets["period_start_date"], errors="coerce", format="%Y-%m-%d").dt.date
+    targets["metric"] = targets["metric"].str.strip().str.lower()
+    targets["target_num"] = pd.to_numeric(targets["target"], errors="coerce")
+    ok = (
+        targets["month"].notna()
+        & targets["month"].map(lambda day: pd.notna(day) and day.day == 1).astype(bool)
+        & targets["metric"].isin(["net_revenue", "leads", "sales"])
+        & (targets["target_num"] > 0)
+        & targets["partner_id"].isin(known)
+    )
+    targets = targets[ok]
+    targets = targets[~targets.duplicated(["partner_id", "month", "metric"], keep="first")]
+    return targets[["partner_id", "month", "metric", "target_num"]].rename(columns={"target_num": "target"})

@@ -4,7 +4,8 @@
     Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column>. Each row
     gets the first failed check in the documented precedence:
       unreadable_line, missing_required_field, unparseable_timestamp, invalid_value, negative_amount,
-      bad_currency, future_date, timestamp_out_of_order, unknown_partner, no_fx_rate, duplicate_key
+      invalid_value of a not_above rule, bad_currency, future_date, timestamp_out_of_order, unknown_partner,
+      no_fx_rate, duplicate_key
     (callers may add later checks, e.g. unknown_refund_of). Duplicates are ranked among the copies that pass
     every earlier check, so the first *valid* copy of a key wins; `history` (a relation already judged by
     this macro) holds earlier copies a window run must rank against.
@@ -64,9 +65,16 @@
         {%- if c.get('not_equal') -%}
             {%- do checks.append((name ~ " = " ~ c.not_equal, 'invalid_value', "'" ~ name ~ "'")) -%}
         {%- endif -%}
+        {%- if c.get('month_start') -%}
+            {%- do checks.append(("extract(day from " ~ name ~ ") <> 1", 'invalid_value', "'" ~ name ~ "'")) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.get('non_negative') -%}
         {%- do checks.append((name ~ " < 0", 'negative_amount', "'" ~ name ~ "'")) -%}
+    {%- endfor -%}
+    {#- After negative_amount: a comparison with another column means something only once both pass their own checks. -#}
+    {%- for name, c in columns.items() if c.get('not_above') -%}
+        {%- do checks.append((name ~ " > " ~ c.not_above, 'invalid_value', "'" ~ name ~ "'")) -%}
     {%- endfor -%}
     {%- for name, c in columns.items() if c.type == 'currency' -%}
         {%- do checks.append(("not " ~ matches_pattern(name, '[A-Z]{3}'), 'bad_currency', "'" ~ name ~ "'")) -%}

@@ -77,5 +77,9 @@ def _freshness_check(entity: str) -> dg.AssetChecksDefinition:
 
 
 def build_freshness_checks() -> list[dg.AssetChecksDefinition]:
-    """One freshness check per daily (non-snapshot) landing entity."""
-    return [_freshness_check(name) for name, entity in sorted(ENTITIES.items()) if not entity.snapshot]
+    """One freshness check per daily landing entity (not snapshot or occasional ones: they skip days)."""
+    return [
+        _freshness_check(name)
+        for name, entity in sorted(ENTITIES.items())
+        if not entity.snapshot and not entity.occasional
+    ]

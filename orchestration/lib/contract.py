@@ -56,6 +56,8 @@ class Entity:
     required: bool
     # Snapshot entities land a full state on some days only; a missing day is normal for them.
     snapshot: bool = False
+    # Dated entities land on some days only (e.g. targets agreed each quarter), each day adding rows, not a state.
+    occasional: bool = False
     partner_checked: bool = False
 
     @property
@@ -109,6 +111,7 @@ def parse_contract(text: str) -> dict[str, Entity]:
             contract_columns=tuple(_column(c) for c in table.get("columns", [])),
             required=bool(meta.get("required", False)),
             snapshot=bool(meta.get("snapshot", False)),
+            occasional=bool(meta.get("occasional", False)),
             partner_checked=bool(meta.get("partner_checked", False)),
         )
     return entities

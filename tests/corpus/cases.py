@@ -3,7 +3,7 @@
 Each `Case` writes its own files into a landing folder (ids start with the case's name, so its rows are told
 apart from every other case's) and says what must happen (docs/data-contract.md, "Bad input: what happens"):
 
-* row cases land on 2024-01-01 (partners), 2024-01-02 (transactions, CSV; payouts and NPS answers) or
+* row cases land on 2024-01-01 (partners), 2024-01-02 (transactions, CSV; payouts, NPS answers, traffic, targets) or
   2024-01-03 (transactions, Parquet; an NPS file without its optional column). They share one landing set
   and one pipeline run, with PRA_ON_BAD_LINES=quarantine: their rows are `staged` (by id) or `quarantined`
   with (file, data row, reason, field);
@@ -150,6 +150,16 @@ def nps_fields(response_id: str, **over: str) -> dict[str, str]:
         "score": "9",
         "share_of_wallet": "40",
     }
+    return {**row, **over}
+
+
+def traffic_fields(partner_id: str, **over: str) -> dict[str, str]:
+    row = {"partner_id": partner_id, "traffic_date": CSV_DAY, "clicks": "10", "unique_visitors": "8"}
+    return {**row, **over}
+
+
+def target_fields(partner_id: str, **over: str) -> dict[str, str]:
+    row = {"partner_id": partner_id, "period_start_date": "2024-01-01", "metric": "sales", "target": "5"}
     return {**row, **over}
 
 
@@ -418,6 +428,58 @@ ROW_CASES: list[Case] = [
         },
         staged=("share_above_100-2",),
         quarantined=(("share_above_100.csv", 1, "invalid_value", "share_of_wallet"),),
+    ),
+    # Traffic and targets have no id column: a staged row is named by its key, and each case uses its own partners.
+    Case(
+        "negative_clicks",
+        "traffic_daily",
+        {
+            f"traffic_daily/dt={CSV_DAY}/negative_clicks.csv": csv_bytes(
+                [line(traffic_fields("P00003", clicks="-5", unique_visitors="2")), line(traffic_fields("P00004"))],
+                header("traffic_daily"),
+            )
+        },
+        staged=(f"P00004|{CSV_DAY}",),
+        quarantined=(("negative_clicks.csv", 1, "negative_amount", "clicks"),),
+    ),
+    Case(
+        "visitors_above_clicks",
+        "traffic_daily",
+        {
+            f"traffic_daily/dt={CSV_DAY}/visitors_above_clicks.csv": csv_bytes(
+                [line(traffic_fields("P00005", unique_visitors="12")), line(traffic_fields("P00006"))],
+                header("traffic_daily"),
+            )
+        },
+        staged=(f"P00006|{CSV_DAY}",),
+        quarantined=(("visitors_above_clicks.csv", 1, "invalid_value", "unique_visitors"),),
+    ),
+    Case(
+        "target_not_positive",
+        "partner_targets",
+        {
+            f"partner_targets/dt={CSV_DAY}/target_not_positive.csv": csv_bytes(
+                [
+                    line(target_fields("P00003", metric="net_revenue", target="0")),
+                    line(target_fields("P00003", metric="leads", target="10")),
+                ],
+                header("partner_targets"),
+            )
+        },
+        staged=("P00003|2024-01-01|leads",),
+        quarantined=(("target_not_positive.csv", 1, "invalid_value", "target"),),
+    ),
+    Case(
+        "target_not_a_month_start",
+        "partner_targets",
+        {
+            f"partner_targets/dt={CSV_DAY}/target_mid_month.csv": csv_bytes(
+                [line(target_fields("P00004", period_start_date="2024-01-15")), line(target_fields("P00004"))],
+                header("partner_targets"),
+            )
+        },
+        staged=("P00004|2024-01-01|sales",),
+        quarantined=(("target_mid_month.csv", 1, "invalid_value", "period_start_date"),),
     ),
     Case(
         "optional_column_absent",

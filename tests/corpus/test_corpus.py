@@ -63,6 +63,11 @@ def staged_ids(dirs: PipelineDirs, case: Case) -> set[str]:
         "partners": ("stg_program__partner_snapshots", "partner_id"),
         "payouts": ("stg_program__payouts", "payout_id"),
         "nps_responses": ("stg_program__nps_responses", "response_id"),
+        "traffic_daily": ("stg_program__traffic_daily", "partner_id || '|' || cast(traffic_date as varchar)"),
+        "partner_targets": (
+            "stg_program__partner_targets",
+            "partner_id || '|' || cast(period_start_date as varchar) || '|' || metric",
+        ),
     }[case.entity]
     files = sorted({Path(f).name for f in case.files})
     rows = query(dirs.work_db, f"select {key}, _source_file from staging.{model}")

@@ -16,6 +16,8 @@ from tests.landing_oracle import (
     clean_leads,
     clean_nps,
     clean_payouts,
+    clean_targets,
+    clean_traffic,
     clean_transactions,
     month_start,
     program_nps,
@@ -383,3 +385,39 @@ def test_two_tier_program_rows_match_a_recomputation(pipeline: PipelineDirs, rec
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, atol=0.011)
     # The demo has parents with selling and retained sub-partners.
     assert expected["active"].sum() > 0 and expected["retained"].sum() > 0
+def test_partner_clicks_match_a_recomputation(pipeline: PipelineDirs, recomputed: dict):
+    """Clicks and traffic days per partner-month of fct_partner_traffic_monthly from the landing files: null clicks
+    (not 0) where the partner has no traffic row, and every staged click published."""
+    traffic = clean_traffic(pipeline.landing, recomputed["as_of"])
+    per = traffic.groupby(["partner_id", "month"]).agg(clicks=("clicks", "sum"), days=("day", "size"))
+    actual = mart(
+        pipeline,
+        "select partner_id, month_start_date, clicks, traffic_days from marts.fct_partner_traffic_monthly "
+        "order by partner_id, month_start_date",
+        ["partner_id", "month", "clicks", "days"],
+    )
+    expected = actual[["partner_id", "month"]].join(per, on=["partner_id", "month"])
+    expected["days"] = expected["days"].fillna(0)
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+    assert actual["clicks"].sum() == traffic["clicks"].sum() > 1000
+    assert actual["clicks"].isna().sum() > 100  # partner-months without tracked traffic stay null
+
+
+def test_sales_target_attainment_matches_a_recomputation(pipeline: PipelineDirs, recomputed: dict):
+    """Sales targets of fct_partner_target_attainment_monthly against the landing files: the target, the partner's
+    sales of the month (UTC) and attainment = sales / target."""
+    targets = clean_targets(pipeline.landing)
+    targets = targets[(targets["metric"] == "sales") & (targets["month"] <= recomputed["as_of"])]
+    sales = clean_transactions(pipeline.landing, recomputed["as_of"])
+    counts = sales[sales["kind"] == "sale"].groupby(["partner_id", "month"]).size().rename("actual")
+    expected = targets.join(counts, on=["partner_id", "month"]).fillna({"actual": 0})
+    expected["attainment"] = expected["actual"] / expected["target"]
+    expected = expected.sort_values(["partner_id", "month"]).reset_index(drop=True)
+    actual = mart(
+        pipeline,
+        "select partner_id, month_start_date, cast(target_value as double), cast(actual_value as double), attainment "
+        "from marts.fct_partner_target_attainment_monthly where metric = 'sales' order by partner_id, month_start_date",
+        ["partner_id", "month", "target", "actual", "attainment"],
+    )
+    pd.testing.assert_frame_equal(actual, expected[actual.columns], check_dtype=False)
+    assert len(actual) > 50 and 0 < (actual["attainment"] >= 1).mean() < 1  # some met, some missed

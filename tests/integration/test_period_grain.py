@@ -41,6 +41,8 @@ PERIOD_MARTS = (
     "fct_partner_scorecard_monthly",
     "fct_two_tier_monthly",
     "fct_two_tier_summary_monthly",
+    "fct_partner_traffic_monthly",
+    "fct_partner_target_attainment_monthly",
 )
 
 

@@ -64,7 +64,8 @@ def test_raw_assets_are_still_planned_for_exactly_the_range(planned) -> None:
     raw = [e.event_log_entry.dagster_event.event_specific_data for e in events]
     raw = [d for d in raw if d.asset_key.path[0] == "raw"]
     assert {d.asset_key.path[1] for d in raw} == {
-        "partners", "transactions", "leads", "fx_rates", "payouts", "nps_responses", "interactions"
+        "partners", "transactions", "leads", "fx_rates", "payouts", "nps_responses", "interactions",
+        "traffic_daily", "partner_targets",
     }
     for data in raw:
         keys = data.partitions_subset.get_partition_keys()

@@ -28,8 +28,12 @@ def _doc_tables() -> dict[str, list[list[str]]]:
 
 def test_every_entity_has_a_key_and_typed_columns():
     assert list(ENTITIES) == [
-        "partners", "transactions", "leads", "payouts", "nps_responses", "interactions", "fx_rates",
+        "partners", "transactions", "leads", "payouts", "nps_responses", "interactions", "traffic_daily",
+        "partner_targets", "fx_rates",
     ]
+    assert ENTITIES["partner_targets"].key_columns == ("partner_id", "period_start_date", "metric")
+    assert not ENTITIES["traffic_daily"].required and not ENTITIES["partner_targets"].required
+    assert ENTITIES["partner_targets"].occasional and not ENTITIES["traffic_daily"].occasional
     assert ENTITIES["fx_rates"].key_columns == ("rate_date", "currency")
     assert ENTITIES["partners"].snapshot and ENTITIES["partners"].required
     assert ENTITIES["partners"].personal_columns == ("partner_name", "email", "account_manager")

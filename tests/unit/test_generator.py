@@ -19,7 +19,7 @@ from demo.generator import BAD_KINDS, COLUMNS, LandingNotEmptyError, generate
 
 SMALL_START = date(2024, 1, 1)
 SMALL_END = date(2025, 3, 31)  # 456 days, inclusive
-EVENT_ENTITIES = ("transactions", "leads", "payouts", "nps_responses", "interactions", "fx_rates")
+EVENT_ENTITIES = ("transactions", "leads", "payouts", "nps_responses", "interactions", "traffic_daily", "fx_rates")
 
 
 @functools.cache
@@ -125,7 +125,7 @@ def test_deterministic_same_seed_identical_bytes(small, tmp_path):
     generate(again, "small")
     a, b = _all_files(out), _all_files(again)
     assert a.keys() == b.keys()
-    assert len(a) == 16 + 6 * 456 + 1  # snapshots + event day-files + manifest
+    assert len(a) == 16 + 7 * 456 + 4 + 1  # snapshots + event day-files + quarterly targets + manifest
     assert a == b
 
 
@@ -279,7 +279,9 @@ def test_mixed_csv_and_parquet(tmp_path):
     table = pq.read_table(pfile)
     assert table.column_names == list(COLUMNS["transactions"])
     assert all(str(t) == "string" for t in table.schema.types)
-    for entity in COLUMNS:
+    # 60 days hold no quarter start after a month of history: no targets yet.
+    assert m["files"]["partner_targets"] == 0 and not (out / "partner_targets").exists()
+    for entity in set(COLUMNS) - {"partner_targets"}:
         assert len(_read_entity(out, entity)) == m["rows"][entity]
 
 
@@ -402,3 +404,48 @@ def test_promoters_sell_on_and_state_a_bigger_share(health):
     revenue = sales.assign(amount=sales["amount"].astype(float)).groupby("partner_id")["amount"].sum()
     stated = stated.assign(revenue=stated["partner_id"].map(revenue).fillna(0))
     assert stated["share"].corr(stated["revenue"], method="spearman") > 0.2
+
+
+# ------------------------------------------------------------------------------ traffic and targets
+
+
+def test_traffic_follows_the_lead_flow_at_one_to_five_percent(small, small_tx):
+    out, m, _ = small
+    traffic = _read_entity(out, "traffic_daily").assign(
+        clicks=lambda d: d["clicks"].astype(int), visitors=lambda d: d["unique_visitors"].astype(int)
+    )
+    assert int((traffic["clicks"] < 0).sum()) == m["bad_rows"]["traffic_daily"]["negative_amount"] > 0
+    good = traffic[traffic["clicks"] >= 0]
+    assert (good["traffic_date"] == good["_dt"]).all() and (good["visitors"] <= good["clicks"]).all()
+    assert not good.duplicated(["partner_id", "traffic_date"]).any()
+    leads = _read_entity(out, "leads").drop_duplicates("lead_id")
+    clicks = good.groupby("partner_id")["clicks"].sum()
+    rate = (leads.groupby("partner_id").size() / clicks).dropna()
+    assert len(rate) > 20 and 0.01 <= rate.median() <= 0.05
+    # Clicks scale with the partner's size: more sales, more clicks.
+    sales = small_tx[small_tx["kind"] == "sale"].groupby("partner_id").size()
+    assert pd.concat([clicks, sales], axis=1).dropna().corr(method="spearman").iloc[0, 1] > 0.5
+
+
+def test_targets_each_quarter_for_bigger_partners_some_met(small, small_tx):
+    out, m, _ = small
+    targets = _read_entity(out, "partner_targets").assign(target=lambda d: d["target"].astype(float))
+    assert int((targets["target"] <= 0).sum()) == m["bad_rows"]["partner_targets"]["invalid_value"] > 0
+    good = targets[targets["target"] > 0]
+    # Agreed on each quarter's first day from the second quarter on, for that quarter's three months.
+    assert set(good["_dt"]) == {"2024-04-01", "2024-07-01", "2024-10-01", "2025-01-01"}
+    months = pd.to_datetime(good["period_start_date"]).dt.to_period("M")
+    agreed = pd.to_datetime(good["_dt"]).dt.to_period("M")
+    assert ((months - agreed).apply(lambda d: d.n).between(0, 2)).all()
+    assert set(good["metric"]) == {"net_revenue", "leads", "sales"}
+    assert not good.duplicated(["partner_id", "period_start_date", "metric"]).any()
+    assert good["partner_id"].nunique() < m["partners"] / 2  # the bigger partners only
+    sales = small_tx[small_tx["kind"] == "sale"]
+    sales = sales.assign(month=pd.to_datetime(sales["occurred_at"], utc=True, format="ISO8601", errors="coerce"))
+    sales = sales.assign(month=sales["month"].dt.strftime("%Y-%m"))
+    per_month = sales.groupby(["partner_id", "month"]).size()
+    sale_targets = good[good["metric"] == "sales"]
+    keys = zip(sale_targets["partner_id"], sale_targets["period_start_date"].str[:7], strict=True)
+    actual = pd.Series([per_month.get(k, 0) for k in keys], index=sale_targets.index)
+    met = (actual >= sale_targets["target"]).mean()
+    assert 0.2 < met < 0.8

@@ -8,6 +8,8 @@
 -- depends_on: {{ source('program', 'transactions') }}, {{ source('program', 'leads') }}
 -- depends_on: {{ source('program', 'payouts') }}, {{ source('program', 'nps_responses') }}
 -- depends_on: {{ source('program', 'interactions') }}, {{ source('program', 'fx_rates') }}
+-- depends_on: {{ ref('stg_program__traffic_daily') }}, {{ ref('stg_program__partner_targets') }}
+-- depends_on: {{ source('program', 'traffic_daily') }}, {{ source('program', 'partner_targets') }}
 {% set staged_model = {'partners': 'stg_program__partner_snapshots'} %}
 
 with

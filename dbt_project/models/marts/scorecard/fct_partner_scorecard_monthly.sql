@@ -1,7 +1,8 @@
 -- The partner scorecard: one row per partner and period with what a partner manager looks at in one place
 -- (docs/metrics.md "Partner scorecard"): status, tier and segment; revenue, its growth and LTV to date; the
 -- latest NPS answer and stated share of wallet as of the period; payout SLA breaches; traffic and customer
--- quality; the effective commission rate; the last interaction; its sub-partners in a two-tier program. Every
+-- quality, clicks and earnings per click; target points; the effective commission rate; the last interaction; its
+-- sub-partners in a two-tier program. Every
 -- value comes from the mart that owns it:
 -- this model only joins them (and carries the latest NPS answer forward). No names or e-mails.
 with
@@ -28,6 +29,21 @@ relationship as (
 
 two_tier as (
     select * from {{ ref('fct_two_tier_monthly') }}
+),
+
+clicks as (
+    select * from {{ ref('fct_partner_traffic_monthly') }}
+),
+
+-- One row per partner and period: partner_points is the same on each of its metric rows.
+target_points as (
+    select
+        partner_id,
+        month_start_date,
+        max(partner_points) as target_points,
+        count(*) as targets_count
+    from {{ ref('fct_partner_target_attainment_monthly') }}
+    group by partner_id, month_start_date
 ),
 
 nps_answers as (
@@ -123,6 +139,11 @@ final as (
         traffic.refund_rate_by_amount_shrunk,
         traffic.repeat_purchase_rate,
         traffic.customer_net_value_reporting,
+        clicks.clicks,
+        clicks.click_to_lead_rate,
+        clicks.earnings_per_click_reporting,
+        cast(coalesce(target_points.targets_count, 0) as bigint) as targets_count,
+        target_points.target_points,
         economics.effective_commission_rate,
         relationship.last_interaction_date,
         relationship.days_since_last_interaction,
@@ -139,6 +160,10 @@ final as (
     left join economics on with_ltv.partner_month_id = economics.partner_month_id
     left join traffic on with_ltv.partner_month_id = traffic.partner_month_id
     left join relationship on with_ltv.partner_month_id = relationship.partner_month_id
+    left join clicks on with_ltv.partner_month_id = clicks.partner_month_id
+    left join target_points
+        on with_ltv.partner_id = target_points.partner_id
+        and with_ltv.month_start_date = target_points.month_start_date
     left join two_tier
         on with_ltv.partner_id = two_tier.parent_partner_id
         and with_ltv.month_start_date = two_tier.month_start_date

@@ -3,6 +3,7 @@
 -- depends_on: {{ ref('base_program__partners') }}, {{ ref('base_program__transactions') }}
 -- depends_on: {{ ref('base_program__leads') }}, {{ ref('base_program__payouts') }}
 -- depends_on: {{ ref('base_program__nps_responses') }}, {{ ref('base_program__interactions') }}
+-- depends_on: {{ ref('base_program__traffic_daily') }}, {{ ref('base_program__partner_targets') }}
 -- depends_on: {{ ref('base_program__fx_rates') }}
 with
 

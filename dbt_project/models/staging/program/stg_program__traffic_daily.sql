@@ -1,0 +1,21 @@
+-- Valid daily click counts per partner (optional entity: empty when its folder is absent).
+with
+
+base as (
+    select * from {{ ref('base_program__traffic_daily') }}
+    where rejection_reason is null
+),
+
+final as (
+    select
+        partner_id,
+        traffic_date,
+        clicks,
+        unique_visitors,
+        _partition_date,
+        _source_file,
+        _source_row
+    from base
+)
+
+select * from final
