@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.alerts import alert_text
 from orchestration.lib.publish import current_entry, read_log
 from tests.corpus.cases import (
     CASES,
@@ -160,6 +161,17 @@ def test_the_marts_do_not_depend_on_the_host_time_zone(corpus_runs):
     assert query(first.work_db, quarantine) == query(second.work_db, quarantine)
 
 
+def snapshot_check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    """The run's blocking `snapshot_volume` check on raw/partners."""
+    [evaluation] = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and e.event_specific_data.check_name == "snapshot_volume"
+    ]
+    return evaluation
+
+
 def live_version(dirs: PipelineDirs) -> int:
     return current_entry(read_log(dirs.warehouse / "published"))["version"]
 
@@ -188,13 +200,24 @@ def test_stop_case_stops_the_load_naming_file_and_place(corpus: PipelineDirs, ca
     result = run_pipeline(dirs, first, last, accept_mass_change=case.accept_mass_change, **ENV)
     if case.accept_mass_change:
         assert result.success and live_version(dirs) == before + 1
+        accepted = f"accepted mass change(s): partners/dt={case.window[0]}/partners.csv: 10 rows"
+        assert accepted in snapshot_check(result).description
+        # Remembered: the ledger holds it, and the next night's run over the same day passes without the flag.
+        ledger = query(dirs.work_db, "select entity, row_count from ingestion.accepted_volume_changes")
+        assert ledger == [("partners", 10)]
+        again = run_pipeline(dirs, first, last, **ENV)
+        assert again.success and snapshot_check(again).passed
         return
     assert not result.success
     text = failure_text(result)
     assert re.search(case.stops, text), text
     assert SECRET not in text and "Ромашка" not in text  # no personal data in what reaches logs and alerts
-    # Stopped at ingestion: nothing built, nothing published.
+    # The alert (the failure sensor and `pra run` build it the same way) names the same file and place.
+    alert = alert_text(result.run_id, "partner_retention_nightly_job", result.all_events, "http://ui:3000")
+    assert re.search(case.stops, alert), alert
+    # Stopped at ingestion: nothing built, nothing published; bad input is not transient, so no retry.
     assert not [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SUCCESS]
+    assert not [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
     assert live_version(dirs) == before
     with duckdb.connect(str(dirs.warehouse / "marts.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from fct_partner_monthly").fetchone()[0] > 0
@@ -238,3 +261,8 @@ def test_parent_cycles_and_unknown_parents_are_published_findings(corpus: Pipeli
         )
     )
     assert links == {"P00104": "P00001", "P00105": None, "P00106": None, "P00107": None}
+
+
+def test_the_shared_run_passes_the_volume_checks(corpus_runs):
+    _, result = corpus_runs[ZONES[0]]
+    assert snapshot_check(result).passed
