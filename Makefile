@@ -36,10 +36,9 @@ demo: install $(DAGSTER_HOME)/dagster.yaml manifest
 
 test: install $(DAGSTER_HOME)/dagster.yaml manifest
 	sh tests/system_deps.sh
-	# Three workers on two cores (a pipeline test waits on subprocesses, servers and locks part of the time),
-	# one test file each at a time (module fixtures stay together); then the tests that race runs or processes
-	# on purpose, alone, so their timing is not another test's load (docs/operations.md).
-	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not serial"
+	# Two workers, one test file each at a time (module fixtures stay together); then the tests that race
+	# runs or processes on purpose, alone, so their timing is not another test's load (docs/operations.md).
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
 bench: install manifest
