@@ -110,15 +110,20 @@ def not_utf8_message(path: Path) -> str:
         )
 
 
+def error_file(exc: duckdb.Error) -> Path | None:
+    """The file a DuckDB CSV error names (its `file = ...` line), if any."""
+    found = re.search(r"^\s*file = (.+)$", str(exc), re.MULTILINE)
+    return Path(found.group(1).strip()) if found else None
+
+
 def load_error_message(exc: duckdb.Error) -> str:
     """DuckDB's CSV error as file, line and what is wrong, without the row's content (it may hold personal data)."""
     text = str(exc)
-    file_match = re.search(r"^\s*file = (.+)$", text, re.MULTILINE)
+    path = error_file(exc)
     line_match = re.search(r"CSV Error on Line: (\d+)", text)
-    if not (file_match and line_match):
+    if not (path and line_match):
         # Not a CSV parsing error: keep its first line, never an `Original Line:` echo.
         return text.splitlines()[0] if text else type(exc).__name__
-    path = Path(file_match.group(1).strip())
     if "not utf-8" in text.lower() or "invalid unicode" in text.lower():
         return not_utf8_message(path)
     problem = next(
@@ -427,10 +432,9 @@ def load_window(
 
 def _refused_file(exc: duckdb.Error, batches: dict, line_by_line: set[Path]) -> tuple[Path, tuple[str, ...]] | None:
     """The CSV file (and its header) a DuckDB CSV error names, if it is one of this load's scanned files."""
-    found = re.search(r"^\s*file = (.+)$", str(exc), re.MULTILINE)
-    if not found:
+    named = error_file(exc)
+    if named is None:
         return None
-    named = Path(found.group(1).strip())
     for key, paths in batches.items():
         if key[0] == "csv" and named in paths and named not in line_by_line:
             return named, tuple(key[1:])
