@@ -5,7 +5,7 @@
     caller's key expression (the raw text is trimmed before comparing).
 -#}
 {% macro later_rows_sharing_window_keys(key) -%}
-    _partition_date >= cast('{{ var("max_date") }}' as date)
+    _partition_date >= cast('{{ run_var("max_date") }}' as date)
     and {{ key }} in (
         select trim(transaction_id) from {{ source('program', 'transactions') }}
         where {{ partition_window_predicate() }}

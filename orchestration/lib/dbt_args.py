@@ -1,13 +1,24 @@
-"""Pure helpers that build dbt CLI arguments for a partition window (unit-tested)."""
+"""Pure helpers that build the dbt CLI arguments and environment of a partition window (unit-tested)."""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, timedelta
+
+# The run's window reaches the models as environment variables PRA_DBT_<NAME> that dbt reads only while executing
+# (macro run_var, dbt_project/macros/run_var.sql), never as --vars: dbt keeps its parsed project across runs
+# (partial parsing) only while the --vars stay the same, and a full parse costs seconds on every run.
+WINDOW_ENV_PREFIX = "PRA_DBT_"
+# Constant from run to run: tells the parse that a window will come, so the incremental models are incremental
+# (macro has_partition_window).
+PARTITIONED_ENV = {"PRA_DBT_PARTITIONED": "true"}
 
 
 def window_vars(start: date, end: date, extra: dict[str, object] | None = None) -> dict[str, object]:
-    """dbt vars for the half-open window [start, end); as_of_date is the last day inside it."""
+    """The window values for the half-open window [start, end); as_of_date is the last day inside it."""
     if end <= start:
         raise ValueError(f"empty window: start {start} must be before end {end}")
     return {
@@ -18,21 +29,36 @@ def window_vars(start: date, end: date, extra: dict[str, object] | None = None) 
     }
 
 
-def dbt_build_args(
-    start: date, end: date, *, full_refresh: bool = False, extra_vars: dict[str, object] | None = None
-) -> list[str]:
-    """`dbt build` arguments for one window; vars serialised as JSON so dbt parses them exactly.
+def window_env(start: date, end: date, as_of: date | None = None) -> dict[str, str]:
+    """Environment of a dbt run for the window [start, end) (as_of: the numbers' date when not end - 1 day)."""
+    values = window_vars(start, end, {"as_of_date": as_of.isoformat()} if as_of else None)
+    return {**PARTITIONED_ENV, **{WINDOW_ENV_PREFIX + k.upper(): str(v) for k, v in values.items()}}
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set `values` in os.environ for the block (a subprocess started inside inherits them), then restore."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def dbt_build_args(*, full_refresh: bool = False, project_vars: dict[str, object] | None = None) -> list[str]:
+    """`dbt build` arguments; project_vars (the same from run to run) serialised as JSON so dbt parses them exactly.
 
     dbt unit tests prove the SQL, not the day's data: a pipeline run leaves them out (about 4 s of every run);
     `make test` runs them once (tests/integration/test_dbt_unit_tests.py), as dbt recommends for production.
     """
-    args = [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(window_vars(start, end, extra_vars), sort_keys=True),
-    ]
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if project_vars:
+        args += ["--vars", json.dumps(project_vars, sort_keys=True)]
     if full_refresh:
         args.append("--full-refresh")
     return args

@@ -97,6 +97,11 @@ class Settings:
         return self.warehouse_dir / "work.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this warehouse's runs: its parsed project is kept there between runs."""
+        return self.warehouse_dir / "dbt_target"
+
+    @property
     def published_dir(self) -> Path:
         """Where published versions live (see docs/operations.md)."""
         return self.warehouse_dir / "published"

@@ -1,9 +1,9 @@
-import json
+import os
 from datetime import date
 
 import pytest
 
-from orchestration.lib.dbt_args import dbt_build_args, window_vars
+from orchestration.lib.dbt_args import dbt_build_args, environment, window_env, window_vars
 
 
 def test_window_vars_are_half_open_and_as_of_is_last_day_inside():
@@ -23,14 +23,29 @@ def test_empty_window_is_refused():
         window_vars(date(2024, 3, 5), date(2024, 3, 5))
 
 
-def test_build_args_serialise_vars_as_json():
-    args = dbt_build_args(date(2024, 1, 1), date(2024, 1, 3), extra_vars={"refund_policy": "sale_period"})
-    assert args[:5] == ["build", "--exclude-resource-type", "unit_test", "--vars", args[4]]
-    assert json.loads(args[4]) == {
-        "as_of_date": "2024-01-02",
-        "max_date": "2024-01-03",
-        "min_date": "2024-01-01",
-        "refund_policy": "sale_period",
+def test_window_reaches_dbt_as_environment_not_vars():
+    env = window_env(date(2024, 1, 1), date(2024, 1, 3))
+    assert env == {
+        "PRA_DBT_PARTITIONED": "true",
+        "PRA_DBT_MIN_DATE": "2024-01-01",
+        "PRA_DBT_MAX_DATE": "2024-01-03",
+        "PRA_DBT_AS_OF_DATE": "2024-01-02",
     }
+    # A re-processed older window keeps the newest loaded day as the numbers' date.
+    assert window_env(date(2024, 1, 1), date(2024, 1, 3), as_of=date(2024, 2, 9))["PRA_DBT_AS_OF_DATE"] == "2024-02-09"
+
+
+def test_build_args_carry_only_the_project_vars():
+    args = dbt_build_args(project_vars={"refund_policy": "sale_period"})
+    assert args == ["build", "--exclude-resource-type", "unit_test", "--vars", '{"refund_policy": "sale_period"}']
     assert "--full-refresh" not in args
-    assert dbt_build_args(date(2024, 1, 1), date(2024, 1, 3), full_refresh=True)[-1] == "--full-refresh"
+    assert dbt_build_args(full_refresh=True) == ["build", "--exclude-resource-type", "unit_test", "--full-refresh"]
+
+
+def test_environment_is_restored(monkeypatch):
+    monkeypatch.setenv("PRA_DBT_MIN_DATE", "2020-01-01")
+    monkeypatch.delenv("PRA_DBT_MAX_DATE", raising=False)
+    with environment({"PRA_DBT_MIN_DATE": "2024-01-01", "PRA_DBT_MAX_DATE": "2024-01-02"}):
+        assert os.environ["PRA_DBT_MIN_DATE"] == "2024-01-01"
+    assert os.environ["PRA_DBT_MIN_DATE"] == "2020-01-01"
+    assert "PRA_DBT_MAX_DATE" not in os.environ

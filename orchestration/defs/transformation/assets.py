@@ -1,7 +1,7 @@
 """Transformation: every dbt model as a Dagster asset.
 
 The models are not partitioned: marts describe the whole history as of the newest loaded day. A run that
-loads a partition window passes that window to dbt as vars (incremental models and as_of_date use it).
+loads a partition window passes that window to dbt (incremental models and as_of_date use it; dbt_args.py).
 """
 
 from collections.abc import Mapping
@@ -12,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
-from orchestration.lib.dbt_args import dbt_build_args
+from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
 from orchestration.lib.rejudge import pending_rejudgements
@@ -93,9 +93,12 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
             + (" with --full-refresh" if full_refresh else "")
         )
-        # The profile's warehouse path and memory limit travel as dbt vars, like the window (profiles.yml).
-        extra_vars = {"as_of_date": as_of.isoformat(), **warehouse.settings.dbt_vars()}
-        args = dbt_build_args(*window, full_refresh=full_refresh, extra_vars=extra_vars)
-        yield from dbt.cli(args, context=context).stream()
+        # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
+        # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
+        # parsed project (partial_parse.msgpack) is kept from one run to the next (orchestration/lib/dbt_args.py).
+        args = dbt_build_args(full_refresh=full_refresh, project_vars=warehouse.settings.dbt_vars())
+        with environment(window_env(*window, as_of=as_of)):
+            invocation = dbt.cli(args, context=context, target_path=warehouse.settings.dbt_target_dir)
+        yield from invocation.stream()
 
     return dbt_models
