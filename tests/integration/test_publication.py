@@ -145,10 +145,11 @@ def test_sigkill_at_every_stage_leaves_one_live_version_that_the_log_agrees_with
     assert_old_version_whole(dirs, old_hash)
 
     # 2-3. During the checks, and during publication with the new version fully built, one step before the
-    # atomic swap (the latest moment a kill can hit; earlier publish points only write temp names).
+    # atomic swap (the latest moment a kill can hit; earlier publish points only write temp names). These runs
+    # are the gates and the publication alone, on the marts dbt already built: ingestion and dbt add nothing.
     for point in ("checks", "swap"):
         marker.unlink(missing_ok=True)
-        proc = spawn_pipeline(dirs, tmp_path / f"kill_{point}.log", pause=(point, marker))
+        proc = spawn_pipeline(dirs, tmp_path / f"kill_{point}.log", pause=(point, marker), command="publish")
         wait_for(marker.exists, 240, proc, f"pause at {point}")
         assert marker.read_text() == point
         kill_group(proc)
@@ -158,7 +159,7 @@ def test_sigkill_at_every_stage_leaves_one_live_version_that_the_log_agrees_with
     # 4. After the swap to version 2, before publish_log.json is written: the file is whole version 2 and
     # the JSON log still ends at 1.
     marker.unlink()
-    proc = spawn_pipeline(dirs, tmp_path / "kill_logwrite.log", pause=("logwrite", marker))
+    proc = spawn_pipeline(dirs, tmp_path / "kill_logwrite.log", pause=("logwrite", marker), command="publish")
     wait_for(marker.exists, 240, proc, "pause at logwrite")
     kill_group(proc)
     snap = snapshot(stable_db(dirs))

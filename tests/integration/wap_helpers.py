@@ -121,12 +121,18 @@ def snapshot(db: Path) -> dict:
     return {"version": version, "consistent": actual == counts and orphans == 0, "counts": actual}
 
 
-def spawn_pipeline(dirs: PipelineDirs, log: Path, pause: tuple[str, Path] | None = None) -> subprocess.Popen:
-    """The nightly job in its own process group (so a SIGKILL takes dbt with it); `pause`: (point, marker)."""
+def spawn_pipeline(
+    dirs: PipelineDirs, log: Path, pause: tuple[str, Path] | None = None, *, command: str = "run"
+) -> subprocess.Popen:
+    """A run in its own process group (so a SIGKILL takes dbt with it); `pause`: (point, marker).
+
+    command `run`: the whole nightly job; `publish`: only the gates and the publication of the warehouse's
+    current marts (gate_and_publish), which is all a kill at the checks or in publication needs.
+    """
     env = {**os.environ, **dirs.env()}
     args = [pause[0], str(pause[1])] if pause else []
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.wap_helpers", "run", str(dirs.root), *args],
+        [sys.executable, "-m", "tests.integration.wap_helpers", command, str(dirs.root), *args],
         cwd=REPO,
         env=env,
         stdout=log.open("w"),
@@ -238,11 +244,14 @@ def pause_at(point: str, marker: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if argv[0] == "run":
+    if argv[0] in ("run", "publish"):
         if len(argv) == 4:
             pause_at(argv[2], Path(argv[3]))
         dirs = PipelineDirs(Path(argv[1]))
-        result = run_pipeline(dirs, *manifest_range(dirs))
+        if argv[0] == "publish":
+            result = gate_and_publish(dirs)
+        else:
+            result = run_pipeline(dirs, *manifest_range(dirs))
         return 0 if result.success else 1
     if argv[0] == "read":
         _read_loop(Path(argv[1]), Path(argv[2]), Path(argv[3]))
