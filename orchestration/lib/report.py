@@ -41,7 +41,8 @@ SEARCH_LIST_LIMIT = 5_000
 AT_RISK_ROWS_SHOWN = 100
 TIERS = ("platinum", "gold", "silver", "bronze")
 TIER_COLOURS = {"platinum": "#6c7a89", "gold": "#d4a017", "silver": "#a8b2bd", "bronze": "#b87333"}
-PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+# No tool bar over the titles: drag to zoom and double-click to reset still work.
+PLOT_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,12 @@ def _figure(traces: Iterable[Any], title: str, **layout: Any) -> Any:
 
     fig = go.Figure(list(traces))
     base = {
-        "title": {"text": title, "x": 0.01},
+        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
         "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
         "height": 360,
         "template": "plotly_white",
         "legend": {"orientation": "h", "y": -0.15},
+        "hovermode": "x unified",
     }
     fig.update_layout(**(base | layout))
     return fig
@@ -191,7 +193,7 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
     """Every program chart as an HTML fragment (a div and its Plotly call)."""
     import plotly.graph_objects as go
 
-    x = [period_label(r["month_start_date"], grain) for r in kpis]
+    x = [r["month_start_date"] for r in kpis]
     k = _columns(
         kpis,
         *(
@@ -285,6 +287,7 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
                     ],
                     f"Revenue bridge, {period_label(b['month_start_date'], grain)} ({ccy}; "
                     "fct_revenue_bridge_summary_monthly)",
+                    hovermode="closest",
                 ),
             )
         )
@@ -303,7 +306,7 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
     )
     tiers = _rows(con, "select * from fct_tier_summary_monthly order by month_start_date, tier_level")
     months = sorted({r["month_start_date"] for r in tiers})
-    tx = [period_label(m, grain) for m in months]
+    tx = months
     by = {(r["month_start_date"], r["tier"]): r for r in tiers}
     charts.append(
         (
@@ -399,10 +402,11 @@ def _concentration_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tu
         ],
         f"Revenue concentration, {label}: Gini {fmt_ratio(latest['gini_coefficient'])} "
         "(fct_concentration_monthly)",
+        hovermode="closest",
         xaxis={"tickformat": ".0%", "title": "share of revenue-active partners (smallest first)"},
         yaxis={"tickformat": ".0%", "title": "share of revenue"},
     )
-    x = [period_label(r["month_start_date"], grain) for r in rows]
+    x = [r["month_start_date"] for r in rows]
     trend = _figure(
         [
             go.Scatter(x=x, y=[r["top_20_pct_revenue_share"] for r in rows], name="top 20 % revenue share"),
@@ -447,6 +451,7 @@ def _cohort_chart(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str,
             )
         ],
         "Cohort retention: share of each signup cohort in the base (fct_cohort_retention)",
+        hovermode="closest",
         height=max(360, 14 * len(cohorts) + 120),
         xaxis={"title": f"{unit} since signup"},
         yaxis={"autorange": "reversed"},
@@ -460,7 +465,7 @@ def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str
     out = []
     program = "where dimension_name = 'program' order by month_start_date"
     nps = _rows(con, f"select month_start_date, nps, nps_coverage_rate from fct_nps_monthly {program}")
-    x = [period_label(r["month_start_date"], grain) for r in nps]
+    x = [r["month_start_date"] for r in nps]
     out.append(
         (
             "nps",
@@ -480,7 +485,7 @@ def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str
         "select month_start_date, paid_within_sla_rate, hours_to_payment_median, hours_to_payment_p90, "
         f"payout_sla_hours from fct_payouts_monthly {program}",
     )
-    x = [period_label(r["month_start_date"], grain) for r in pay]
+    x = [r["month_start_date"] for r in pay]
     sla = pay[-1]["payout_sla_hours"] if pay else None
     out.append(
         (
@@ -502,7 +507,7 @@ def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str
         "select month_start_date, leads_created, leads_created_growth, leads_created_yoy_growth "
         f"from fct_leads_monthly {program}",
     )
-    x = [period_label(r["month_start_date"], grain) for r in leads]
+    x = [r["month_start_date"] for r in leads]
     out.append(
         (
             "leads",
@@ -574,7 +579,11 @@ def kpi_tiles(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[Tile]]:
         Tile("platinum_revenue_share", "Platinum revenue share", k, kpi["platinum_revenue_share"], fmt_pct),
         Tile("nps", "NPS", "fct_nps_monthly", nps.get("nps"), fmt_points, "points"),
         Tile(
-            "paid_within_sla_rate", "Payouts within SLA", "fct_payouts_monthly", pay.get("paid_within_sla_rate"), fmt_pct
+            "paid_within_sla_rate",
+            "Payouts within SLA",
+            "fct_payouts_monthly",
+            pay.get("paid_within_sla_rate"),
+            fmt_pct,
         ),
         Tile(
             "leads_created_growth", "Lead growth", "fct_leads_monthly", leads.get("leads_created_growth"), fmt_pct
@@ -644,7 +653,7 @@ h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ccd;padding-bottom:
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
 .tile{background:#fff;border:1px solid #dde;border-radius:6px;padding:10px}
 .tile-label{font-size:12px;color:#556}.tile-value{font-size:24px;font-weight:600;margin:4px 0}
-.tile-note{font-size:11px;color:#889}.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:12px}
+.tile-note{font-size:11px;color:#889}.grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #dde;border-radius:6px;padding:6px}
 .muted{color:#667}.scroll{overflow:auto;max-height:520px}
 table.grid{border-collapse:collapse;font-size:13px;background:#fff}
@@ -709,7 +718,8 @@ def _index_html(con: duckdb.DuckDBPyConnection, version: Mapping[str, Any], part
         f'<h2>Key numbers, {html.escape(period)} <span class="muted">(last complete period)</span></h2>',
         f'<div class="tiles" id="kpi-tiles" data-period="{month}">{"".join(t.html() for t in tiles)}</div>',
         "<h2>Partner scorecards</h2>",
-        f"<p>{len(partner_ids):,} partners (by id: published marts hold no names). {_search_form(partner_ids, 'scorecard.html')}</p>",
+        f"<p>{len(partner_ids):,} partners (by id: published marts hold no names). "
+        f"{_search_form(partner_ids, 'scorecard.html')}</p>",
         "<h2>Trends</h2>",
         '<div class="grid2">' + "".join(f'<div class="card">{c}</div>' for c in charts) + "</div>",
         "<h2>Partners at risk</h2>",
@@ -775,8 +785,8 @@ def shard_of(partner_id: str, shards: int) -> int:
 
 
 def _round(value: Any) -> Any:
-    # Six significant digits are plenty for a chart and keep the data files small.
-    return float(f"{value:.6g}") if isinstance(value, float) else value
+    # Ten significant digits keep money to the cent below 100 million and shorten 17-digit rates.
+    return float(f"{value:.10g}") if isinstance(value, float) else value
 
 
 def scorecard_data(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
@@ -822,11 +832,13 @@ function shardOf(id) {
   return h % SHARDS;
 }
 function scorecardShard(k, partners) { data[k] = partners; render(); }
-function esc(s) { var d = document.createElement('div'); d.textContent = s == null ? '' : String(s); return d.innerHTML; }
+function esc(s) {
+  var d = document.createElement('div'); d.textContent = s == null ? '' : String(s); return d.innerHTML;
+}
 function pct(v) { return v == null ? 'n/a' : (100 * v).toFixed(1) + ' %'; }
 function num(v) { return v == null ? 'n/a' : Number(v).toLocaleString('en-US', {maximumFractionDigits: 2}); }
 function layout(title, extra) {
-  return Object.assign({title: {text: title, x: 0.01}, height: 320, template: 'plotly_white',
+  return Object.assign({title: {text: title, x: 0.01, font: {size: 14}}, height: 320, template: 'plotly_white',
     margin: {l: 60, r: 50, t: 50, b: 40}, legend: {orientation: 'h', y: -0.2}}, extra || {});
 }
 function kv(rows) {
@@ -905,7 +917,7 @@ function render() {
         var v = r[c]; return '<td>' + esc(Array.isArray(v) ? v.join(', ') : v) + '</td>'; }).join('') + '</tr>';
     }).join('') + '</table></div>';
   }
-  var x = s.month_start_date || [], cfg = {displaylogo: false, responsive: true};
+  var x = s.month_start_date || [], cfg = {displayModeBar: false, responsive: true};
   Plotly.react('chart-revenue', [
     {type: 'bar', x: x, y: s.net_revenue_reporting, name: 'net revenue'},
     {type: 'scatter', x: x, y: s.ltv_to_date_reporting, name: 'LTV to date', yaxis: 'y2'}],
@@ -936,6 +948,9 @@ render();
 """
 
 
+SCORECARD_CHARTS = ("revenue", "tier", "health", "quality")
+
+
 def _scorecard_html(meta: str, shards: int, prefix: str, at_risk: bool, ids: Sequence[str]) -> str:
     body = (
         '<p><a href="index.html">&larr; KPI report</a></p>'
@@ -944,7 +959,7 @@ def _scorecard_html(meta: str, shards: int, prefix: str, at_risk: bool, ids: Seq
         '<h2 id="title"></h2><div class="grid2"><div class="card"><h3>Partner</h3><div id="attributes"></div></div>'
         '<div class="card"><h3>Health signals</h3><div id="signals"></div></div></div>'
         '<h2>At-risk reasons</h2><div id="risk"></div><h2>Trends</h2><div class="grid2">'
-        + "".join(f'<div class="card"><div id="chart-{c}"></div></div>' for c in ("revenue", "tier", "health", "quality"))
+        + "".join(f'<div class="card"><div id="chart-{c}"></div></div>' for c in SCORECARD_CHARTS)
         + "</div></div>"
     )
     js = (
@@ -989,7 +1004,8 @@ def build_report(published_db: Path, out_dir: Path) -> ReportFiles:
         payload = json.dumps(bucket, separators=(",", ":"), allow_nan=False)
         _write_atomic(data_dir / f"{tag}_{k:03d}.js", f"scorecardShard({k},{payload});\n")
     prefix = f"{SCORECARD_DATA_DIR}/{tag}_"
-    _write_atomic(out_dir / "scorecard.html", _scorecard_html(_meta_line(version, grain or "", ccy or ""), shards, prefix, at_risk, ids))
+    meta = _meta_line(version, grain or "", ccy or "")
+    _write_atomic(out_dir / "scorecard.html", _scorecard_html(meta, shards, prefix, at_risk, ids))
     _write_atomic(out_dir / "index.html", index)
     for old in data_dir.glob("*.js"):
         if not old.name.startswith(tag + "_"):
