@@ -160,26 +160,41 @@ class Tile:
 # ---------------------------------------------------------------------------------------------- charts
 
 
-def _figure(traces: Iterable[Any], title: str, **layout: Any) -> Any:
-    import plotly.graph_objects as go
-
-    fig = go.Figure(list(traces))
-    base = {
-        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
-        "height": 360,
-        "template": "plotly_white",
-        "legend": {"orientation": "h", "y": -0.15},
-        "hovermode": "x unified",
-    }
-    fig.update_layout(**(base | layout))
-    return fig
+def _trace(kind: str, **attributes: Any) -> dict[str, Any]:
+    """A Plotly trace as plotly.js reads it (plain JSON: no figure validation in Python, which costs a second)."""
+    return {"type": kind, **attributes}
 
 
-def _chart_html(fig: Any, div_id: str) -> str:
-    import plotly.io as pio
+# The look of Plotly's "plotly_white" template, written out (loading the template object costs 0.2 s).
+AXIS = {"gridcolor": "#EBF0F8", "zerolinecolor": "#EBF0F8", "linecolor": "#EBF0F8", "automargin": True}
+LAYOUT = {
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "font": {"color": "#2a3f5f"},
+    "xaxis": AXIS,
+    "yaxis": AXIS,
+    "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+    "height": 360,
+    "legend": {"orientation": "h", "y": -0.15},
+    "hovermode": "x unified",
+}
 
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOT_CONFIG)
+
+def _figure(traces: Iterable[dict[str, Any]], title: str, **layout: Any) -> dict[str, Any]:
+    merged = LAYOUT | {"title": {"text": title, "x": 0.01, "font": {"size": 14}}} | layout
+    for axis in ("xaxis", "yaxis"):
+        merged[axis] = AXIS | layout.get(axis, {})
+    return {"data": list(traces), "layout": merged}
+
+
+def _chart_html(fig: Mapping[str, Any], div_id: str) -> str:
+    def js(value: Any) -> str:
+        return json.dumps(value, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
+
+    return (
+        f'<div id="{div_id}" class="chart"></div><script>Plotly.newPlot({js(div_id)}, {js(fig["data"])}, '
+        f"{js(fig['layout'])}, {js(PLOT_CONFIG)});</script>"
+    )
 
 
 @functools.cache
@@ -191,8 +206,6 @@ def _plotly_js() -> str:
 
 def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], grain: str, ccy: str) -> list[str]:
     """Every program chart as an HTML fragment (a div and its Plotly call)."""
-    import plotly.graph_objects as go
-
     x = [r["month_start_date"] for r in kpis]
     k = _columns(
         kpis,
@@ -215,10 +228,18 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "partners",
             _figure(
                 [
-                    go.Scatter(x=x, y=k["active_partner_count"], name="active", mode="lines+markers"),
-                    go.Bar(x=x, y=k["new_partner_count"], name="new", marker_color="#2ca02c"),
-                    go.Bar(x=x, y=k["reactivated_partner_count"], name="reactivated", marker_color="#17becf"),
-                    go.Bar(x=x, y=[-v for v in k["churned_partner_count"]], name="churned", marker_color="#d62728"),
+                    _trace("scatter", x=x, y=k["active_partner_count"], name="active", mode="lines+markers"),
+                    _trace("bar", x=x, y=k["new_partner_count"], name="new", marker={"color": "#2ca02c"}),
+                    _trace(
+                        "bar", x=x, y=k["reactivated_partner_count"], name="reactivated", marker={"color": "#17becf"}
+                    ),
+                    _trace(
+                        "bar",
+                        x=x,
+                        y=[-v for v in k["churned_partner_count"]],
+                        name="churned",
+                        marker={"color": "#d62728"},
+                    ),
                 ],
                 "Partners: active, new, reactivated and churned (fct_program_kpis_monthly)",
                 barmode="relative",
@@ -236,11 +257,14 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "retention",
             _figure(
                 [
-                    go.Scatter(x=x, y=k["customer_retention_rate"], name="CRR (retained / start)"),
-                    go.Scatter(
-                        x=x, y=[formula.get(r["month_start_date"]) for r in kpis], name="CRR formula ((E - N) / S)"
+                    _trace("scatter", x=x, y=k["customer_retention_rate"], name="CRR (retained / start)"),
+                    _trace(
+                        "scatter",
+                        x=x,
+                        y=[formula.get(r["month_start_date"]) for r in kpis],
+                        name="CRR formula ((E - N) / S)",
                     ),
-                    go.Scatter(x=x, y=k["churn_rate"], name="churn rate"),
+                    _trace("scatter", x=x, y=k["churn_rate"], name="churn rate"),
                 ],
                 "Customer retention rate, both forms, and churn rate (fct_retention_monthly, program)",
                 yaxis={"tickformat": ".0%"},
@@ -252,8 +276,8 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "nrr",
             _figure(
                 [
-                    go.Scatter(x=x, y=k["net_revenue_retention"], name="NRR"),
-                    go.Scatter(x=x, y=k["gross_revenue_retention"], name="GRR"),
+                    _trace("scatter", x=x, y=k["net_revenue_retention"], name="NRR"),
+                    _trace("scatter", x=x, y=k["gross_revenue_retention"], name="GRR"),
                 ],
                 "Net and gross revenue retention (fct_revenue_bridge_summary_monthly)",
                 yaxis={"tickformat": ".0%"},
@@ -278,7 +302,8 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
                 "bridge",
                 _figure(
                     [
-                        go.Waterfall(
+                        _trace(
+                            "waterfall",
                             x=[s[0] for s in steps],
                             y=[s[1] for s in steps],
                             measure=[s[2] for s in steps],
@@ -296,8 +321,8 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "revenue",
             _figure(
                 [
-                    go.Bar(x=x, y=k["net_revenue_reporting"], name="net revenue"),
-                    go.Bar(x=x, y=k["existing_partner_revenue_reporting"], name="from existing partners"),
+                    _trace("bar", x=x, y=k["net_revenue_reporting"], name="net revenue"),
+                    _trace("bar", x=x, y=k["existing_partner_revenue_reporting"], name="from existing partners"),
                 ],
                 f"Net revenue and revenue from existing partners ({ccy}; fct_program_kpis_monthly)",
                 barmode="group",
@@ -313,11 +338,12 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "tier_counts",
             _figure(
                 [
-                    go.Bar(
+                    _trace(
+                        "bar",
                         x=tx,
                         y=[by[(m, t)]["partner_count"] if (m, t) in by else None for m in months],
                         name=t,
-                        marker_color=TIER_COLOURS[t],
+                        marker={"color": TIER_COLOURS[t]},
                     )
                     for t in TIERS
                 ],
@@ -331,7 +357,8 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "tier_shares",
             _figure(
                 [
-                    go.Scatter(
+                    _trace(
+                        "scatter",
                         x=tx,
                         y=[by[(m, t)]["trailing_12m_revenue_share"] if (m, t) in by else None for m in months],
                         name=t,
@@ -353,8 +380,10 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
             "tier_moves",
             _figure(
                 [
-                    go.Bar(x=tx, y=[moves[m][0] for m in months], name="upgrades", marker_color="#2ca02c"),
-                    go.Bar(x=tx, y=[-moves[m][1] for m in months], name="downgrades", marker_color="#d62728"),
+                    _trace("bar", x=tx, y=[moves[m][0] for m in months], name="upgrades", marker={"color": "#2ca02c"}),
+                    _trace(
+                        "bar", x=tx, y=[-moves[m][1] for m in months], name="downgrades", marker={"color": "#d62728"}
+                    ),
                 ],
                 "Tier upgrades and downgrades (partners moving into a tier; fct_tier_summary_monthly)",
                 barmode="relative",
@@ -368,8 +397,6 @@ def _program_charts(con: duckdb.DuckDBPyConnection, kpis: list[dict[str, Any]], 
 
 
 def _concentration_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str, Any]]:
-    import plotly.graph_objects as go
-
     rows = _rows(con, "select * from fct_concentration_monthly order by month_start_date")
     complete = [r for r in rows if not r["is_partial_period"] and r["revenue_active_partner_count"]]
     if not complete:
@@ -394,23 +421,27 @@ def _concentration_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tu
     top = latest["top_20_pct_revenue_share"]
     lorenz = _figure(
         [
-            go.Scatter(x=xs, y=ys, name="Lorenz curve", fill="tozeroy"),
-            go.Scatter(x=[0, 1], y=[0, 1], name="equal revenue", line={"dash": "dot", "color": "grey"}),
-            go.Scatter(
-                x=[0.8], y=[1 - top], name=f"top 20 % earn {fmt_pct(top)}", mode="markers", marker={"size": 10}
+            _trace("scatter", x=xs, y=ys, name="Lorenz curve", fill="tozeroy"),
+            _trace("scatter", x=[0, 1], y=[0, 1], name="equal revenue", line={"dash": "dot", "color": "grey"}),
+            _trace(
+                "scatter",
+                x=[0.8],
+                y=[1 - top],
+                name=f"top 20 % earn {fmt_pct(top)}",
+                mode="markers",
+                marker={"size": 10},
             ),
         ],
-        f"Revenue concentration, {label}: Gini {fmt_ratio(latest['gini_coefficient'])} "
-        "(fct_concentration_monthly)",
+        f"Revenue concentration, {label}: Gini {fmt_ratio(latest['gini_coefficient'])} (fct_concentration_monthly)",
         hovermode="closest",
-        xaxis={"tickformat": ".0%", "title": "share of revenue-active partners (smallest first)"},
-        yaxis={"tickformat": ".0%", "title": "share of revenue"},
+        xaxis={"tickformat": ".0%", "title": {"text": "share of revenue-active partners (smallest first)"}},
+        yaxis={"tickformat": ".0%", "title": {"text": "share of revenue"}},
     )
     x = [r["month_start_date"] for r in rows]
     trend = _figure(
         [
-            go.Scatter(x=x, y=[r["top_20_pct_revenue_share"] for r in rows], name="top 20 % revenue share"),
-            go.Scatter(x=x, y=[r["gini_coefficient"] for r in rows], name="Gini"),
+            _trace("scatter", x=x, y=[r["top_20_pct_revenue_share"] for r in rows], name="top 20 % revenue share"),
+            _trace("scatter", x=x, y=[r["gini_coefficient"] for r in rows], name="Gini"),
         ],
         "20/80 rule over time: top-20 % share and Gini (fct_concentration_monthly)",
         yaxis={"tickformat": ".0%"},
@@ -419,8 +450,6 @@ def _concentration_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tu
 
 
 def _cohort_chart(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str, Any]]:
-    import plotly.graph_objects as go
-
     rows = _rows(
         con,
         "select cohort_month_start_date, periods_since_signup, retained_share, cohort_partner_count "
@@ -439,7 +468,8 @@ def _cohort_chart(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str,
     unit = "quarters" if grain == "quarter" else "months"
     fig = _figure(
         [
-            go.Heatmap(
+            _trace(
+                "heatmap",
                 z=[z[c] for c in cohorts],
                 x=list(range(width)),
                 y=labels,
@@ -453,15 +483,13 @@ def _cohort_chart(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str,
         "Cohort retention: share of each signup cohort in the base (fct_cohort_retention)",
         hovermode="closest",
         height=max(360, 14 * len(cohorts) + 120),
-        xaxis={"title": f"{unit} since signup"},
+        xaxis={"title": {"text": f"{unit} since signup"}},
         yaxis={"autorange": "reversed"},
     )
     return [("cohorts", fig)]
 
 
 def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str, Any]]:
-    import plotly.graph_objects as go
-
     out = []
     program = "where dimension_name = 'program' order by month_start_date"
     nps = _rows(con, f"select month_start_date, nps, nps_coverage_rate from fct_nps_monthly {program}")
@@ -471,11 +499,13 @@ def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str
             "nps",
             _figure(
                 [
-                    go.Scatter(x=x, y=[r["nps"] for r in nps], name="NPS (points)"),
-                    go.Bar(x=x, y=[r["nps_coverage_rate"] for r in nps], name="coverage", yaxis="y2", opacity=0.3),
+                    _trace("scatter", x=x, y=[r["nps"] for r in nps], name="NPS (points)"),
+                    _trace(
+                        "bar", x=x, y=[r["nps_coverage_rate"] for r in nps], name="coverage", yaxis="y2", opacity=0.3
+                    ),
                 ],
                 "NPS and survey coverage of active partners (fct_nps_monthly)",
-                yaxis={"title": "NPS", "range": [-100, 100]},
+                yaxis={"title": {"text": "NPS"}, "range": [-100, 100]},
                 yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1]},
             ),
         )
@@ -492,13 +522,15 @@ def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str
             "payouts",
             _figure(
                 [
-                    go.Scatter(x=x, y=[r["paid_within_sla_rate"] for r in pay], name="paid within SLA"),
-                    go.Scatter(x=x, y=[r["hours_to_payment_median"] for r in pay], name="median hours", yaxis="y2"),
-                    go.Scatter(x=x, y=[r["hours_to_payment_p90"] for r in pay], name="p90 hours", yaxis="y2"),
+                    _trace("scatter", x=x, y=[r["paid_within_sla_rate"] for r in pay], name="paid within SLA"),
+                    _trace(
+                        "scatter", x=x, y=[r["hours_to_payment_median"] for r in pay], name="median hours", yaxis="y2"
+                    ),
+                    _trace("scatter", x=x, y=[r["hours_to_payment_p90"] for r in pay], name="p90 hours", yaxis="y2"),
                 ],
                 f"Payout SLA ({sla} hours): share paid on time and hours to payment (fct_payouts_monthly)",
                 yaxis={"tickformat": ".0%", "range": [0, 1.05]},
-                yaxis2={"overlaying": "y", "side": "right", "title": "hours"},
+                yaxis2={"overlaying": "y", "side": "right", "title": {"text": "hours"}},
             ),
         )
     )
@@ -513,9 +545,11 @@ def _health_charts(con: duckdb.DuckDBPyConnection, grain: str) -> list[tuple[str
             "leads",
             _figure(
                 [
-                    go.Bar(x=x, y=[r["leads_created"] for r in leads], name="leads created", opacity=0.5),
-                    go.Scatter(x=x, y=[r["leads_created_growth"] for r in leads], name="growth", yaxis="y2"),
-                    go.Scatter(x=x, y=[r["leads_created_yoy_growth"] for r in leads], name="YoY growth", yaxis="y2"),
+                    _trace("bar", x=x, y=[r["leads_created"] for r in leads], name="leads created", opacity=0.5),
+                    _trace("scatter", x=x, y=[r["leads_created_growth"] for r in leads], name="growth", yaxis="y2"),
+                    _trace(
+                        "scatter", x=x, y=[r["leads_created_yoy_growth"] for r in leads], name="YoY growth", yaxis="y2"
+                    ),
                 ],
                 "Leads created and lead growth (fct_leads_monthly)",
                 yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%"},
@@ -585,9 +619,7 @@ def kpi_tiles(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[Tile]]:
             pay.get("paid_within_sla_rate"),
             fmt_pct,
         ),
-        Tile(
-            "leads_created_growth", "Lead growth", "fct_leads_monthly", leads.get("leads_created_growth"), fmt_pct
-        ),
+        Tile("leads_created_growth", "Lead growth", "fct_leads_monthly", leads.get("leads_created_growth"), fmt_pct),
     ]
     return _plain(month), tiles
 
@@ -600,9 +632,11 @@ def _at_risk(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[dict[str, 
     if not _has_table(con, AT_RISK_MART):
         return None
     cols = [r[0] for r in con.execute(f"describe {AT_RISK_MART}").fetchall()]
-    where = f"where month_start_date = (select max(month_start_date) from {AT_RISK_MART})" if (
-        "month_start_date" in cols
-    ) else ""
+    where = (
+        f"where month_start_date = (select max(month_start_date) from {AT_RISK_MART})"
+        if ("month_start_date" in cols)
+        else ""
+    )
     score = next((c for c in cols if "score" in c), None)
     order = f"{score} desc nulls last, partner_id" if score else "partner_id"
     rows = _rows(con, f"select * from {AT_RISK_MART} {where} order by {order}")
@@ -619,8 +653,10 @@ def _cell(value: Any) -> str:
 
 def _at_risk_html(found: tuple[list[str], list[dict[str, Any]]] | None) -> str:
     if found is None:
-        return f'<p class="muted" id="at-risk-status" data-status="not-published">The at-risk list ' \
+        return (
+            f'<p class="muted" id="at-risk-status" data-status="not-published">The at-risk list '
             f"(<code>{AT_RISK_MART}</code>) is not published yet.</p>"
+        )
     cols, rows = found
     shown = [c for c in cols if c not in ("as_of_date", "period_grain", "next_month_start_date")]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in shown)
@@ -689,7 +725,7 @@ def _page(title: str, meta: str, body: str, scripts: str) -> str:
         # No favicon request: a 404 would be a console error (the browser test fails on any).
         f'<link rel="icon" href="data:,"><title>{html.escape(title)}</title><style>{CSS}</style>'
         f"<script>{_plotly_js()}</script></head><body>"
-        f"<header><h1>{html.escape(title)}</h1><div class=\"meta\">{meta}</div></header><main>{body}</main>"
+        f'<header><h1>{html.escape(title)}</h1><div class="meta">{meta}</div></header><main>{body}</main>'
         f"<script>{scripts}</script></body></html>"
     )
 
@@ -825,7 +861,7 @@ def scorecard_data(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
 
 SCORECARD_JS = """
 var SHARDS = __SHARDS__, PREFIX = __PREFIX__, AT_RISK_PUBLISHED = __AT_RISK__, data = {}, loading = {};
-var TIER_LEVEL = {platinum: 1, gold: 2, silver: 3, bronze: 4};
+var TIER_LEVEL = {platinum: 1, gold: 2, silver: 3, bronze: 4}, BASE = __LAYOUT__;
 function shardOf(id) {
   var bytes = new TextEncoder().encode(id), h = 0;
   for (var i = 0; i < bytes.length; i++) { h = (Math.imul(h, 31) + bytes[i]) >>> 0; }
@@ -838,7 +874,7 @@ function esc(s) {
 function pct(v) { return v == null ? 'n/a' : (100 * v).toFixed(1) + ' %'; }
 function num(v) { return v == null ? 'n/a' : Number(v).toLocaleString('en-US', {maximumFractionDigits: 2}); }
 function layout(title, extra) {
-  return Object.assign({title: {text: title, x: 0.01, font: {size: 14}}, height: 320, template: 'plotly_white',
+  return Object.assign({}, BASE, {title: {text: title, x: 0.01, font: {size: 14}}, height: 320,
     margin: {l: 60, r: 50, t: 50, b: 40}, legend: {orientation: 'h', y: -0.2}}, extra || {});
 }
 function kv(rows) {
@@ -935,7 +971,7 @@ function render() {
     {type: 'scatter', x: x, y: s.nps_latest_score, name: 'latest NPS answer (0-10)'},
     {type: 'bar', x: x, y: s.payout_sla_breach_count, name: 'payout SLA breaches', opacity: 0.5},
     {type: 'scatter', x: x, y: s.days_since_last_interaction, name: 'days since last interaction', yaxis: 'y2'}],
-    layout('Health signals', {yaxis2: {overlaying: 'y', side: 'right', title: 'days'}}), cfg);
+    layout('Health signals', {yaxis2: {overlaying: 'y', side: 'right', title: {text: 'days'}}}), cfg);
   Plotly.react('chart-quality', [
     {type: 'scatter', x: x, y: s.lead_conversion_rate_shrunk, name: 'lead conversion (shrunk)'},
     {type: 'scatter', x: x, y: s.refund_rate_by_amount_shrunk, name: 'refund rate by amount (shrunk)'},
@@ -966,6 +1002,7 @@ def _scorecard_html(meta: str, shards: int, prefix: str, at_risk: bool, ids: Seq
         SCORECARD_JS.replace("__SHARDS__", str(shards))
         .replace("__PREFIX__", json.dumps(prefix))
         .replace("__AT_RISK__", "true" if at_risk else "false")
+        .replace("__LAYOUT__", json.dumps(LAYOUT))
     )
     return _page("Partner scorecard", meta, body, SEARCH_JS + js)
 
