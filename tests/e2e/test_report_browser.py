@@ -260,3 +260,24 @@ def test_scorecard_of_the_top_partner_from_the_report_search(report_server, brow
         "document.getElementById('status').textContent"
     )
     assert browser.errors == []
+
+
+def test_pra_report_regenerates_from_the_live_version(small_pipeline, tmp_path, capsys):
+    from orchestration.cli import main
+    from tests.helpers import environ
+
+    # A copy of the published file: the shared run stays read-only.
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    shutil.copyfile(small_pipeline.warehouse / "marts.duckdb", warehouse / "marts.duckdb")
+    with environ({"PRA_HOME": str(tmp_path), "PRA_WAREHOUSE_DIR": str(warehouse)}):
+        assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    index = warehouse / "report" / "index.html"
+    assert out.startswith(f"KPI report: {index} (80 partner scorecards, ")
+    assert 'data-metric="active_partner_count"' in index.read_text()
+    shards = list((warehouse / "report" / "scorecard_data").glob("v0001-*_000.js"))
+    # One shard for 80 partners, and the page names it (the page adds the shard number, 000).
+    assert len(shards) == 1
+    page = (warehouse / "report" / "scorecard.html").read_text()
+    assert f"scorecard_data/{shards[0].name.removesuffix('000.js')}" in page
