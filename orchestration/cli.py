@@ -244,11 +244,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(published_summary())
     print(f"work warehouse (internal, never for BI): {settings.work_db}")
-    print(f"KPI report and partner scorecards: {settings.report_dir / 'index.html'} (or: pra report --serve)")
     print(
         f"Dagster UI: `make dev` (PRA_PARTITIONS_START={settings.partitions_start}), then open "
         "http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)"
     )
+    print(f"KPI report and partner scorecards: {settings.report_dir / 'index.html'} (or: pra report --serve)")
     return 0
 
 
