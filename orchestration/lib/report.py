@@ -76,6 +76,10 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -637,7 +641,8 @@ def _at_risk(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[dict[str, 
         if ("month_start_date" in cols)
         else ""
     )
-    score = next((c for c in cols if "score" in c), None)
+    scores = [c for c in cols if c == "risk_score"] or [c for c in cols if "risk" in c and "score" in c]
+    score = scores[0] if scores else None
     order = f"{score} desc nulls last, partner_id" if score else "partner_id"
     rows = _rows(con, f"select * from {AT_RISK_MART} {where} order by {order}")
     return cols, rows

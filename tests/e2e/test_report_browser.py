@@ -281,3 +281,37 @@ def test_pra_report_regenerates_from_the_live_version(small_pipeline, tmp_path, 
     assert len(shards) == 1
     page = (warehouse / "report" / "scorecard.html").read_text()
     assert f"scorecard_data/{shards[0].name.removesuffix('000.js')}" in page
+
+
+def test_the_at_risk_list_is_shown_once_its_mart_is_published(small_pipeline, tmp_path):
+    """Until `fct_partners_at_risk` is published the report says so; a published one is listed, riskiest first."""
+    from orchestration.lib.report import build_report
+
+    db = tmp_path / "marts.duckdb"
+    shutil.copyfile(small_pipeline.warehouse / "marts.duckdb", db)
+    with duckdb.connect(str(db)) as con:
+        # A stand-in (in place of the real mart, if published) with the shape the issue describes: partner, month,
+        # score, reason codes; the report reads any columns, and orders by `risk_score` when there is one.
+        con.execute(
+            "create or replace table fct_partners_at_risk as select * from (values "
+            "('P00002', date '2025-03-01', 0.4, ['no_interaction_90d']), "
+            "('P00001', date '2025-03-01', 0.9, ['revenue_decline', 'nps_detractor']), "
+            "('P00001', date '2025-02-01', 0.7, ['revenue_decline'])) "
+            "t(partner_id, month_start_date, risk_score, reason_codes)"
+        )
+    top, rows = "P00001", 2  # the March rows, P00001 the riskier
+    files = build_report(db, tmp_path / "report")
+    index = files.index.read_text()
+    assert f'data-status="published" data-rows="{rows}"' in index
+    # The riskiest partner is the first row, linked to its scorecard.
+    table = index[index.index('id="at-risk-status"') :]
+    assert table.index(f'href="scorecard.html#{top}"') < table.index("</tbody>")
+    assert re.search(r'<tbody><tr><td><a href="scorecard.html#([^"]+)"', table).group(1) == top
+    shard = next((tmp_path / "report" / "scorecard_data").glob("*.js")).read_text()
+    partners = json.loads(shard[shard.index(",") + 1 : shard.rindex(")")])
+    assert [(r["month_start_date"], r["reason_codes"]) for r in partners[top]["at_risk"]] == [
+        ("2025-03-01", ["revenue_decline", "nps_detractor"]),
+        ("2025-02-01", ["revenue_decline"]),
+    ]
+    assert "revenue_decline, nps_detractor" in table
+    assert "AT_RISK_PUBLISHED = true" in (tmp_path / "report" / "scorecard.html").read_text()
