@@ -615,7 +615,7 @@ def kpi_tiles(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[Tile]]:
         Tile("top_20_pct_revenue_share", "Top-20 % revenue share", k, kpi["top_20_pct_revenue_share"], fmt_pct),
         Tile("gini_coefficient", "Gini", "fct_concentration_monthly", conc.get("gini_coefficient"), fmt_ratio),
         Tile("platinum_revenue_share", "Platinum revenue share", k, kpi["platinum_revenue_share"], fmt_pct),
-        Tile("nps", "NPS", "fct_nps_monthly", nps.get("nps"), fmt_points, "points"),
+        Tile("nps", "NPS", "fct_nps_monthly", nps.get("nps"), fmt_points, "points; n/a below nps_min_responses"),
         Tile(
             "paid_within_sla_rate",
             "Payouts within SLA",

@@ -43,7 +43,6 @@ def _write_report(context: dg.AssetExecutionContext, stable_db: Path, report_dir
     context.log.info(f"KPI report: {files.index} ({files.partner_count} partner scorecards, {files.seconds} s)")
     return {
         "report": dg.MetadataValue.path(str(files.index)),
-        "report_url": dg.MetadataValue.url(files.index.as_uri()),
         "scorecards": dg.MetadataValue.path(str(files.scorecard)),
         "report_seconds": dg.MetadataValue.float(files.seconds),
     }
@@ -71,7 +70,7 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         kinds={"duckdb", "parquet"},
     )
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it."""
+        """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it, draw the report."""
         results = _check_results(context)
         # Belt and braces: blocking checks already stop this step, but never publish past a failed check.
         failures = blocking_failures(results, gates)
