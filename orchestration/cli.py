@@ -196,6 +196,29 @@ def published_summary() -> str:
     )
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Regenerate the KPI report from the live published version; with --serve, serve it on 127.0.0.1."""
+    from orchestration.lib.report import build_report, serve
+
+    settings = Settings.from_env()
+    if not settings.published_db.exists():
+        print(f"pra report: nothing published yet ({settings.published_db} does not exist)", file=sys.stderr)
+        return 1
+    files = build_report(settings.published_db, settings.report_dir)
+    print(f"KPI report: {files.index} ({files.partner_count:,} partner scorecards, {files.seconds} s)")
+    if not args.serve:
+        return 0
+    server = serve(settings.report_dir, args.port)
+    print(f"serving {settings.report_dir} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate demo data (cached), run the pipeline through Dagster, print where the marts are."""
     from demo.generator import generate
@@ -225,6 +248,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Dagster UI: `make dev` (PRA_PARTITIONS_START={settings.partitions_start}), then open "
         "http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)"
     )
+    print(f"KPI report and partner scorecards: {settings.report_dir / 'index.html'} (or: pra report --serve)")
     return 0
 
 
@@ -323,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("summary", help="print the loaded/quarantined counts and headline numbers")
     sub.add_parser("versions", help="list published versions (the live one marked *)")
     sub.add_parser("alerts", help="list failure alerts the webhook has not taken yet, and post them again")
+    report = sub.add_parser("report", help="regenerate the KPI report from the live published version")
+    report.add_argument("--serve", action="store_true", help="then serve it on http://127.0.0.1:<port>/")
+    report.add_argument("--port", type=int, default=8765, help="port for --serve (default 8765; 0 picks a free one)")
     rollback = sub.add_parser("rollback", help="republish a kept earlier version as the live one")
     rollback.add_argument("version", help="version number, e.g. 3 or v0003")
     args = parser.parse_args(argv)
@@ -334,11 +361,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "alerts":
         return cmd_alerts(Settings.from_env())
-    if args.command in ("versions", "rollback"):
+    if args.command == "versions":
         from orchestration.lib import publish
 
-        return publish.main(["list"] if args.command == "versions" else ["rollback", args.version])
-    return {"demo": cmd_demo, "run": cmd_run, "backfill": cmd_run}[args.command](args)
+        return publish.main(["list"])
+    if args.command == "rollback":
+        from orchestration.lib import publish
+
+        code = publish.main(["rollback", args.version])
+        if code:
+            return code
+        # The report shows the live version: draw it again from the version now live. The rollback stands even
+        # if an old version lacks a mart the report draws.
+        try:
+            cmd_report(argparse.Namespace(serve=False, port=0))
+        except Exception as exc:  # noqa: BLE001
+            print(f"pra rollback: the KPI report was not redrawn: {exc!r}", file=sys.stderr)
+        return 0
+    return {"demo": cmd_demo, "run": cmd_run, "backfill": cmd_run, "report": cmd_report}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,11 @@ class Settings:
         """Where published versions live (see docs/operations.md)."""
         return self.warehouse_dir / "published"
 
+    @property
+    def report_dir(self) -> Path:
+        """Where the KPI report and the partner scorecards are written after each publish (docs/operations.md)."""
+        return self.warehouse_dir / "report"
+
     def dbt_vars(self) -> dict[str, str]:
         """dbt vars the committed profile and project read (work_db and memory_limit in profiles.yml)."""
         history = {"history_start_date": self.partitions_start.isoformat()}

@@ -22,6 +22,13 @@ def test_versions_and_published_summary_on_an_empty_warehouse(tmp_path: Path, ca
     assert capsys.readouterr().out.splitlines()[0].split()[:3] == ["version", "event", "as_of_date"]
 
 
+def test_report_without_a_published_version_says_so(tmp_path: Path, capsys):
+    with environ({"PRA_HOME": str(tmp_path), "PRA_WAREHOUSE_DIR": str(tmp_path / "wh")}):
+        assert main(["report"]) == 1
+    assert "nothing published yet" in capsys.readouterr().err
+    assert not (tmp_path / "wh" / "report").exists()
+
+
 def test_a_range_needs_both_ends():
     with pytest.raises(SystemExit):
         main(["run", "--start", "2024-01-01"])

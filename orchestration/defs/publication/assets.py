@@ -1,11 +1,15 @@
 """Publication (write-audit-publish): the audited marts as a new published version, swapped in atomically."""
 
+from pathlib import Path
+from typing import Any
+
 import dagster as dg
 
 from orchestration.defs.quality.checks import gate_check_name
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib.publish import PublishSettings, publish
+from orchestration.lib.report import build_report
 
 
 def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
@@ -23,6 +27,25 @@ def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
             }
         )
     return sorted(out, key=lambda r: (r["asset"], r["check"]))
+
+
+def _write_report(context: dg.AssetExecutionContext, stable_db: Path, report_dir: Path) -> dict[str, Any]:
+    """Regenerate the KPI report from the version just published; its path and cost as metadata.
+
+    The publish has already happened: a report that cannot be drawn is logged as an error and reported in the
+    metadata, never turned into a failed publication.
+    """
+    try:
+        files = build_report(stable_db, report_dir)
+    except Exception as exc:  # noqa: BLE001 (any drawing bug must not undo a completed publish)
+        context.log.error(f"KPI report not regenerated: {exc!r}")
+        return {"report_error": dg.MetadataValue.text(repr(exc))}
+    context.log.info(f"KPI report: {files.index} ({files.partner_count} partner scorecards, {files.seconds} s)")
+    return {
+        "report": dg.MetadataValue.path(str(files.index)),
+        "scorecards": dg.MetadataValue.path(str(files.scorecard)),
+        "report_seconds": dg.MetadataValue.float(files.seconds),
+    }
 
 
 def blocking_failures(results: list[dict], gates: list[tuple[str, str]]) -> list[str]:
@@ -47,7 +70,7 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         kinds={"duckdb", "parquet"},
     )
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it."""
+        """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it, draw the report."""
         results = _check_results(context)
         # Belt and braces: blocking checks already stop this step, but never publish past a failed check.
         failures = blocking_failures(results, gates)
@@ -62,8 +85,10 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
             f"published version {entry['version']} (as of {entry['as_of_date']}) to {entry['stable_db']}; "
             f"{len(entry['restatements'])} restated monthly numbers"
         )
+        report = _write_report(context, settings.stable_db, warehouse.settings.report_dir)
         return dg.MaterializeResult(
             metadata={
+                **report,
                 "version": dg.MetadataValue.int(entry["version"]),
                 "as_of_date": dg.MetadataValue.text(str(entry["as_of_date"])),
                 "stable_db": dg.MetadataValue.path(entry["stable_db"]),
