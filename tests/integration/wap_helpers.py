@@ -248,10 +248,7 @@ def main(argv: list[str]) -> int:
         if len(argv) == 4:
             pause_at(argv[2], Path(argv[3]))
         dirs = PipelineDirs(Path(argv[1]))
-        if argv[0] == "publish":
-            result = gate_and_publish(dirs)
-        else:
-            result = run_pipeline(dirs, *manifest_range(dirs))
+        result = gate_and_publish(dirs) if argv[0] == "publish" else run_pipeline(dirs, *manifest_range(dirs))
         return 0 if result.success else 1
     if argv[0] == "read":
         _read_loop(Path(argv[1]), Path(argv[2]), Path(argv[3]))
