@@ -875,6 +875,7 @@ class _DeclineParams:
     decline_days: np.ndarray  # length of the slide before an activity segment ends (churn); short = a sudden stop
     dip_start: np.ndarray  # day index of a temporary decline the partner recovers from, or _NEVER
     dip_end: np.ndarray
+    lump: np.ndarray  # 1, or 6-15 for a partner that sells rarely in big tickets (same revenue, long gaps)
 
 
 def _decline_params(u: Universe, n_days: int, seed: int) -> _DeclineParams:
@@ -890,10 +891,15 @@ def _decline_params(u: Universe, n_days: int, seed: int) -> _DeclineParams:
     room = first_end - first_start - length - 240
     start = first_start + 60 + (rng.random(n) * np.maximum(room, 0)).astype(np.int64)
     has_dip = (rng.random(n) < 0.35) & (first_start < _NEVER) & (room > 0) & (start < n_days)
+    # Half of the smaller 60 % sell a few big deals instead of many small ones: weeks without a sale are normal for
+    # them, so "days since the last sale" alone is a poor churn signal (their own rhythm is the yardstick).
+    lumpy = (rng.random(n) < 0.5) & (u.q < 0.6)
+    lump = np.where(lumpy, rng.integers(6, 16, n), 1)
     return _DeclineParams(
         decline_days=decline_days,
         dip_start=np.where(has_dip, start, _NEVER),
         dip_end=np.where(has_dip, start + length, _NEVER),
+        lump=lump,
     )
 
 
@@ -1096,7 +1102,7 @@ def generate(
         declining = alive & (
             (in_seg.any(axis=1) & (se - d < decline.decline_days)) | (u.term_day - d < decline.decline_days) | in_dip
         )
-        intensity = np.where(active, u.lam * ramp * fade * dip * _season(day), 0.0)
+        intensity = np.where(active, u.lam / decline.lump * ramp * fade * dip * _season(day), 0.0)
 
         # ---- transactions ----
         rng = _day_rng(seed, d, ENTITY_CODE["transactions"])
@@ -1109,7 +1115,7 @@ def generate(
             np.cumsum(PRODUCT_WEIGHTS), rng.random(ns) * PRODUCT_WEIGHTS.sum(), side="right"
         )
         s_prod = np.minimum(s_prod, len(PRODUCTS) - 1)
-        amount_usd = u.ticket_usd[sp] * PRODUCT_PRICE[s_prod] * rng.lognormal(0, 0.35, ns)
+        amount_usd = u.ticket_usd[sp] * decline.lump[sp] * PRODUCT_PRICE[s_prod] * rng.lognormal(0, 0.35, ns)
         s_amt = np.maximum(100, np.round(amount_usd / usd_per[s_cur] * 100)).astype(np.int64)
         s_comm = np.round(s_amt * u.comm_rate[sp]).astype(np.int64)
         s_cust = u.cust_base[sp] + (rng.random(ns) * u.cust_pool[sp]).astype(np.int64)
