@@ -17,6 +17,7 @@ CHECKS = [
     at_least("naive_list_size", "naive_true_positive_count"),
     at_least("churned_within_horizon_count", "naive_true_positive_count"),
     at_least("base_partners_count", "list_size"),
+    at_least("base_partners_count", "already_churned_count"),
     at_least("base_partners_count", "naive_list_size"),
     at_least("list_size", "baseline_list_size"),
     at_least("baseline_list_size", "list_size"),
