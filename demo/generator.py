@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from orchestration.lib.contract import ENTITIES as CONTRACT
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # --------------------------------------------------------------------------------------------------
 # Entity names and column order: the landing contract (orchestration/lib/contract.py), nowhere else.
@@ -88,6 +88,8 @@ BAD_RATE_FACTOR = {
 # Partner-level traffic parameters: a stream of their own (no day uses this index), so adding them left every
 # other entity's files byte-identical.
 _TRAFFIC_PARAMS_DAY = 300_000
+# Partner-level decline and recovery parameters: a stream of their own too, so the universe's draws stay as they were.
+_DECLINE_PARAMS_DAY = 300_001
 TARGET_METRICS = ("net_revenue", "leads", "sales")
 
 # --------------------------------------------------------------------------------------------------
@@ -868,6 +870,39 @@ def _traffic_params(u: Universe, seed: int) -> _TrafficParams:
     return _TrafficParams(tracked, click_to_lead)
 
 
+@dataclass(frozen=True)
+class _DeclineParams:
+    decline_days: np.ndarray  # length of the slide before an activity segment ends (churn); short = a sudden stop
+    dip_start: np.ndarray  # day index of a temporary decline the partner recovers from, or _NEVER
+    dip_end: np.ndarray
+    lump: np.ndarray  # 1, or 6-15 for a partner that sells rarely in big tickets (same revenue, long gaps)
+
+
+def _decline_params(u: Universe, n_days: int, seed: int) -> _DeclineParams:
+    """How long each partner slides before it stops selling, and a dip some healthy partners recover from."""
+    rng = np.random.default_rng([seed, _DECLINE_PARAMS_DAY, ENTITY_CODE["transactions"]])
+    n = u.n
+    # Most partners fade over 2-5 months before their last sale; a fifth stop within three weeks, with no warning.
+    decline_days = np.where(rng.random(n) < 0.2, rng.integers(10, 22, n), rng.integers(60, 151, n))
+    # About a third of the partners have one dip of 2-4 months inside their first activity segment, far enough from
+    # its end that the partner visibly recovers: the at-risk list has false alarms to get wrong.
+    first_start, first_end = u.seg_start[:, 0], u.seg_end[:, 0]
+    length = rng.integers(60, 121, n)
+    room = first_end - first_start - length - 240
+    start = first_start + 60 + (rng.random(n) * np.maximum(room, 0)).astype(np.int64)
+    has_dip = (rng.random(n) < 0.35) & (first_start < _NEVER) & (room > 0) & (start < n_days)
+    # Half of the smaller 60 % sell a few big deals instead of many small ones: weeks without a sale are normal for
+    # them, so "days since the last sale" alone is a poor churn signal (their own rhythm is the yardstick).
+    lumpy = (rng.random(n) < 0.5) & (u.q < 0.6)
+    lump = np.where(lumpy, rng.integers(6, 16, n), 1)
+    return _DeclineParams(
+        decline_days=decline_days,
+        dip_start=np.where(has_dip, start, _NEVER),
+        dip_end=np.where(has_dip, start + length, _NEVER),
+        lump=lump,
+    )
+
+
 def _traffic_day(
     u: Universe,
     tp: _TrafficParams,
@@ -1006,6 +1041,7 @@ def generate(
     rep = CUR_IDX[reporting_currency]
     arange_n = np.arange(n)
     traffic = _traffic_params(u, seed)
+    decline = _decline_params(u, n_days, seed)
     # Net revenue (USD), leads and sales of each partner since the last quarter start: the base of the next targets.
     quarter_totals = np.zeros((3, n))
     quarter_days = 0
@@ -1055,8 +1091,18 @@ def generate(
         ss = u.seg_start[arange_n, seg_k]
         se = u.seg_end[arange_n, seg_k]
         ramp = np.clip(0.3 + 0.7 * (d - ss) / 30.0, 0.3, 1.0)
-        fade = np.clip(0.15 + 0.85 * (se - d) / 45.0, 0.15, 1.0)
-        intensity = np.where(active, u.lam * ramp * fade * _season(day), 0.0)
+        # Decline precedes churn: sales slide linearly to a quarter over the partner's decline_days before the
+        # segment ends. A dip halves them and more (trapezoid, 30-day edges), then the partner recovers.
+        fade = np.clip(0.25 + 0.75 * (se - d) / decline.decline_days, 0.25, 1.0)
+        in_dip = (decline.dip_start <= d) & (d < decline.dip_end)
+        dip_depth = np.clip(np.minimum(d - decline.dip_start, decline.dip_end - d) / 30.0, 0.0, 1.0)
+        dip = np.where(in_dip, 1.0 - 0.6 * dip_depth, 1.0)
+        # Declining: sliding towards the segment end (or a termination), or inside a dip. Refunds, payouts, NPS
+        # answers and contact follow it.
+        declining = alive & (
+            (in_seg.any(axis=1) & (se - d < decline.decline_days)) | (u.term_day - d < decline.decline_days) | in_dip
+        )
+        intensity = np.where(active, u.lam / decline.lump * ramp * fade * dip * _season(day), 0.0)
 
         # ---- transactions ----
         rng = _day_rng(seed, d, ENTITY_CODE["transactions"])
@@ -1069,7 +1115,7 @@ def generate(
             np.cumsum(PRODUCT_WEIGHTS), rng.random(ns) * PRODUCT_WEIGHTS.sum(), side="right"
         )
         s_prod = np.minimum(s_prod, len(PRODUCTS) - 1)
-        amount_usd = u.ticket_usd[sp] * PRODUCT_PRICE[s_prod] * rng.lognormal(0, 0.35, ns)
+        amount_usd = u.ticket_usd[sp] * decline.lump[sp] * PRODUCT_PRICE[s_prod] * rng.lognormal(0, 0.35, ns)
         s_amt = np.maximum(100, np.round(amount_usd / usd_per[s_cur] * 100)).astype(np.int64)
         s_comm = np.round(s_amt * u.comm_rate[sp]).astype(np.int64)
         s_cust = u.cust_base[sp] + (rng.random(ns) * u.cust_pool[sp]).astype(np.int64)
@@ -1125,7 +1171,8 @@ def generate(
 
         # schedule refunds of today's sales (1-8 weeks later)
         if ns:
-            refunded = rng.random(ns) < _REFUND_RATE
+            # Declining partners' customers ask for their money back twice as often.
+            refunded = rng.random(ns) < _REFUND_RATE * np.where(declining[sp], 2.0, 1.0)
             delay = rng.integers(7, 57, ns)
             partial = rng.random(ns) < 0.15
             frac = rng.uniform(0.2, 0.8, ns)
@@ -1232,7 +1279,8 @@ def generate(
         u_out = rng.random(npay)
         # Hours to payment: most healthy partners are paid the same day; slow payouts precede churn, so a
         # partner whose selling ends (or who is terminated) within ~4 months waits days (docs/data-contract.md).
-        churns_soon = ((se[pp] - d < 120) & active[pp]) | (u.term_day[pp] - d < 120)
+        # A partner in a dip it recovers from waits too (declining), so slow payouts alone do not mean churn.
+        churns_soon = ((se[pp] - d < 120) & active[pp]) | (u.term_day[pp] - d < 120) | declining[pp]
         median_h = np.where(churns_soon, 96.0, 12.0)
         delay_h = np.minimum(30 * 24, median_h * rng.lognormal(0.0, 0.9, npay))
         p_paid_ts = p_ts + np.round(delay_h * 3600).astype(np.int64)
@@ -1300,7 +1348,9 @@ def generate(
                 # Promoters sell more and churn less: selling partners that keep selling for another ~3
                 # months answer by value (big ones mostly 9-10); the others, and those about to stop, are
                 # mostly detractors.
-                healthy = in_seg.any(axis=1) & ~suspended & (se - d >= 90) & (u.term_day - d >= 90)
+                healthy = (
+                    in_seg.any(axis=1) & ~suspended & (se - d >= 90) & (u.term_day - d >= 90) & ~declining
+                )
                 pr = np.where(
                     healthy[:, None],
                     np.where(
@@ -1350,7 +1400,9 @@ def generate(
         # ---- interactions: more for bigger / active partners ----
         rng = _day_rng(seed, d, ENTITY_CODE["interactions"])
         wdf = 1.0 if day.weekday() < 5 else 0.15
-        lam_i = np.where(alive, u.interaction_rate * wdf * np.where(active, 1.0, 0.4), 0.0)
+        # Declining partners take fewer calls and meetings.
+        engaged = np.where(active, 1.0, 0.4) * np.where(declining, 0.4, 1.0)
+        lam_i = np.where(alive, u.interaction_rate * wdf * engaged, 0.0)
         cnt = rng.poisson(lam_i)
         nz = np.flatnonzero(cnt)
         ip = np.repeat(nz, cnt[nz])

@@ -10,6 +10,7 @@ from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib.publish import PublishSettings, publish
 from orchestration.lib.report import build_report
+from orchestration.lib.restricted import export_at_risk_list
 
 
 def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
@@ -85,6 +86,10 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
             f"published version {entry['version']} (as of {entry['as_of_date']}) to {entry['stable_db']}; "
             f"{len(entry['restatements'])} restated monthly numbers"
         )
+        # The at-risk list with names goes out only after its mart passed the gates, and never as a published mart.
+        exported = export_at_risk_list(warehouse.settings.work_db, warehouse.settings.warehouse_dir)
+        if exported:
+            context.log.info(f"restricted at-risk list: {exported[1]} partners in {exported[0]} (mode 0600)")
         report = _write_report(context, settings.stable_db, warehouse.settings.report_dir)
         return dg.MaterializeResult(
             metadata={
