@@ -1,12 +1,25 @@
 """The `pra` command line wiring (the commands themselves are tested where they are implemented)."""
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from orchestration.cli import main, published_summary
+from orchestration.cli import dagster_home, main, published_summary
+from orchestration.lib.settings import Settings
 from tests.helpers import environ
+
+
+def test_runs_are_recorded_in_the_projects_dagster_home_unless_set(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with environ({"PRA_HOME": str(tmp_path)}):
+        home = dagster_home(Settings.from_env())
+    assert home == tmp_path / ".dagster_home"
+    assert (home / "dagster.yaml").read_text() == (Path(__file__).parents[2] / "dagster.yaml").read_text()
+    assert os.environ["DAGSTER_HOME"] == str(home)  # `dagster` in this process uses the same instance
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
+    assert dagster_home(Settings.from_env()) == tmp_path / "elsewhere"
 
 
 def test_rollback_of_a_version_that_is_not_kept_fails_with_a_message(tmp_path: Path, capsys):
@@ -28,7 +41,7 @@ def test_a_range_needs_both_ends():
 
 
 class _Result:
-    run_id, success = "r-1", True
+    run_id, success, all_events = "r-1", True, []
 
 
 def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, capsys):
@@ -45,14 +58,18 @@ def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, ca
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--allow-volume-jump"]) == 0
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--accept-mass-change"]) == 0
     first, last = date(2024, 1, 1), date(2024, 3, 31)
-    off = {"full_refresh": False, "allow_volume_jump": False, "accept_mass_change": False}
+    off = {"persistent": True, "full_refresh": False, "allow_volume_jump": False, "accept_mass_change": False}
     assert calls == [
         (first, last, off),
         (first, last, off | {"full_refresh": True}),
         (first, last, off | {"allow_volume_jump": True}),
         (first, last, off | {"accept_mass_change": True}),
     ]
-    assert capsys.readouterr().out.splitlines() == ["run r-1: success"] * 4
+    assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--no-record"]) == 0
+    assert calls[-1] == (first, last, off | {"persistent": False})
+    log = Settings.from_env().warehouse_dir / "logs" / "pra-r-1.log"
+    lines = [f"run r-1: success; full log: {log}", "nothing published by this run"]
+    assert capsys.readouterr().out.splitlines() == lines * 5
 
 
 def test_a_range_before_the_partitions_start_is_refused_in_one_line(tmp_path: Path, capsys):
