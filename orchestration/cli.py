@@ -37,15 +37,13 @@ class RangeError(ValueError):
 def dagster_home(settings: Settings) -> Path:
     """The Dagster instance `pra` records runs in: $DAGSTER_HOME, else the project's `.dagster_home` (as `make dev`).
 
-    Created with the committed dagster.yaml when missing, and exported so everything in this process (and
-    `dagster dev` started from the same shell) uses the same instance.
+    Created with the committed dagster.yaml when missing.
     """
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / ".dagster_home").resolve()
     config = home / "dagster.yaml"
     if not config.exists():
         home.mkdir(parents=True, exist_ok=True)
         config.write_text((PROJECT_DIR / "dagster.yaml").read_text())
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
@@ -97,8 +95,7 @@ def run_range(
     # One "planned" event per asset for the range instead of one per day (docs/architecture.md).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     if instance is None and persistent:
-        dagster_home(settings)
-        instance = dg.DagsterInstance.get()
+        instance = dg.DagsterInstance.from_config(str(dagster_home(settings)))
     instance = instance or dg.DagsterInstance.ephemeral()
     run_id = make_new_run_id()
     log_file = run_log(settings, run_id)
@@ -288,7 +285,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_record:
         print("Dagster UI: not recorded (--no-record)")
     else:
-        print(f"Dagster UI: `make dev`, then {settings.ui_url} shows this run (in {os.environ['DAGSTER_HOME']})")
+        print(f"Dagster UI: `make dev`, then {settings.ui_url} shows this run (in {dagster_home(settings)})")
     print(f"work warehouse (internal, never for BI): {settings.work_db}")
     print(published_summary())
     return 0
