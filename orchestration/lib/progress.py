@@ -95,11 +95,13 @@ class RunConsole:
                 counts.checks_failed.append(name)
         elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             self._stop_bar()
-            failure = None
+            failure, details = None, []
             if kind == dg.DagsterEventType.STEP_FAILURE:
                 error = event.event_specific_data.error
-                failure = (error.message if error else "failed").strip().splitlines()[0]
+                failure, details = failure_text(error.message if error else "failed")
             self.console.print(self.step_line(step, counts, failure), highlight=False, soft_wrap=True)
+            for line in details:
+                self.console.print(f"{'':<9}{line}", highlight=False, soft_wrap=True)
         elif kind == dg.DagsterEventType.STEP_SKIPPED:
             self.console.print(f"{STEP_LABELS[step]:<9} skipped (an upstream step failed)", highlight=False)
 
@@ -156,6 +158,19 @@ class RunConsole:
         if self._progress is not None:
             self._progress.stop()
         self._progress, self._task = None, None
+
+
+def failure_text(message: str, limit: int = 3) -> tuple[str, list[str]]:
+    """A failed step's error for the console: its first line, and the first errors dbt reported, if any.
+
+    dagster-dbt's error says only that dbt failed and lists dbt's own errors after a heading; those name
+    the cause (a failing test, a locked file), so they are worth the extra lines.
+    """
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    first = lines[0] if lines else "failed"
+    heading = "Errors parsed from dbt logs:"
+    dbt_errors = lines[lines.index(heading) + 1 :][:limit] if heading in lines else []
+    return first, [e if len(e) <= 300 else e[:297] + "..." for e in dbt_errors]
 
 
 class _EventHandler(logging.Handler):

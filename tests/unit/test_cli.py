@@ -85,3 +85,18 @@ def test_a_day_that_is_not_a_date_is_an_argument_error(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--start", "1997-13-01", "--end", "1997-12-31"])
     assert "not a day: '1997-13-01'" in capsys.readouterr().err
+
+
+def test_a_failed_dbt_step_shows_dbt_s_own_errors_not_only_that_dbt_failed():
+    from orchestration.lib.progress import failure_text
+
+    message = (
+        "The dbt CLI process with command\n\n`dbt build ...`\n\nfailed with exit code `1`. Check the stdout.\n\n"
+        "Errors parsed from dbt logs:\n\nIO Error: Could not set lock on file \"work.duckdb\"\n\n"
+        "Failure in test not_null_x (models/x.yml)"
+    )
+    assert failure_text(message) == (
+        "The dbt CLI process with command",
+        ['IO Error: Could not set lock on file "work.duckdb"', "Failure in test not_null_x (models/x.yml)"],
+    )
+    assert failure_text("raw.partners: no snapshot\nTraceback ...") == ("raw.partners: no snapshot", [])
