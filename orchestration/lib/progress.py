@@ -150,6 +150,9 @@ class RunConsole:
             TimeElapsedColumn(),
             console=self.console,
             transient=True,  # the bar gives way to the step's line
+            # What libraries print goes to the log file (captured_output), not above the bar.
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._task = self._progress.add_task(step, total=self.totals.get(step))
         self._progress.start()

@@ -100,3 +100,33 @@ def test_a_failed_dbt_step_shows_dbt_s_own_errors_not_only_that_dbt_failed():
         ['IO Error: Could not set lock on file "work.duckdb"', "Failure in test not_null_x (models/x.yml)"],
     )
     assert failure_text("raw.partners: no snapshot\nTraceback ...") == ("raw.partners: no snapshot", [])
+
+
+def test_on_a_terminal_the_bar_gives_way_to_the_step_line_and_library_output_stays_in_the_log():
+    import io
+    import sys
+
+    import dagster as dg
+    from dagster._core.events import DagsterEvent, StepMaterializationData, StepSuccessData
+    from rich.console import Console
+
+    from orchestration.lib.progress import RunConsole, captured_output
+
+    screen, log = io.StringIO(), io.StringIO()
+    run_console = RunConsole(Console(file=screen, force_terminal=True, width=100), {"dbt_models": 2, "dbt_tests": 0})
+
+    def event(kind: str, data=None) -> DagsterEvent:
+        return DagsterEvent(event_type_value=kind, job_name="job", step_key="dbt_models", event_specific_data=data)
+
+    with captured_output(log):
+        run_console.handle(event("STEP_START"))
+        print("1 of 2 OK created sql table model marts.a")  # what dagster-dbt writes to stdout
+        for key in ("a", "b", "a"):  # a key seen again (one event per partition) counts once
+            materialization = dg.AssetMaterialization(asset_key=["marts", key])
+            run_console.handle(event("ASSET_MATERIALIZATION", StepMaterializationData(materialization)))
+        run_console.handle(event("STEP_SUCCESS", StepSuccessData(duration_ms=5.0)))
+        sys.stdout.write("after the step\n")
+    assert log.getvalue() == "1 of 2 OK created sql table model marts.a\nafter the step\n"
+    shown = screen.getvalue()
+    assert "marts.a" not in shown
+    assert shown.rstrip().endswith("dbt      models 2/2 built; tests 0/0 passed")
