@@ -136,6 +136,8 @@ class RunConsole:
                 if self.published
                 else "nothing published"
             )
+        if c.warnings and step != "publish_gates":
+            text += f"; warnings: {', '.join(c.warnings[:5])}" + (" ..." if len(c.warnings) > 5 else "")
         if c.checks_failed:
             text += f"; FAILED: {', '.join(c.checks_failed[:5])}" + (" ..." if len(c.checks_failed) > 5 else "")
         if failure:
