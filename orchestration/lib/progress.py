@@ -97,8 +97,7 @@ class RunConsole:
             self._stop_bar()
             failure, details = None, []
             if kind == dg.DagsterEventType.STEP_FAILURE:
-                error = event.event_specific_data.error
-                failure, details = failure_text(error.message if error else "failed")
+                failure, details = failure_text(root_cause(event.event_specific_data.error))
             self.console.print(self.step_line(step, counts, failure), highlight=False, soft_wrap=True)
             for line in details:
                 self.console.print(f"{'':<9}{line}", highlight=False, soft_wrap=True)
@@ -163,6 +162,15 @@ class RunConsole:
         if self._progress is not None:
             self._progress.stop()
         self._progress, self._task = None, None
+
+
+def root_cause(error: Any) -> str:
+    """The message of the innermost cause of a step's error (Dagster wraps it: "Error occurred while executing op")."""
+    if error is None:
+        return "failed"
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error.message
 
 
 def failure_text(message: str, limit: int = 3) -> tuple[str, list[str]]:

@@ -102,6 +102,24 @@ def test_a_failed_dbt_step_shows_dbt_s_own_errors_not_only_that_dbt_failed():
     assert failure_text("raw.partners: no snapshot\nTraceback ...") == ("raw.partners: no snapshot", [])
 
 
+def test_a_failed_step_shows_the_innermost_cause_not_dagster_s_wrapper():
+    import sys
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    from orchestration.lib.progress import failure_text, root_cause
+
+    try:
+        try:
+            raise OSError('IO Error: Could not set lock on file "work.duckdb"')
+        except OSError as exc:
+            raise RuntimeError('Error occurred while executing op "publish_gates":') from exc
+    except RuntimeError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+    assert failure_text(root_cause(error))[0] == 'OSError: IO Error: Could not set lock on file "work.duckdb"'
+    assert root_cause(None) == "failed"
+
+
 def test_on_a_terminal_the_bar_gives_way_to_the_step_line_and_library_output_stays_in_the_log():
     import io
     import sys
