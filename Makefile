@@ -44,14 +44,9 @@ test: install $(DAGSTER_HOME)/dagster.yaml manifest
 bench: install manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# After `make demo`, the UI's daily partitions start where the demo data starts (its landing manifest), as
-# `pra demo` ran them, unless PRA_PARTITIONS_START or another landing folder (PRA_LANDING_DIR) is set
-# (docs/operations.md, "Settings").
-DEMO_START = $(shell test -z "$$PRA_LANDING_DIR" && test -f data/landing/_manifest.json && $(BIN)/python -c \
-	"import json; print(json.load(open('data/landing/_manifest.json'))['start'])")
-
+# After `make demo`, the UI's daily partitions start where the demo data starts: Settings reads the default
+# landing folder's manifest (docs/operations.md, "Settings").
 dev: install $(DAGSTER_HOME)/dagster.yaml manifest
-	PRA_PARTITIONS_START="$${PRA_PARTITIONS_START:-$(DEMO_START)}" \
 	$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
 lint: install manifest

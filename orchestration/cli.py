@@ -13,7 +13,8 @@ from pathlib import Path
 
 from orchestration.lib.settings import Settings
 
-DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DBT_DIR = PROJECT_DIR / "dbt_project"
 
 
 def build_manifest() -> Path:
@@ -33,6 +34,35 @@ class RangeError(ValueError):
     """A date range the daily partitions cannot run (the message is one line for the operator)."""
 
 
+def dagster_home(settings: Settings) -> Path:
+    """The Dagster instance `pra` records runs in: $DAGSTER_HOME, else the project's `.dagster_home` (as `make dev`).
+
+    Created with the committed dagster.yaml when missing.
+    """
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / ".dagster_home").resolve()
+    config = home / "dagster.yaml"
+    if not config.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        config.write_text((PROJECT_DIR / "dagster.yaml").read_text())
+    return home
+
+
+def run_log(settings: Settings, run_id: str) -> Path:
+    """The full log (dbt output and every Dagster log line) of a `pra` run."""
+    from orchestration.lib.progress import log_path
+
+    return log_path(settings.warehouse_dir, run_id)
+
+
+def _step_totals() -> dict[str, int]:
+    """How many raw tables, dbt models and dbt tests a full run has (the bars' and step lines' totals)."""
+    from orchestration.lib.contract import ENTITIES
+
+    nodes = json.loads((DBT_DIR / "target" / "manifest.json").read_text())["nodes"].values()
+    kinds = [n.get("resource_type") for n in nodes]
+    return {"ingest_landing_files": len(ENTITIES), "dbt_models": kinds.count("model"), "dbt_tests": kinds.count("test")}
+
+
 def run_range(
     first: date,
     last: date,
@@ -43,12 +73,19 @@ def run_range(
     accept_mass_change: bool = False,
     settings: Settings | None = None,
     instance=None,
+    console=None,
 ):
-    """Run the whole pipeline for the inclusive partition range [first, last] as one Dagster run."""
+    """Run the whole pipeline for the inclusive partition range [first, last] as one Dagster run.
+
+    The console gets one line per step (orchestration/lib/progress.py); dbt's output and every Dagster log
+    line go to the run's log file (`run_log`); a persistent run is also in the Dagster UI (`dagster_home`).
+    """
     import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
     from orchestration.definitions import build_definitions
     from orchestration.defs.jobs import NIGHTLY_JOB, run_options
+    from orchestration.lib import progress
     from orchestration.lib.windows import range_problem, range_tags
 
     settings = settings or Settings.from_env()
@@ -57,20 +94,44 @@ def run_range(
         raise RangeError(problem)
     # One "planned" event per asset for the range instead of one per day (docs/architecture.md).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
-    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
-    if instance is None and persistent and os.environ.get("DAGSTER_HOME"):
-        instance = dg.DagsterInstance.get()
+    if instance is None and persistent:
+        instance = dg.DagsterInstance.from_config(str(dagster_home(settings)))
     instance = instance or dg.DagsterInstance.ephemeral()
-    # Per-partition events (7 raw assets x every day of a history load) are DEBUG lines; the console shows
-    # INFO and up unless PRA_LOG_LEVEL says otherwise. Every event is still stored on the instance.
-    loggers = {"console": {"config": {"log_level": settings.log_level}}}
+    run_id = make_new_run_id()
+    log_file = run_log(settings, run_id)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    run_console = progress.RunConsole(console or progress.terminal(), _step_totals())
     options = run_options(
         full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
     )
-    run_config = {**options, "loggers": loggers}
-    return job.execute_in_process(
-        tags=range_tags(first, last), instance=instance, raise_on_error=False, run_config=run_config
-    )
+    with open(log_file, "w", encoding="utf-8") as stream:
+        job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
+        job = job.with_logger_defs(
+            {
+                "pra_console": progress.console_logger(run_console),
+                # Per-partition events (7 raw assets x every day of a history load) are DEBUG lines: the file
+                # gets INFO and up unless PRA_LOG_LEVEL says otherwise. Every event is stored on the instance.
+                "pra_file": progress.file_logger(stream, settings.log_level),
+            }
+        )
+        run_config = {**options, "loggers": {"pra_console": {}, "pra_file": {}}}
+        with progress.captured_output(stream):
+            return job.execute_in_process(
+                tags=range_tags(first, last),
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config,
+                run_id=run_id,
+            )
+
+
+def published_line(result) -> str:
+    """The last line of a run: the version it published (and as of which day), and where; or why not."""
+    for event in result.all_events:
+        if event.step_key == "published_marts" and event.event_type_value == "ASSET_MATERIALIZATION":
+            meta = {k: getattr(v, "value", v) for k, v in event.event_specific_data.materialization.metadata.items()}
+            return f"published version {meta['version']} (as of {meta['as_of_date']}): {meta['stable_db']}"
+    return "nothing published by this run"
 
 
 def summary(settings: Settings) -> str:
@@ -175,7 +236,7 @@ def summary(settings: Settings) -> str:
 
 
 def published_summary() -> str:
-    """Where the live published version is and how a BI tool opens it."""
+    """How a BI tool opens the live published version; the last line says which version it is and where."""
     from orchestration.lib.publish import PublishSettings, current_entry, live_log
 
     settings = PublishSettings.from_settings(Settings.from_env())
@@ -185,13 +246,14 @@ def published_summary() -> str:
     rows = entry.get("row_counts", {})
     return "\n".join(
         [
-            f"published version {entry['version']} (as of {entry.get('as_of_date')}, {len(rows)} marts): "
-            f"{settings.stable_db}",
             f"  DuckDB (read-only): duckdb -readonly {settings.stable_db} "
             "\"select * from fct_program_kpis_monthly order by month_start_date desc limit 12\"",
             f"  Python: duckdb.connect('{settings.stable_db}', read_only=True)",
             f"  Parquet, one file per mart: {settings.published_dir}/v{entry['version']:04d}/<mart>.parquet",
+            "  BI tools (Superset, Metabase, Tableau, Power BI): docs/bi.md",
             "  versions and restatements: pra versions; roll back: pra rollback <version>",
+            f"published version {entry['version']} (as of {entry.get('as_of_date')}, {len(rows)} marts): "
+            f"{settings.stable_db}",
         ]
     )
 
@@ -235,19 +297,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The demo's partitions start where its data starts, not years of empty days before it.
         settings = replace(settings, partitions_start=first)
     print(f"running the pipeline through Dagster for {first} .. {last} (one run) ...", flush=True)
-    result = run_range(first, last, persistent=args.record, settings=settings)
+    result = run_range(first, last, persistent=not args.no_record, settings=settings)
+    print(f"full log: {run_log(settings, result.run_id)}")
     if not result.success:
-        print("the pipeline run FAILED; see the Dagster logs above (or `make dev` to inspect it)")
+        print("the pipeline run FAILED; see the step lines above and the full log (or `make dev` to inspect it)")
         return 1
     print()
     print(summary(settings))
     print()
-    print(published_summary())
+    if args.no_record:
+        print("Dagster UI: not recorded (--no-record)")
+    else:
+        print(f"Dagster UI: `make dev`, then {settings.ui_url} shows this run (in {dagster_home(settings)})")
     print(f"work warehouse (internal, never for BI): {settings.work_db}")
-    print(
-        f"Dagster UI: `make dev` (PRA_PARTITIONS_START={settings.partitions_start}), then open "
-        "http://127.0.0.1:3000 (runs are kept in $DAGSTER_HOME)"
-    )
+    print(published_summary())
     print(f"KPI report and partner scorecards: {settings.report_dir / 'index.html'} (or: pra report --serve)")
     return 0
 
@@ -259,6 +322,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run_range(
             date.fromisoformat(args.start),
             date.fromisoformat(args.end),
+            persistent=not args.no_record,
             full_refresh=args.full_refresh,
             allow_volume_jump=args.allow_volume_jump,
             accept_mass_change=args.accept_mass_change,
@@ -267,7 +331,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RangeError as exc:
         print(f"pra {args.command}: {exc}", file=sys.stderr)
         return 2
-    print(f"run {result.run_id}: {'success' if result.success else 'FAILED'}")
+    outcome = "success" if result.success else "FAILED"
+    print(f"run {result.run_id}: {outcome}; full log: {run_log(settings, result.run_id)}")
     if not result.success:
         # This run executed in this process: the code location's failure sensor never sees it.
         import logging
@@ -281,6 +346,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         alert_failed_run(
             result.run_id, result.dagster_run.job_name, result.all_events, AlertSettings.from_settings(settings)
         )
+    print(published_line(result))
     return 0 if result.success else 1
 
 
@@ -319,11 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("manifest", help="parse the dbt project (writes dbt_project/target/manifest.json)")
     demo = sub.add_parser("demo", help="generate demo data, run the pipeline, print a summary")
     demo.add_argument("--preset", default="demo", choices=["small", "demo", "large"])
-    demo.add_argument(
-        "--record",
-        action="store_true",
-        help="record the run in $DAGSTER_HOME so `make dev` shows it (slower: SQLite event storage)",
-    )
+    no_record = "run on a throwaway Dagster instance: `make dev` will not show the run"
+    demo.add_argument("--no-record", action="store_true", help=no_record)
+    # Recording is the default now; the old opt-in flag is still accepted.
+    demo.add_argument("--record", action="store_true", help=argparse.SUPPRESS)
     for name, text in (
         ("run", "run or backfill an inclusive range of daily partitions as one run"),
         ("backfill", "same as run: backfill or restate an inclusive range as one run"),
@@ -339,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             action="store_true",
             help="publish although row counts moved past the gates' tolerance (an intended restatement)",
         )
+        run.add_argument("--no-record", action="store_true", help=no_record)
         run.add_argument(
             "--accept-mass-change",
             action="store_true",

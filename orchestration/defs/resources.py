@@ -23,6 +23,9 @@ from orchestration.lib.settings import ENV_VARS, Settings
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # One pool for every step that writes the work warehouse: DuckDB allows a single writer per file.
 WAREHOUSE_POOL = "duckdb_work_warehouse"
+# Who answers for every asset (the owner on each asset page): one team owns the pipeline end to end. A dbt
+# model may name its own in `meta: {dagster: {owners: [...]}}`.
+OWNERS = ["team:partner-analytics"]
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -84,6 +84,21 @@ def current_entry(log: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     return dict(log[-1]) if log else None
 
 
+def live_version_db(settings: PublishSettings) -> Path | None:
+    """The live version's own file, `published/vNNNN/marts.duckdb`: for processes that keep connections open.
+
+    DuckDB keeps one database instance per path in a process: while any connection to the stable path is
+    open, a new connection to it still reads the file it opened first, not the one a publish swapped in.
+    Every version has its own path, so a long-lived reader that opens this path after each publish reads
+    the new version at once (a rollback names the kept version's file, whose marts are the same).
+    """
+    entry = current_entry(live_log(settings))
+    if entry is None:
+        return None
+    path = _version_dir(settings.published_dir, int(entry["version"])) / DB_NAME
+    return path if path.exists() else None
+
+
 def previous_for(mart: str, log: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """Row count and key metrics of `mart` in the live version, for the gate's volume comparison."""
     entry = current_entry(log)

@@ -7,6 +7,7 @@ load step (schedules, partitions) call `Settings.from_env`. Nothing here reads t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +54,19 @@ ENV_VARS: dict[str, str] = {
     "ui_url": "PRA_UI_URL",
     "log_level": "PRA_LOG_LEVEL",
 }
+
+
+def demo_data_start(landing_dir: Path) -> str | None:
+    """The first day of the demo data in the default landing folder (its `_manifest.json`), if there is one.
+
+    With PRA_PARTITIONS_START and PRA_LANDING_DIR unset, the daily partitions start there, so `pra` and
+    `make dev` after `make demo` show the demo's days, not years of empty days since 2020.
+    """
+    manifest = landing_dir / "_manifest.json"
+    try:
+        return json.loads(manifest.read_text())["start"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,11 @@ class Settings:
             nightly_cron=raw("nightly_cron") or defaults["nightly_cron"].default,
             full_rebuild_cron=raw("full_rebuild_cron") or defaults["full_rebuild_cron"].default,
             lookback_days=int(raw("lookback_days") or defaults["lookback_days"].default),
-            partitions_start=date.fromisoformat(raw("partitions_start") or DEFAULT_PARTITIONS_START),
+            partitions_start=date.fromisoformat(
+                raw("partitions_start")
+                or (None if raw("landing_dir") else demo_data_start(home / "data/landing"))
+                or DEFAULT_PARTITIONS_START
+            ),
             period_grain=(raw("period_grain") or defaults["period_grain"].default).lower(),
             duckdb_memory_limit=raw("duckdb_memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT,
             keep_versions=max(1, int(raw("keep_versions") or defaults["keep_versions"].default)),

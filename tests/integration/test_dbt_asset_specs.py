@@ -87,3 +87,14 @@ def test_published_marts_are_the_dbt_flagged_models_for_gates_and_publication(de
     gates = definitions.resolve_asset_graph().asset_check_keys
     assert {dg.AssetCheckKey(key, f"{mart}__publish") for mart, key in published.items()} <= gates
     assert not any(check.name.endswith("__publish") and check.asset_key.path[0] != "marts" for check in gates)
+
+
+def test_every_asset_has_an_owner_and_every_check_a_prose_description(definitions, specs):
+    from orchestration.defs.resources import OWNERS
+
+    assert {key.to_user_string() for key, spec in specs.items() if list(spec.owners) != OWNERS} == set()
+    # Asset checks (dbt tests, GE gates, volume checks) say what they check, not how in SQL.
+    checks = definitions.resolve_asset_graph().asset_check_keys
+    graph = definitions.resolve_asset_graph()
+    sql = [k.to_user_string() for k in checks if "select " in (graph.get_check_spec(k).description or "").lower()]
+    assert sql == []

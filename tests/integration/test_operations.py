@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -349,19 +350,22 @@ def test_an_undelivered_alert_waits_in_the_outbox_until_the_webhook_takes_it(fla
     assert capsys.readouterr().out.strip() == "no undelivered alerts"
 
 
-def test_a_failed_pra_run_sends_the_same_alert_as_the_sensor(tmp_path: Path, webhook, monkeypatch, capsys):
+def test_a_failed_pra_run_sends_the_same_alert_as_the_sensor(tmp_path: Path, webhook, capsys):
     """`pra run` executes in its own process, which the failure sensor never sees: it alerts itself."""
     from orchestration.cli import main
 
     url, bodies = webhook
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # an ephemeral instance, as without a Dagster home
     dirs = PipelineDirs(tmp_path)
     dirs.landing.mkdir(parents=True)  # an empty landing folder: ingestion fails (no transactions)
     with environ({**dirs.env(), "PRA_ALERT_WEBHOOK_URL": url, "PRA_UI_URL": "http://dagster.example:3000"}):
-        assert main(["backfill", "--start", "2024-01-01", "--end", "2024-01-01"]) == 1
+        assert main(["backfill", "--start", "2024-01-01", "--end", "2024-01-01", "--no-record"]) == 1
     assert len(bodies) == 1
     text = json.loads(bodies[0])["text"]
-    run_id = capsys.readouterr().out.split()[1].rstrip(":")
+    out = capsys.readouterr().out.splitlines()
+    run_id = next(line for line in out if line.startswith("run ")).split()[1].rstrip(":")
+    # The console names the failed step in one line and says nothing was published.
+    assert out[0].startswith("ingest   ") and "step FAILED: " in out[0], out
+    assert out[-1] == "nothing published by this run"
     assert text.splitlines()[:3] == [
         ":rotating_light: Partner Retention Analytics: run of `partner_retention_nightly_job` failed",
         f"run: {run_id}",
@@ -410,6 +414,7 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     manifest = generate(dirs.landing, "small", start=date(1997, 1, 1), days=60)
     assert (manifest["start"], manifest["end"]) == ("1997-01-01", "1997-03-01")
     pra = [str(Path(sys.executable).parent / "pra"), "run", "--start", "1997-01-01", "--end", "1997-03-01"]
+    pra.append("--no-record")  # a throwaway Dagster instance: the test is about the partitions' start
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRA_", "DAGSTER_HOME"))} | dirs.env()
 
     refused = subprocess.run(pra, env=env, cwd=tmp_path, capture_output=True, text=True)
@@ -429,3 +434,20 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     assert raw == [(manifest["rows"]["transactions"], date(1997, 1, 1), date(1997, 3, 1))]
     months = query(dirs.warehouse / "marts.duckdb", "select min(month_start_date) from fct_program_kpis_monthly")
     assert months == [(date(1997, 1, 1),)]
+
+    # The console: one line per step with its counts, the run and its log, and what was published, where.
+    lines = loaded.stdout.splitlines()
+    landed = sum(manifest["rows"].values())
+    files = sum(1 for p in dirs.landing.rglob("*") if p.is_file() and p.name != "_manifest.json")
+    assert lines[0] == f"ingest   9/9 raw tables, {landed:,} rows from {files:,} files; volume checks 2/2 passed"
+    dbt_line = re.fullmatch(r"dbt      models (\d+)/(\d+) built; tests (\d+)/(\d+) passed", lines[1])
+    built, models, passed, tests = map(int, dbt_line.groups())
+    assert (built, passed) == (models, tests) and models > 50 and tests > 200
+    gates = r"quality  Great Expectations publish gates (\d+)/\1 passed; no warning among \1 warning checks"
+    assert re.fullmatch(gates, lines[2]), lines[2]
+    assert lines[3].startswith("publish  version 1 as of 1997-03-01, ")
+    log = dirs.warehouse / "logs" / f"pra-{lines[4].split()[1].rstrip(':')}.log"
+    assert lines[4].endswith(f": success; full log: {log}")
+    assert "Finished running" in log.read_text()  # dbt's own output went to the log file, not the console
+    assert lines[5:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
+    assert "AssetObservation" not in log.read_text()

@@ -233,6 +233,12 @@ def test_warnings_are_visible_but_do_not_block(published_pipeline: PipelineDirs,
     assert not checks["dim_partners__publish_warnings"].passed
     assert checks["dim_partners__publish_warnings"].severity.value == "WARN"
     assert [e["version"] for e in read_log(dirs.warehouse / "published")] == [1, 2]
+    # Each published mart's page says what was published from it: version and row count.
+    observed = {o.asset_key.path[-1]: o.metadata for o in run.asset_observations_for_node("published_marts")}
+    published = query(dirs.warehouse / "marts.duckdb", "select count(*) from dim_partners")[0][0]
+    assert observed["dim_partners"]["published_version"].value == 2
+    assert observed["dim_partners"]["dagster/row_count"].value == published
+    assert len(observed) == len(published_marts())
 
 
 def test_report_names_the_failed_expectation_with_failing_rows(published_pipeline: PipelineDirs, tmp_path: Path):
@@ -251,7 +257,12 @@ def test_report_names_the_failed_expectation_with_failing_rows(published_pipelin
     detail = json.loads((report.parent / "fct_partner_monthly__publish.json").read_text())
     bad = [o for o in detail["outcomes"] if not o["success"]]
     assert bad[0]["failing_rows"][0]["gross_revenue_reporting"] == -1
-    assert "gross_revenue_reporting" in evaluation.metadata["details"].value
+    # The UI shows the report as Markdown on the check (failures first); no file:// link it cannot open.
+    details = evaluation.metadata["details"].value
+    assert details.startswith("**fct_partner_monthly__publish: failed ")
+    assert "| FAIL | error | expect_column_values_to_be_between | gross_revenue_reporting |" in details
+    assert "| ok | error | " in details  # the passed expectations are listed too
+    assert not any(str(v.value).startswith("file://") for v in evaluation.metadata.values())
 
 
 def test_ranges_are_generated_from_the_model_yaml():

@@ -5,8 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import main, published_summary
+from orchestration.cli import dagster_home, main, published_summary
+from orchestration.lib.settings import Settings
 from tests.helpers import environ
+
+
+def test_runs_are_recorded_in_the_projects_dagster_home_unless_set(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with environ({"PRA_HOME": str(tmp_path)}):
+        home = dagster_home(Settings.from_env())
+    assert home == tmp_path / ".dagster_home"
+    assert (home / "dagster.yaml").read_text() == (Path(__file__).parents[2] / "dagster.yaml").read_text()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
+    assert dagster_home(Settings.from_env()) == tmp_path / "elsewhere"
 
 
 def test_rollback_of_a_version_that_is_not_kept_fails_with_a_message(tmp_path: Path, capsys):
@@ -35,7 +46,7 @@ def test_a_range_needs_both_ends():
 
 
 class _Result:
-    run_id, success = "r-1", True
+    run_id, success, all_events = "r-1", True, []
 
 
 def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, capsys):
@@ -52,14 +63,18 @@ def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, ca
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--allow-volume-jump"]) == 0
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--accept-mass-change"]) == 0
     first, last = date(2024, 1, 1), date(2024, 3, 31)
-    off = {"full_refresh": False, "allow_volume_jump": False, "accept_mass_change": False}
+    off = {"persistent": True, "full_refresh": False, "allow_volume_jump": False, "accept_mass_change": False}
     assert calls == [
         (first, last, off),
         (first, last, off | {"full_refresh": True}),
         (first, last, off | {"allow_volume_jump": True}),
         (first, last, off | {"accept_mass_change": True}),
     ]
-    assert capsys.readouterr().out.splitlines() == ["run r-1: success"] * 4
+    assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--no-record"]) == 0
+    assert calls[-1] == (first, last, off | {"persistent": False})
+    log = Settings.from_env().warehouse_dir / "logs" / "pra-r-1.log"
+    lines = [f"run r-1: success; full log: {log}", "nothing published by this run"]
+    assert capsys.readouterr().out.splitlines() == lines * 5
 
 
 def test_a_range_before_the_partitions_start_is_refused_in_one_line(tmp_path: Path, capsys):
@@ -77,3 +92,66 @@ def test_a_day_that_is_not_a_date_is_an_argument_error(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--start", "1997-13-01", "--end", "1997-12-31"])
     assert "not a day: '1997-13-01'" in capsys.readouterr().err
+
+
+def test_a_failed_dbt_step_shows_dbt_s_own_errors_not_only_that_dbt_failed():
+    from orchestration.lib.progress import failure_text
+
+    message = (
+        "The dbt CLI process with command\n\n`dbt build ...`\n\nfailed with exit code `1`. Check the stdout.\n\n"
+        "Errors parsed from dbt logs:\n\nIO Error: Could not set lock on file \"work.duckdb\"\n\n"
+        "Failure in test not_null_x (models/x.yml)"
+    )
+    assert failure_text(message) == (
+        "The dbt CLI process with command",
+        ['IO Error: Could not set lock on file "work.duckdb"', "Failure in test not_null_x (models/x.yml)"],
+    )
+    assert failure_text("raw.partners: no snapshot\nTraceback ...") == ("raw.partners: no snapshot", [])
+
+
+def test_a_failed_step_shows_the_innermost_cause_not_dagster_s_wrapper():
+    import sys
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    from orchestration.lib.progress import failure_text, root_cause
+
+    try:
+        try:
+            raise OSError('IO Error: Could not set lock on file "work.duckdb"')
+        except OSError as exc:
+            raise RuntimeError('Error occurred while executing op "publish_gates":') from exc
+    except RuntimeError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+    assert failure_text(root_cause(error))[0] == 'OSError: IO Error: Could not set lock on file "work.duckdb"'
+    assert root_cause(None) == "failed"
+
+
+def test_on_a_terminal_the_bar_gives_way_to_the_step_line_and_library_output_stays_in_the_log():
+    import io
+    import sys
+
+    import dagster as dg
+    from dagster._core.events import DagsterEvent, StepMaterializationData, StepSuccessData
+    from rich.console import Console
+
+    from orchestration.lib.progress import RunConsole, captured_output
+
+    screen, log = io.StringIO(), io.StringIO()
+    run_console = RunConsole(Console(file=screen, force_terminal=True, width=100), {"dbt_models": 2, "dbt_tests": 0})
+
+    def event(kind: str, data=None) -> DagsterEvent:
+        return DagsterEvent(event_type_value=kind, job_name="job", step_key="dbt_models", event_specific_data=data)
+
+    with captured_output(log):
+        run_console.handle(event("STEP_START"))
+        print("1 of 2 OK created sql table model marts.a")  # what dagster-dbt writes to stdout
+        for key in ("a", "b", "a"):  # a key seen again (one event per partition) counts once
+            materialization = dg.AssetMaterialization(asset_key=["marts", key])
+            run_console.handle(event("ASSET_MATERIALIZATION", StepMaterializationData(materialization)))
+        run_console.handle(event("STEP_SUCCESS", StepSuccessData(duration_ms=5.0)))
+        sys.stdout.write("after the step\n")
+    assert log.getvalue() == "1 of 2 OK created sql table model marts.a\nafter the step\n"
+    shown = screen.getvalue()
+    assert "marts.a" not in shown
+    assert shown.rstrip().endswith("dbt      models 2/2 built; tests 0/0 passed")

@@ -14,6 +14,7 @@ from orchestration.lib.publish import (
     _parse_version,
     is_personal,
     list_versions,
+    live_version_db,
     main,
     previous_for,
     publish,
@@ -278,3 +279,24 @@ def test_a_live_file_that_disagrees_otherwise_stops_publication(settings: Publis
     # A rollback is the way out: it makes the file and the log agree again.
     assert rollback(settings, 2)["rolled_back_from"] == 1
     assert publish(settings, MARTS, run_id="d")["version"] == 3
+
+
+def test_a_long_lived_process_sees_a_new_version_through_the_version_path(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    version = "select max(version) from publish_log"
+    held = duckdb.connect(str(settings.stable_db), read_only=True)  # e.g. a BI server's connection pool
+    build_work(settings.work_db, april_revenue=90.0)
+    publish(settings, MARTS, run_id="b")
+    # DuckDB shares one database instance per path in a process: while `held` is open, a NEW connection to
+    # the stable path still reads the file that instance opened, version 1.
+    again = duckdb.connect(str(settings.stable_db), read_only=True)
+    assert again.execute(version).fetchone() == (1,)
+    # The live version's own path is new to this process: version 2 at once.
+    assert live_version_db(settings) == settings.published_dir / "v0002" / "marts.duckdb"
+    with duckdb.connect(str(live_version_db(settings)), read_only=True) as fresh:
+        assert fresh.execute(version).fetchone() == (2,)
+        assert fresh.execute("select sum(net_revenue_reporting) from fct_partner_monthly").fetchone() == (310.0,)
+    # Once every connection to the stable path is closed, the next one opens the swapped-in file.
+    held.close()
+    again.close()
+    assert stable_rows(settings, version) == [(2,)]

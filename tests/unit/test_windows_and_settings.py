@@ -119,3 +119,15 @@ def test_partitions_before_dbt_history_start_move_the_spines_back(tmp_path: Path
     assert "history_start_date" not in Settings.from_env({"PRA_HOME": str(tmp_path)}).dbt_vars()
     early = Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_PARTITIONS_START": "1997-01-01"})
     assert early.dbt_vars()["history_start_date"] == "1997-01-01"
+
+
+def test_partitions_start_where_the_demo_data_in_the_default_landing_folder_starts(tmp_path: Path):
+    home = {"PRA_HOME": str(tmp_path)}
+    landing = tmp_path / "data" / "landing"
+    landing.mkdir(parents=True)
+    (landing / "_manifest.json").write_text('{"preset": "small", "start": "2024-01-01", "end": "2025-03-31"}')
+    # After `make demo`: `pra` and `make dev` start the daily partitions on the demo's first day.
+    assert Settings.from_env(home).partitions_start == date(2024, 1, 1)
+    # The setting wins; another landing folder is not the demo's, so its manifest says nothing.
+    assert Settings.from_env(home | {"PRA_PARTITIONS_START": "2023-06-01"}).partitions_start == date(2023, 6, 1)
+    assert Settings.from_env(home | {"PRA_LANDING_DIR": str(landing)}).partitions_start == date(2020, 1, 1)

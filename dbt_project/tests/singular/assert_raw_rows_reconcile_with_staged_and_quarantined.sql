@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_program__quarantine'}}}) }}
 -- Nothing is lost: per entity and partition, raw rows = staged rows + quarantined rows.
 -- Returns the partitions where that does not hold. One branch per entity of the landing contract; each
 -- entity's staged model is stg_program__<entity> (partners: the snapshots).

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from orchestration.defs.jobs import INGEST_STEP, IngestConfig
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.ingestion import LandingError, load_window
 from orchestration.lib.volume import Verdict, VolumeRules, check_name, judge_entity
@@ -19,6 +19,7 @@ def raw_specs() -> list[dg.AssetSpec]:
             description=f"Landing files of `{entity.name}` as text, with source file and row "
             f"({'required' if entity.required else 'optional'}; see docs/data-contract.md).",
             kinds={"duckdb"},
+            owners=OWNERS,
             skippable=True,
         )
         for entity in ENTITIES.values()

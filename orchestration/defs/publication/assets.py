@@ -6,9 +6,9 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.quality.checks import gate_check_name
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
-from orchestration.lib.publish import PublishSettings, publish
+from orchestration.lib.publish import PublishSettings, live_version_db, publish
 from orchestration.lib.report import build_report
 from orchestration.lib.restricted import export_at_risk_list
 
@@ -69,6 +69,7 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         deps=[keys[m] for m in marts],
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "parquet"},
+        owners=OWNERS,
     )
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it, draw the report."""
@@ -90,14 +91,33 @@ def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         exported = export_at_risk_list(warehouse.settings.work_db, warehouse.settings.warehouse_dir)
         if exported:
             context.log.info(f"restricted at-risk list: {exported[1]} partners in {exported[0]} (mode 0600)")
+        # Each mart's page shows what was published from it: rows and version, as an observation of the mart
+        # (its materialization is dbt's, written before the gates ran and the version existed).
+        for mart in marts:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=keys[mart],
+                    description=f"published as version {entry['version']} (as of {entry['as_of_date']})",
+                    metadata={
+                        "dagster/row_count": dg.MetadataValue.int(entry["row_counts"][mart]),
+                        "published_version": dg.MetadataValue.int(entry["version"]),
+                        "as_of_date": dg.MetadataValue.text(str(entry["as_of_date"])),
+                        "published_db": dg.MetadataValue.path(entry["stable_db"]),
+                    },
+                )
+            )
+        version_db = live_version_db(settings)
         report = _write_report(context, settings.stable_db, warehouse.settings.report_dir)
         return dg.MaterializeResult(
             metadata={
                 **report,
+                "dagster/row_count": dg.MetadataValue.int(sum(entry["row_counts"].values())),
                 "version": dg.MetadataValue.int(entry["version"]),
                 "as_of_date": dg.MetadataValue.text(str(entry["as_of_date"])),
                 "stable_db": dg.MetadataValue.path(entry["stable_db"]),
                 "version_dir": dg.MetadataValue.path(entry["version_dir"]),
+                # For processes that keep connections open across publishes (docs/bi.md).
+                "version_db": dg.MetadataValue.path(str(version_db)),
                 "row_counts": dg.MetadataValue.json(entry["row_counts"]),
                 "restatements": dg.MetadataValue.json(entry["restatements"][:50]),
                 "restatement_count": dg.MetadataValue.int(len(entry["restatements"])),

@@ -18,19 +18,34 @@ def gate_check_name(mart: str) -> str:
     return f"{mart}__publish"
 
 
-def _markdown(result: gx_runner.SuiteResult, limit: int = 10) -> str:
-    rows = [o for o in result.outcomes if not o.success][:limit]
+def _cell(value: object, limit: int = 120) -> str:
+    """A Markdown table cell: short, one line, no pipe."""
+    return gx_runner._short(value, limit).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(result: gx_runner.SuiteResult, outcomes: list[gx_runner.ExpectationOutcome], limit: int = 100) -> str:
+    """The suite's report as Markdown, shown on the check in the UI: failures first, then every other outcome."""
     if result.missing_suite:
         return f"**{result.summary()}**"
-    if not rows:
-        return f"All {len(result.outcomes)} expectations passed."
-    lines = ["| level | expectation | column | observed | expected |", "|---|---|---|---|---|"]
-    for o in rows:
+    ordered = sorted(outcomes, key=lambda o: (o.success, o.level != gx_runner.ERROR))
+    notes = f" {'; '.join(result.notes)}." if result.notes else ""
+    lines = [
+        f"**{result.summary()}**",
+        "",
+        f"{result.row_count:,} rows, {result.seconds:.2f} s.{notes}",
+        "",
+        "| status | level | expectation | column | batch | observed | expected |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for o in ordered[:limit]:
+        status = "ok" if o.success else ("WARN" if o.level == gx_runner.WARNING else "FAIL")
         lines.append(
-            f"| {o.level} | {o.expectation} | {o.column or ''} | {gx_runner._short(o.observed, 200)} "
-            f"| {gx_runner._short(o.expected, 200)} |".replace("\n", " ")
+            f"| {status} | {o.level} | {o.expectation} | {o.column or ''} | {o.batch} | {_cell(o.observed)} "
+            f"| {_cell(o.expected)} |"
         )
-    sample = next((o for o in rows if o.failing_rows), None)
+    if len(ordered) > limit:
+        lines.append(f"\n... and {len(ordered) - limit} more (the HTML report has all).")
+    sample = next((o for o in ordered if not o.success and o.failing_rows), None)
     if sample:
         lines.append(f"\nFailing rows of `{sample.expectation}({sample.column})`:\n")
         lines.extend(f"- `{gx_runner._short(r, 300)}`" for r in sample.failing_rows)
@@ -39,9 +54,10 @@ def _markdown(result: gx_runner.SuiteResult, limit: int = 10) -> str:
 
 def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, selected: set[dg.AssetCheckKey]):
     """The blocking result and the warnings result of one suite, with readable metadata."""
+    # The report itself is a file on the run's host, which a browser on the UI cannot open (file:// links are
+    # blocked): the check shows the same content as Markdown in `details`; `report` is the file for a shell.
     common = {
         "report": dg.MetadataValue.path(str(report)),
-        "report_url": dg.MetadataValue.url(report.as_uri() + f"#{result.suite_name}"),
         "row_count": dg.MetadataValue.int(result.row_count),
         "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
         "notes": dg.MetadataValue.text("; ".join(result.notes) or "-"),
@@ -57,7 +73,7 @@ def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, sele
                 **common,
                 "failed_expectations": dg.MetadataValue.json([o.line() for o in result.failed]),
                 "key_metrics": dg.MetadataValue.json(result.key_metrics),
-                "details": dg.MetadataValue.md(_markdown(result)),
+                "details": dg.MetadataValue.md(_markdown(result, result.outcomes)),
             },
         )
     if dg.AssetCheckKey(key, result.mart + WARNINGS_SUFFIX) in selected:
@@ -71,7 +87,13 @@ def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, sele
                 if result.warnings
                 else "no warning-level expectation fired"
             ),
-            metadata={**common, "warnings": dg.MetadataValue.json([o.line() for o in result.warnings])},
+            metadata={
+                **common,
+                "warnings": dg.MetadataValue.json([o.line() for o in result.warnings]),
+                "details": dg.MetadataValue.md(
+                    _markdown(result, [o for o in result.outcomes if o.level == gx_runner.WARNING])
+                ),
+            },
         )
 
 

@@ -4,14 +4,14 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt (incremental models and as_of_date use it; dbt_args.py).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.jobs import DbtBuildConfig
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
+from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
@@ -40,6 +40,10 @@ class ProjectTranslator(DagsterDbtTranslator):
         if (meta.get("pra") or {}).get("published"):
             tags[PUBLISHED_TAG] = "true"
         return tags
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        """The model's own `meta.dagster.owners`, else the pipeline's team."""
+        return super().get_owners(dbt_resource_props) or OWNERS
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         """The YAML description, else the SQL file's leading `--` comment, else the model's name; never raw SQL."""
