@@ -1,0 +1,258 @@
+"""Predictive partner health: BG/NBD and Gamma-Gamma (pymc-marketing's CLV models) on a per-partner summary.
+
+Input: one row per partner (`SUMMARY_COLUMNS`): `frequency` = repeat periods with a sale (periods after the first
+one), `recency` = weeks from the first to the last period with a sale, `T` = weeks from the first period with a sale
+to the end of observation, `monetary_value` = average positive net value of the repeat periods (0 without one).
+Output: the fitted parameters, the BG/NBD log-likelihood, a convergence flag and per-partner scores (`SCORE_COLUMNS`);
+formulas, units and edge cases in docs/metrics.md ("Predictive partner health").
+
+pymc and pytensor load inside the functions: importing this module (and the Dagster definitions) stays fast.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SUMMARY_COLUMNS = ("partner_id", "frequency", "recency", "T", "monetary_value")
+METHODS = ("map", "mcmc")  # PRA_PREDICT_METHOD: MAP point estimates (default) or NUTS samples with intervals
+DAYS_PER_WEEK = 7.0
+WEEKS_90_DAYS = 90 / DAYS_PER_WEEK
+WEEKS_12_MONTHS = 365 / DAYS_PER_WEEK
+BGNBD_PARAMS = ("r", "alpha", "a", "b")
+GAMMA_GAMMA_PARAMS = ("p", "q", "v")
+# Central interval of the MCMC draws reported as `*_low` / `*_high` (5th and 95th percentiles).
+INTERVAL = (0.05, 0.95)
+# A MAP fit has converged when the log-likelihood's gradient (per partner, on the log scale of each parameter) is
+# this close to zero at the optimum; an MCMC fit when every parameter's R-hat is below MAX_RHAT.
+MAX_GRADIENT_PER_PARTNER = 1e-4
+MAX_RHAT = 1.01
+SCORE_COLUMNS = (
+    "partner_id",
+    "p_alive",
+    "expected_sales_90d",
+    "expected_sales_12m",
+    "expected_avg_net_value",
+    "expected_net_revenue_12m",
+    "predictive_ltv",
+    "p_alive_low",
+    "p_alive_high",
+    "predictive_ltv_low",
+    "predictive_ltv_high",
+)
+
+
+@dataclass(frozen=True)
+class PredictiveFit:
+    """One fit: parameters (BG/NBD r, alpha, a, b; Gamma-Gamma p, q, v), diagnostics and per-partner scores."""
+
+    method: str
+    params: dict[str, float]
+    log_likelihood: float
+    converged: bool
+    n_partners: int
+    n_repeat_partners: int
+    seconds: float
+    scores: pd.DataFrame = field(repr=False)
+    message: str = ""
+
+
+def monthly_discount_rate(annual_rate: float) -> float:
+    """The monthly rate that compounds to `annual_rate` over 12 months."""
+    return (1.0 + annual_rate) ** (1.0 / 12.0) - 1.0
+
+
+def _customer_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """pymc-marketing's column names (`customer_id`) and float inputs; checks the summary's columns and ranges."""
+    missing = [c for c in SUMMARY_COLUMNS if c not in summary.columns]
+    if missing:
+        raise ValueError(f"partner summary lacks {missing}")
+    data = summary.loc[:, list(SUMMARY_COLUMNS)].rename(columns={"partner_id": "customer_id"}).reset_index(drop=True)
+    for column in SUMMARY_COLUMNS[1:]:
+        data[column] = data[column].astype("float64")
+    bad = data[(data["frequency"] < 0) | (data["recency"] < 0) | (data["recency"] > data["T"] + 1e-9)]
+    if len(bad):
+        raise ValueError(f"{len(bad)} partners with negative frequency or recency after T, e.g. {bad.iloc[0].to_dict()}")
+    return data
+
+
+def _flat_priors(names: tuple[str, ...]) -> dict[str, Any]:
+    """HalfFlat priors: MAP is then the maximum-likelihood estimate of the published papers."""
+    from pymc_extras.prior import Prior
+
+    return {name: Prior("HalfFlat") for name in names}
+
+
+def _fit(model: Any, data: pd.DataFrame, method: str, mcmc_draws: int, random_seed: int) -> None:
+    """Fit `model` by MAP or NUTS, quietly."""
+    if method == "map":
+        model.fit(data=data, method="map", progressbar=False)
+    elif method == "mcmc":
+        model.fit(
+            data=data,
+            method="mcmc",
+            draws=mcmc_draws,
+            tune=mcmc_draws,
+            chains=2,
+            cores=1,
+            random_seed=random_seed,
+            progressbar=False,
+        )
+    else:
+        raise ValueError(f"method {method!r}: choose one of {', '.join(METHODS)}")
+
+
+def _point(model: Any, names: tuple[str, ...]) -> dict[str, float]:
+    """Posterior means (the MAP estimate itself for a MAP fit)."""
+    posterior = model.idata.posterior
+    return {name: float(posterior[name].mean()) for name in names}
+
+
+def _diagnose(model: Any, names: tuple[str, ...], method: str, n: int) -> tuple[float, bool, str]:
+    """Log-likelihood at the point estimate, convergence flag and a one-line reason."""
+    import arviz as az
+
+    pm_model = model.model
+    point = _point(model, names)
+    if not all(np.isfinite(v) and v > 0 for v in point.values()):
+        return float("nan"), False, f"parameters not finite and positive: {point}"
+    # The point on the sampler's (log) scale; HalfFlat priors add nothing, so logp without Jacobian is the likelihood.
+    values = {}
+    for rv in pm_model.free_RVs:
+        value_var = pm_model.rvs_to_values[rv]
+        transform = pm_model.rvs_to_transforms.get(rv)
+        raw = np.asarray(point[rv.name])
+        values[value_var.name] = np.log(raw) if transform is not None else raw
+    loglik = float(pm_model.compile_logp(jacobian=False)(values))
+    if not np.isfinite(loglik):
+        return loglik, False, "log-likelihood not finite"
+    if method == "map":
+        gradient = np.abs(pm_model.compile_dlogp(jacobian=False)(values)).max() / max(n, 1)
+        ok = bool(gradient <= MAX_GRADIENT_PER_PARTNER)
+        return loglik, ok, f"max |gradient| per partner {gradient:.2e} (limit {MAX_GRADIENT_PER_PARTNER:g})"
+    rhat = float(max(float(az.rhat(model.idata, var_names=[name])[name]) for name in names))
+    return loglik, rhat <= MAX_RHAT, f"max R-hat {rhat:.3f} (limit {MAX_RHAT})"
+
+
+def fit_bgnbd(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 500, random_seed: int = 0) -> tuple:
+    """BG/NBD fit: (model, params r/alpha/a/b, log-likelihood, converged, reason)."""
+    from pymc_marketing.clv import BetaGeoModel
+
+    data = _customer_frame(summary)
+    model = BetaGeoModel(model_config=_flat_priors(BGNBD_PARAMS))
+    _fit(model, data.loc[:, ["customer_id", "frequency", "recency", "T"]], method, mcmc_draws, random_seed)
+    loglik, converged, reason = _diagnose(model, BGNBD_PARAMS, method, len(data))
+    return model, _point(model, BGNBD_PARAMS), loglik, converged, reason
+
+
+def fit_gamma_gamma(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 500, random_seed: int = 0) -> tuple:
+    """Gamma-Gamma fit on the partners with a repeat period and a positive average value: (model, params, ok, why)."""
+    from pymc_marketing.clv import GammaGammaModel
+
+    data = _customer_frame(summary)
+    repeat = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+    model = GammaGammaModel(model_config=_flat_priors(GAMMA_GAMMA_PARAMS))
+    _fit(model, repeat.loc[:, ["customer_id", "frequency", "monetary_value"]], method, mcmc_draws, random_seed)
+    params = _point(model, GAMMA_GAMMA_PARAMS)
+    _, converged, reason = _diagnose(model, GAMMA_GAMMA_PARAMS, method, len(repeat))
+    # The expected average value is finite only for q > 1 (its mean is p v / (q - 1)).
+    if params["q"] <= 1:
+        converged, reason = False, f"Gamma-Gamma q = {params['q']:.3f} <= 1: no finite expected value"
+    return model, params, converged, reason
+
+
+def _interval(values: Any, low: bool) -> np.ndarray:
+    """The lower or upper end of the MCMC interval per partner; null for a single draw (MAP)."""
+    if values.sizes.get("chain", 1) * values.sizes.get("draw", 1) <= 1:
+        return np.full(values.sizes["customer_id"], np.nan)
+    quantile = INTERVAL[0] if low else INTERVAL[1]
+    return values.quantile(quantile, dim=("chain", "draw")).values
+
+
+def score_partners(
+    bgnbd: Any, gamma_gamma: Any, summary: pd.DataFrame, ltv_months: int, annual_discount_rate: float
+) -> pd.DataFrame:
+    """Per-partner scores (`SCORE_COLUMNS`) from fitted BG/NBD and Gamma-Gamma models."""
+    data = _customer_frame(summary)
+    transactions = data.loc[:, ["customer_id", "frequency", "recency", "T"]]
+    p_alive = bgnbd.expected_probability_alive(data=transactions)
+    sales_90d = bgnbd.expected_purchases(data=transactions, future_t=WEEKS_90_DAYS)
+    sales_12m = bgnbd.expected_purchases(data=transactions, future_t=WEEKS_12_MONTHS)
+    # Partners without a repeat period (or without a positive one) get the population mean (weight 0 on their own).
+    spend_input = data.loc[:, ["customer_id", "frequency", "monetary_value"]].copy()
+    no_own_value = spend_input["monetary_value"] <= 0
+    spend_input.loc[no_own_value, ["frequency", "monetary_value"]] = 0.0
+    avg_value = gamma_gamma.expected_customer_spend(data=spend_input).mean(("chain", "draw"))
+    ltv_input = data.assign(
+        frequency=spend_input["frequency"], monetary_value=spend_input["monetary_value"]
+    ).loc[:, ["customer_id", "frequency", "recency", "T", "monetary_value"]]
+    ltv = gamma_gamma.expected_customer_lifetime_value(
+        transaction_model=bgnbd,
+        data=ltv_input,
+        future_t=ltv_months,
+        discount_rate=monthly_discount_rate(annual_discount_rate),
+        time_unit="W",
+    )
+    draws = ("chain", "draw")
+
+    def mean(values: Any) -> np.ndarray:
+        return values.mean([d for d in draws if d in values.dims]).values
+
+    scores = pd.DataFrame(
+        {
+            "partner_id": data["customer_id"].to_numpy(),
+            "p_alive": mean(p_alive),
+            "expected_sales_90d": mean(sales_90d),
+            "expected_sales_12m": mean(sales_12m),
+            "expected_avg_net_value": avg_value.values,
+        }
+    )
+    scores["expected_net_revenue_12m"] = scores["expected_sales_12m"] * scores["expected_avg_net_value"]
+    scores["predictive_ltv"] = mean(ltv)
+    scores["p_alive_low"] = _interval(p_alive, low=True)
+    scores["p_alive_high"] = _interval(p_alive, low=False)
+    scores["predictive_ltv_low"] = _interval(ltv, low=True) if "draw" in ltv.dims else np.nan
+    scores["predictive_ltv_high"] = _interval(ltv, low=False) if "draw" in ltv.dims else np.nan
+    return scores.loc[:, list(SCORE_COLUMNS)]
+
+
+def fit_and_score(
+    summary: pd.DataFrame,
+    method: str = "map",
+    ltv_months: int = 36,
+    annual_discount_rate: float = 0.10,
+    mcmc_draws: int = 500,
+    random_seed: int = 0,
+) -> PredictiveFit:
+    """Fit BG/NBD and Gamma-Gamma on `summary` and score every partner; `converged` False means do not publish."""
+    started = time.perf_counter()
+    data = _customer_frame(summary)
+    n_repeat = int(((data["frequency"] > 0) & (data["monetary_value"] > 0)).sum())
+    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in SCORE_COLUMNS})
+    if n_repeat < len(GAMMA_GAMMA_PARAMS) + 1:
+        return PredictiveFit(
+            method, {}, float("nan"), False, len(data), n_repeat, time.perf_counter() - started, empty,
+            f"{n_repeat} partners with a repeat period: too few to fit",
+        )  # fmt: skip
+    bgnbd, bg_params, loglik, bg_ok, bg_reason = fit_bgnbd(summary, method, mcmc_draws, random_seed)
+    gamma_gamma, gg_params, gg_ok, gg_reason = fit_gamma_gamma(summary, method, mcmc_draws, random_seed)
+    converged = bg_ok and gg_ok
+    scores = score_partners(bgnbd, gamma_gamma, summary, ltv_months, annual_discount_rate) if converged else empty
+    if converged and not np.isfinite(scores.drop(columns="partner_id").fillna(0).to_numpy(dtype="float64")).all():
+        converged, scores = False, empty
+        bg_reason += "; scores not finite"
+    return PredictiveFit(
+        method=method,
+        params={**bg_params, **gg_params},
+        log_likelihood=loglik,
+        converged=converged,
+        n_partners=len(data),
+        n_repeat_partners=n_repeat,
+        seconds=time.perf_counter() - started,
+        scores=scores,
+        message=f"BG/NBD: {bg_reason}; Gamma-Gamma: {gg_reason}",
+    )
