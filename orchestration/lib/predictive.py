@@ -76,7 +76,8 @@ def _customer_frame(summary: pd.DataFrame) -> pd.DataFrame:
         data[column] = data[column].astype("float64")
     bad = data[(data["frequency"] < 0) | (data["recency"] < 0) | (data["recency"] > data["T"] + 1e-9)]
     if len(bad):
-        raise ValueError(f"{len(bad)} partners with negative frequency or recency after T, e.g. {bad.iloc[0].to_dict()}")
+        example = bad.iloc[0].to_dict()
+        raise ValueError(f"{len(bad)} partners with negative frequency or recency after T, e.g. {example}")
     return data
 
 
@@ -177,6 +178,8 @@ def score_partners(
     bgnbd: Any, gamma_gamma: Any, summary: pd.DataFrame, ltv_months: int, annual_discount_rate: float
 ) -> pd.DataFrame:
     """Per-partner scores (`SCORE_COLUMNS`) from fitted BG/NBD and Gamma-Gamma models."""
+    from pymc_marketing.clv import customer_lifetime_value
+
     data = _customer_frame(summary)
     transactions = data.loc[:, ["customer_id", "frequency", "recency", "T"]]
     p_alive = bgnbd.expected_probability_alive(data=transactions)
@@ -187,12 +190,10 @@ def score_partners(
     no_own_value = spend_input["monetary_value"] <= 0
     spend_input.loc[no_own_value, ["frequency", "monetary_value"]] = 0.0
     avg_value = gamma_gamma.expected_customer_spend(data=spend_input).mean(("chain", "draw"))
-    ltv_input = data.assign(
-        frequency=spend_input["frequency"], monetary_value=spend_input["monetary_value"]
-    ).loc[:, ["customer_id", "frequency", "recency", "T", "monetary_value"]]
-    ltv = gamma_gamma.expected_customer_lifetime_value(
+    # Discounted monthly steps of expected sales times the expected average value (pymc-marketing, as lifetimes).
+    ltv = customer_lifetime_value(
         transaction_model=bgnbd,
-        data=ltv_input,
+        data=transactions.assign(future_spend=avg_value.values),
         future_t=ltv_months,
         discount_rate=monthly_discount_rate(annual_discount_rate),
         time_unit="W",
