@@ -2,7 +2,8 @@
 
 Input: one row per partner (`SUMMARY_COLUMNS`): `frequency` = repeat periods with a sale (periods after the first
 one), `recency` = weeks from the first to the last period with a sale, `T` = weeks from the first period with a sale
-to the end of observation, `monetary_value` = average positive net value of the repeat periods (0 without one).
+to the end of observation, `monetary_value` = average positive net value of the repeat periods (0 without one),
+optional `monetary_frequency` = how many repeat periods that average is over (default: `frequency`).
 Output: the fitted parameters, the BG/NBD log-likelihood, a convergence flag and per-partner scores (`SCORE_COLUMNS`);
 formulas, units and edge cases in docs/metrics.md ("Predictive partner health").
 
@@ -13,13 +14,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from orchestration.lib.settings import PREDICT_METHODS
+
 SUMMARY_COLUMNS = ("partner_id", "frequency", "recency", "T", "monetary_value")
-METHODS = ("map", "mcmc")  # PRA_PREDICT_METHOD: MAP point estimates (default) or NUTS samples with intervals
+METHODS = PREDICT_METHODS  # MAP point estimates (default) or NUTS samples with intervals
 DAYS_PER_WEEK = 7.0
 WEEKS_90_DAYS = 90 / DAYS_PER_WEEK
 WEEKS_12_MONTHS = 365 / DAYS_PER_WEEK
@@ -34,6 +38,7 @@ MAX_RHAT = 1.01
 SCORE_COLUMNS = (
     "partner_id",
     "p_alive",
+    "p_sale_90d",
     "expected_sales_90d",
     "expected_sales_12m",
     "expected_avg_net_value",
@@ -71,14 +76,27 @@ def _customer_frame(summary: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in SUMMARY_COLUMNS if c not in summary.columns]
     if missing:
         raise ValueError(f"partner summary lacks {missing}")
-    data = summary.loc[:, list(SUMMARY_COLUMNS)].rename(columns={"partner_id": "customer_id"}).reset_index(drop=True)
-    for column in SUMMARY_COLUMNS[1:]:
+    columns = [*SUMMARY_COLUMNS, *(["monetary_frequency"] if "monetary_frequency" in summary.columns else [])]
+    data = summary.loc[:, columns].rename(columns={"partner_id": "customer_id"}).reset_index(drop=True)
+    if "monetary_frequency" not in data.columns:
+        data["monetary_frequency"] = data["frequency"]
+    for column in [*SUMMARY_COLUMNS[1:], "monetary_frequency"]:
         data[column] = data[column].astype("float64")
     bad = data[(data["frequency"] < 0) | (data["recency"] < 0) | (data["recency"] > data["T"] + 1e-9)]
     if len(bad):
         example = bad.iloc[0].to_dict()
         raise ValueError(f"{len(bad)} partners with negative frequency or recency after T, e.g. {example}")
     return data
+
+
+def _spend_input(data: pd.DataFrame) -> pd.DataFrame:
+    """Gamma-Gamma's input: x = repeat periods averaged over; 0 (the population mean) without a positive one."""
+    spend = data.loc[:, ["customer_id", "monetary_frequency", "monetary_value"]].rename(
+        columns={"monetary_frequency": "frequency"}
+    )
+    no_own_value = (spend["monetary_value"] <= 0) | (spend["frequency"] <= 0)
+    spend.loc[no_own_value, ["frequency", "monetary_value"]] = 0.0
+    return spend
 
 
 def _flat_priors(names: tuple[str, ...]) -> dict[str, Any]:
@@ -155,9 +173,10 @@ def fit_gamma_gamma(summary: pd.DataFrame, method: str = "map", mcmc_draws: int 
     from pymc_marketing.clv import GammaGammaModel
 
     data = _customer_frame(summary)
-    repeat = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+    repeat = _spend_input(data)
+    repeat = repeat[repeat["frequency"] > 0]
     model = GammaGammaModel(model_config=_flat_priors(GAMMA_GAMMA_PARAMS))
-    _fit(model, repeat.loc[:, ["customer_id", "frequency", "monetary_value"]], method, mcmc_draws, random_seed)
+    _fit(model, repeat, method, mcmc_draws, random_seed)
     params = _point(model, GAMMA_GAMMA_PARAMS)
     _, converged, reason = _diagnose(model, GAMMA_GAMMA_PARAMS, method, len(repeat))
     # The expected average value is finite only for q > 1 (its mean is p v / (q - 1)).
@@ -183,13 +202,10 @@ def score_partners(
     data = _customer_frame(summary)
     transactions = data.loc[:, ["customer_id", "frequency", "recency", "T"]]
     p_alive = bgnbd.expected_probability_alive(data=transactions)
+    no_sale_90d = bgnbd.expected_probability_no_purchase(t=WEEKS_90_DAYS, data=transactions)
     sales_90d = bgnbd.expected_purchases(data=transactions, future_t=WEEKS_90_DAYS)
     sales_12m = bgnbd.expected_purchases(data=transactions, future_t=WEEKS_12_MONTHS)
-    # Partners without a repeat period (or without a positive one) get the population mean (weight 0 on their own).
-    spend_input = data.loc[:, ["customer_id", "frequency", "monetary_value"]].copy()
-    no_own_value = spend_input["monetary_value"] <= 0
-    spend_input.loc[no_own_value, ["frequency", "monetary_value"]] = 0.0
-    avg_value = gamma_gamma.expected_customer_spend(data=spend_input).mean(("chain", "draw"))
+    avg_value = gamma_gamma.expected_customer_spend(data=_spend_input(data)).mean(("chain", "draw"))
     # Discounted monthly steps of expected sales times the expected average value (pymc-marketing, as lifetimes).
     ltv = customer_lifetime_value(
         transaction_model=bgnbd,
@@ -207,6 +223,7 @@ def score_partners(
         {
             "partner_id": data["customer_id"].to_numpy(),
             "p_alive": mean(p_alive),
+            "p_sale_90d": 1.0 - mean(no_sale_90d),
             "expected_sales_90d": mean(sales_90d),
             "expected_sales_12m": mean(sales_12m),
             "expected_avg_net_value": avg_value.values,
@@ -232,9 +249,9 @@ def fit_and_score(
     """Fit BG/NBD and Gamma-Gamma on `summary` and score every partner; `converged` False means do not publish."""
     started = time.perf_counter()
     data = _customer_frame(summary)
-    n_repeat = int(((data["frequency"] > 0) & (data["monetary_value"] > 0)).sum())
+    n_repeat = int(((data["monetary_frequency"] > 0) & (data["monetary_value"] > 0)).sum())
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in SCORE_COLUMNS})
-    if n_repeat < len(GAMMA_GAMMA_PARAMS) + 1:
+    if n_repeat < MIN_REPEAT_PARTNERS:
         return PredictiveFit(
             method, {}, float("nan"), False, len(data), n_repeat, time.perf_counter() - started, empty,
             f"{n_repeat} partners with a repeat period: too few to fit",
@@ -257,3 +274,76 @@ def fit_and_score(
         scores=scores,
         message=f"BG/NBD: {bg_reason}; Gamma-Gamma: {gg_reason}",
     )
+
+
+# The warehouse side: dbt builds the summary (models/intermediate/predictive/int_partners_sales_summarized.sql) and
+# creates the fit's tables (macros/create_predictive_tables.sql, their one column list); the fit appends by name.
+SUMMARY_RELATION = "intermediate.int_partners_sales_summarized"
+FIT_RUNS_TABLE = "predictive.fit_runs"
+SCORES_TABLE = "predictive.partner_scores"
+# The summary's dbt columns -> the model's input names (weeks; reporting currency).
+SUMMARY_FROM_DBT = {
+    "partner_id": "partner_id",
+    "frequency": "frequency",
+    "recency_weeks": "recency",
+    "t_weeks": "T",
+    "avg_repeat_net_value_reporting": "monetary_value",
+    "positive_repeat_days_count": "monetary_frequency",
+}
+# Below this many partners with a positive repeat period there is nothing to learn: no fit, no alert.
+MIN_REPEAT_PARTNERS = 10
+
+
+def read_summary(con: Any) -> tuple[date | None, pd.DataFrame]:
+    """The summary dbt built (as of its as_of_date) in the model's input names; (None, empty) without partners."""
+    select = ", ".join(f"{dbt} as {name}" for dbt, name in SUMMARY_FROM_DBT.items())
+    frame = con.execute(f"select {select} from {SUMMARY_RELATION} order by partner_id").df()
+    as_of = con.execute(f"select max(as_of_date) from {SUMMARY_RELATION}").fetchone()[0]
+    return as_of, frame
+
+
+def last_converged_fit_date(con: Any) -> date | None:
+    """The data date of the last converged fit, or None before the first."""
+    return con.execute(f"select max(fit_date) from {FIT_RUNS_TABLE} where is_converged").fetchone()[0]
+
+
+def fit_is_due(last_fit: date | None, as_of: date, every_days: int) -> bool:
+    """Refit when there is no converged fit yet, or the data is `every_days` or more days past it (0: always)."""
+    return last_fit is None or every_days <= 0 or (as_of - last_fit).days >= every_days
+
+
+def write_fit(
+    con: Any, fit: PredictiveFit, fit_date: date, fitted_at: datetime, ltv_months: int, annual_discount_rate: float
+) -> None:
+    """Record the attempt in fit_runs; replace the fit date's scores only when it converged (one transaction)."""
+    run = pd.DataFrame(
+        [
+            {
+                "fit_date": fit_date,
+                "fitted_at": fitted_at.replace(tzinfo=None),
+                "method": fit.method,
+                "is_converged": fit.converged,
+                "message": fit.message,
+                "partners_count": fit.n_partners,
+                "repeat_partners_count": fit.n_repeat_partners,
+                **{name: fit.params.get(name) for name in (*BGNBD_PARAMS, *GAMMA_GAMMA_PARAMS)},
+                "log_likelihood": fit.log_likelihood if np.isfinite(fit.log_likelihood) else None,
+                "ltv_months": ltv_months,
+                "annual_discount_rate": annual_discount_rate,
+                "seconds": round(fit.seconds, 3),
+            }
+        ]
+    )
+    con.execute("begin transaction")
+    try:
+        con.register("fit_run_frame", run)
+        con.execute(f"insert into {FIT_RUNS_TABLE} by name select * from fit_run_frame")
+        if fit.converged:
+            scores = fit.scores.assign(fit_date=fit_date, partner_id=fit.scores["partner_id"].astype(str))
+            con.register("scores_frame", scores)
+            con.execute(f"delete from {SCORES_TABLE} where fit_date = ?", [fit_date])
+            con.execute(f"insert into {SCORES_TABLE} by name select * from scores_frame")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

@@ -1,6 +1,5 @@
 """Ingestion: one raw.<entity> table per landing entity, loaded a daily-partition window at a time."""
 
-
 import dagster as dg
 
 from orchestration.defs.jobs import INGEST_STEP, IngestConfig

@@ -1,5 +1,7 @@
 """Publication (write-audit-publish): the audited marts as a new published version, swapped in atomically."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from orchestration.defs.quality.checks import gate_check_name
@@ -33,7 +35,7 @@ def blocking_failures(results: list[dict], gates: list[tuple[str, str]]) -> list
     return failed + missing
 
 
-def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
+def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefinition:
     """`published_marts`, downstream of every published mart and therefore of their blocking checks."""
     keys = published_mart_keys(dbt_models)
     marts = sorted(keys)
