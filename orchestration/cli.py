@@ -188,7 +188,7 @@ def published_summary() -> str:
             f"published version {entry['version']} (as of {entry.get('as_of_date')}, {len(rows)} marts): "
             f"{settings.stable_db}",
             f"  DuckDB (read-only): duckdb -readonly {settings.stable_db} "
-            '"select * from fct_program_kpis_monthly order by month_start_date desc limit 12"',
+            "\"select * from fct_program_kpis_monthly order by month_start_date desc limit 12\"",
             f"  Python: duckdb.connect('{settings.stable_db}', read_only=True)",
             f"  Parquet, one file per mart: {settings.published_dir}/v{entry['version']:04d}/<mart>.parquet",
             "  versions and restatements: pra versions; roll back: pra rollback <version>",

@@ -64,9 +64,8 @@ def _freshness_check(entity: str) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=overdue is None,
             severity=dg.AssetCheckSeverity.WARN,
-            description=None
-            if overdue is None
-            else f"{entity}: next partition after {newest} is {overdue:.1f} h past its {deadline:g} h deadline",
+            description=None if overdue is None else f"{entity}: next partition after {newest} is "
+            f"{overdue:.1f} h past its {deadline:g} h deadline",
             metadata={
                 "newest_partition": str(newest),
                 "deadline_hours": deadline,

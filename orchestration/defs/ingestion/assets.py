@@ -1,5 +1,6 @@
 """Ingestion: one raw.<entity> table per landing entity, loaded a daily-partition window at a time."""
 
+
 import dagster as dg
 
 from orchestration.defs.jobs import INGEST_STEP, IngestConfig
