@@ -35,7 +35,7 @@ fit_settings as (
 
 latest_per_period as (
     select
-        {{ period_trunc('fit_date') }} as month_start_date,
+        cast({{ period_trunc('fit_date') }} as date) as month_start_date,
         max(fit_date) as fit_date
     from fit_settings
     group by {{ period_trunc('fit_date') }}
