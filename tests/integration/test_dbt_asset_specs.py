@@ -87,3 +87,24 @@ def test_published_marts_are_the_dbt_flagged_models_for_gates_and_publication(de
     gates = definitions.resolve_asset_graph().asset_check_keys
     assert {dg.AssetCheckKey(key, f"{mart}__publish") for mart, key in published.items()} <= gates
     assert not any(check.name.endswith("__publish") and check.asset_key.path[0] != "marts" for check in gates)
+
+
+def test_the_predictive_fit_sits_between_the_two_dbt_steps(definitions):
+    """dbt (summary) -> fit -> dbt (models reading the scores) -> gates: one run, no step split to break a cycle."""
+    job = definitions.resolve_job_def("partner_retention_nightly_job")
+    nodes = set(job.graph.node_names())
+    steps = {"dbt_models", "predictive_fit", "dbt_predictive_models", "publish_gates", "publish_gates_predictive"}
+    assert steps <= nodes
+    assert not [n for n in nodes if n.endswith("_2")]
+    graph = definitions.resolve_asset_graph()
+    scores = dg.AssetKey(["predictive", "partner_scores"])
+    assert dg.AssetKey(["intermediate", "int_partners_sales_summarized"]) in graph.get(scores).parent_keys
+    assert graph.get(dg.AssetKey(["staging", "stg_predictive__partner_scores"])).parent_keys == {scores}
+    _, after_fit = build_dbt_assets()
+    assert {key.to_user_string() for key in after_fit.keys} == {
+        "staging/stg_predictive__fit_runs",
+        "staging/stg_predictive__partner_scores",
+        "marts/fct_partner_predictions",
+        "marts/fct_program_predictions",
+        "marts/fct_partner_scorecard_monthly",
+    }
