@@ -164,7 +164,7 @@ def _diagnose(model: Any, names: tuple[str, ...], method: str, n: int) -> tuple[
     return loglik, rhat <= MAX_RHAT, f"max R-hat {rhat:.3f} (limit {MAX_RHAT})"
 
 
-def fit_bgnbd(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 500, random_seed: int = 0) -> tuple:
+def fit_bgnbd(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 1000, random_seed: int = 0) -> tuple:
     """BG/NBD fit: (model, params r/alpha/a/b, log-likelihood, converged, reason)."""
     from pymc_marketing.clv import BetaGeoModel
 
@@ -175,7 +175,7 @@ def fit_bgnbd(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 500,
     return model, _point(model, BGNBD_PARAMS), loglik, converged, reason
 
 
-def fit_gamma_gamma(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 500, random_seed: int = 0) -> tuple:
+def fit_gamma_gamma(summary: pd.DataFrame, method: str = "map", mcmc_draws: int = 1000, random_seed: int = 0) -> tuple:
     """Gamma-Gamma fit on the partners with a repeat period and a positive average value: (model, params, ok, why)."""
     from pymc_marketing.clv import GammaGammaModel
 
@@ -250,7 +250,7 @@ def fit_and_score(
     method: str = "map",
     ltv_months: int = 36,
     annual_discount_rate: float = 0.10,
-    mcmc_draws: int = 500,
+    mcmc_draws: int = 1000,
     random_seed: int = 0,
 ) -> PredictiveFit:
     """Fit BG/NBD and Gamma-Gamma on `summary` and score every partner; `converged` False means do not publish."""
