@@ -31,7 +31,7 @@ from orchestration.cli import build_manifest
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PRESETS = ("small", "demo", "large")
-PATHS = ("floor", "peer", "pipeline_full", "pipeline_nightly")
+PATHS = ("floor", "peer", "pipeline_full", "pipeline_nightly")  # plus the predictive fit alone (bench_predictive_fit)
 PACKAGES = (
     "dagster",
     "dagster-dbt",
@@ -42,8 +42,15 @@ PACKAGES = (
     "numpy",
     "pyarrow",
     "great-expectations",
+    "pymc-marketing",
+    "pymc",
+    "pytensor",
 )
 GB = 1024
+# The predictive fit alone on a synthetic summary (bench/predictive_fit.py), with the issue's targets.
+PREDICTIVE_FIT_PARTNERS = {"small": 5_000, "demo": 20_000, "large": 100_000}
+PREDICTIVE_FIT_TARGET_S = 300
+PREDICTIVE_FIT_TARGET_GB = 4
 
 
 class BenchError(RuntimeError):
@@ -170,6 +177,30 @@ def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
             on_repetition(summarise(ds, runs, profiles, differences, headlines))
     shutil.rmtree(work, ignore_errors=True)
     return summarise(ds, runs, profiles, differences, headlines)
+
+
+def bench_predictive_fit(preset: str) -> dict:
+    """Time the MAP fit and scoring alone on a synthetic summary of the preset's size, in a child process."""
+    partners = PREDICTIVE_FIT_PARTNERS[preset]
+    log = DATA_DIR / preset / "predictive_fit.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    m = _measured(f"fit {partners:,} partners", _child("predictive_fit", "--partners", partners), log)
+    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    result = {"partners": partners, **m.as_dict(), "fit": json.loads(lines[-1]) if lines else None}
+    if preset == "large":
+        result["targets"] = [
+            {
+                "target": f"fit of {partners:,} partners under {PREDICTIVE_FIT_TARGET_S} s",
+                "value": round(m.wall_s, 1),
+                "met": m.wall_s < PREDICTIVE_FIT_TARGET_S,
+            },
+            {
+                "target": f"fit peak memory under {PREDICTIVE_FIT_TARGET_GB} GB",
+                "value": round(m.peak_rss_mb / GB, 2),
+                "met": m.peak_rss_mb < PREDICTIVE_FIT_TARGET_GB * GB,
+            },
+        ]
+    return result
 
 
 def _median(values: list[float]) -> float:
@@ -372,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         ds = ensure(preset)
         save = functools.partial(_save, results, out_file, preset, time.time(), os.getloadavg()[0])
         res = bench_preset(ds, args.repeat, on_repetition=save)
+        res["predictive_fit"] = bench_predictive_fit(preset)
+        save(res)
         failed |= not res["agreement"]["agree"]
     print()
     print(table(results))

@@ -12,6 +12,8 @@ NIGHTLY_JOB = "partner_retention_nightly_job"
 INGEST_STEP = "ingest_landing_files"
 DBT_STEP = "dbt_models"
 GATES_STEP = "publish_gates"
+# One gate step per dbt step (orchestration/defs/quality/checks.py): the marts, then the predictive marts.
+GATES_STEPS = (GATES_STEP, "publish_gates_predictive")
 
 
 class IngestConfig(dg.Config):
@@ -49,7 +51,7 @@ def run_options(
     if full_refresh:
         ops[DBT_STEP] = {"config": {"full_refresh": True}}
     if allow_volume_jump:
-        ops[GATES_STEP] = {"config": {"allow_volume_jump": True}}
+        ops.update({step: {"config": {"allow_volume_jump": True}} for step in GATES_STEPS})
     return {"ops": ops} if ops else {}
 
 

@@ -29,7 +29,7 @@ OWNERS = ["team:partner-analytics"]
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Landing folder, DuckDB work warehouse, volume checks, publication and freshness settings (PRA_* variables)."""
+    """Landing folder, DuckDB work warehouse, volume checks, publication, freshness and predictive-model settings."""
 
     home: str | None = None
     landing_dir: str | None = None
@@ -48,6 +48,10 @@ class WarehouseResource(dg.ConfigurableResource):
     volume_min_day_share: str | None = None
     volume_min_rows: str | None = None
     on_bad_lines: str | None = None
+    predict_every_days: str | None = None
+    predict_method: str | None = None
+    predict_ltv_months: str | None = None
+    predict_discount_rate: str | None = None
 
     @property
     def settings(self) -> Settings:

@@ -19,6 +19,7 @@ from pathlib import Path
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.md)
 ON_BAD_LINES = ("fail", "quarantine")  # PRA_ON_BAD_LINES: what the ingestion does with an unreadable CSV line
+PREDICT_METHODS = ("map", "mcmc")  # PRA_PREDICT_METHOD (orchestration/lib/predictive.py)
 # First daily partition when PRA_PARTITIONS_START is unset. Landing days before it cannot be loaded
 # (`pra run` says so); set the variable to the first day of your history (the demo sets it to its own).
 DEFAULT_PARTITIONS_START = "2020-01-01"
@@ -50,6 +51,10 @@ ENV_VARS: dict[str, str] = {
     "volume_min_day_share": "PRA_VOLUME_MIN_DAY_SHARE",
     "volume_min_rows": "PRA_VOLUME_MIN_ROWS",
     "on_bad_lines": "PRA_ON_BAD_LINES",
+    "predict_every_days": "PRA_PREDICT_EVERY_DAYS",
+    "predict_method": "PRA_PREDICT_METHOD",
+    "predict_ltv_months": "PRA_PREDICT_LTV_MONTHS",
+    "predict_discount_rate": "PRA_PREDICT_DISCOUNT_RATE",
     "alert_webhook_url": "PRA_ALERT_WEBHOOK_URL",
     "ui_url": "PRA_UI_URL",
     "log_level": "PRA_LOG_LEVEL",
@@ -95,6 +100,12 @@ class Settings:
     volume_min_rows: int = 50
     # A CSV line the ingestion cannot read: "fail" the load, or "quarantine" it (orchestration/lib/ingestion.py).
     on_bad_lines: str = "fail"
+    # Predictive models (docs/metrics.md "Predictive partner health"): refit when the data's as-of date is this
+    # many days past the last converged fit; MAP or MCMC; LTV horizon in months; annual discount rate (0.1 = 10 %).
+    predict_every_days: int = 7
+    predict_method: str = "map"
+    predict_ltv_months: int = 36
+    predict_discount_rate: float = 0.10
     alert_webhook_url: str = ""
     ui_url: str = DEFAULT_UI_URL
     log_level: str = "INFO"
@@ -104,6 +115,9 @@ class Settings:
             raise ValueError(f"PRA_PERIOD_GRAIN={self.period_grain!r}: choose one of {', '.join(PERIOD_GRAINS)}")
         if self.on_bad_lines not in ON_BAD_LINES:
             raise ValueError(f"PRA_ON_BAD_LINES={self.on_bad_lines!r}: choose one of {', '.join(ON_BAD_LINES)}")
+        if self.predict_method not in PREDICT_METHODS:
+            choices = ", ".join(PREDICT_METHODS)
+            raise ValueError(f"PRA_PREDICT_METHOD={self.predict_method!r}: choose one of {choices}")
 
     @property
     def work_db(self) -> Path:
@@ -179,6 +193,10 @@ class Settings:
             volume_min_day_share=float(raw("volume_min_day_share") or defaults["volume_min_day_share"].default),
             volume_min_rows=int(raw("volume_min_rows") or defaults["volume_min_rows"].default),
             on_bad_lines=(raw("on_bad_lines") or defaults["on_bad_lines"].default).lower(),
+            predict_every_days=max(0, int(raw("predict_every_days") or defaults["predict_every_days"].default)),
+            predict_method=(raw("predict_method") or defaults["predict_method"].default).lower(),
+            predict_ltv_months=max(1, int(raw("predict_ltv_months") or defaults["predict_ltv_months"].default)),
+            predict_discount_rate=float(raw("predict_discount_rate") or defaults["predict_discount_rate"].default),
             alert_webhook_url=raw("alert_webhook_url") or "",
             ui_url=(raw("ui_url") or DEFAULT_UI_URL).rstrip("/"),
             log_level=(raw("log_level") or defaults["log_level"].default).upper(),

@@ -98,3 +98,24 @@ def test_every_asset_has_an_owner_and_every_check_a_prose_description(definition
     graph = definitions.resolve_asset_graph()
     sql = [k.to_user_string() for k in checks if "select " in (graph.get_check_spec(k).description or "").lower()]
     assert sql == []
+
+
+def test_the_predictive_fit_sits_between_the_two_dbt_steps(definitions):
+    """dbt (summary) -> fit -> dbt (models reading the scores) -> gates: one run, no step split to break a cycle."""
+    job = definitions.resolve_job_def("partner_retention_nightly_job")
+    nodes = set(job.graph.node_names())
+    steps = {"dbt_models", "predictive_fit", "dbt_predictive_models", "publish_gates", "publish_gates_predictive"}
+    assert steps <= nodes
+    assert not [n for n in nodes if n.endswith("_2")]
+    graph = definitions.resolve_asset_graph()
+    scores = dg.AssetKey(["predictive", "partner_scores"])
+    assert dg.AssetKey(["intermediate", "int_partners_sales_summarized"]) in graph.get(scores).parent_keys
+    assert graph.get(dg.AssetKey(["staging", "stg_predictive__partner_scores"])).parent_keys == {scores}
+    _, after_fit = build_dbt_assets()
+    assert {key.to_user_string() for key in after_fit.keys} == {
+        "staging/stg_predictive__fit_runs",
+        "staging/stg_predictive__partner_scores",
+        "marts/fct_partner_predictions",
+        "marts/fct_program_predictions",
+        "marts/fct_partner_scorecard_monthly",
+    }

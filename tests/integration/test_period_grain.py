@@ -43,6 +43,8 @@ PERIOD_MARTS = (
     "fct_two_tier_summary_monthly",
     "fct_partner_traffic_monthly",
     "fct_partner_target_attainment_monthly",
+    "fct_partner_predictions",
+    "fct_program_predictions",
 )
 
 

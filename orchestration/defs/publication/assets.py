@@ -1,5 +1,6 @@
 """Publication (write-audit-publish): the audited marts as a new published version, swapped in atomically."""
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def blocking_failures(results: list[dict], gates: list[tuple[str, str]]) -> list
     return failed + missing
 
 
-def build_publication_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
+def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefinition:
     """`published_marts`, downstream of every published mart and therefore of their blocking checks."""
     keys = published_mart_keys(dbt_models)
     marts = sorted(keys)

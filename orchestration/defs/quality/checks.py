@@ -1,10 +1,11 @@
 """Quality gates: each published mart's Great Expectations suite `<mart>__publish` as a blocking asset check."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.jobs import GateConfig
+from orchestration.defs.jobs import GATES_STEPS, GateConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib import gx_runner
@@ -97,9 +98,15 @@ def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, sele
         )
 
 
-def build_quality_checks(dbt_models: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+def build_quality_checks(dbt_models: Sequence[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
+    """The gates of each dbt step as their own step (`GATES_STEPS`): a single one over the marts of both dbt steps
+    would sit both before the second (which reads gated marts) and after it, a cycle Dagster cuts by splitting steps."""
+    return [_build_gates(models, name) for models, name in zip(dbt_models, GATES_STEPS, strict=True)]
+
+
+def _build_gates(dbt_models: dg.AssetsDefinition, name: str) -> dg.AssetChecksDefinition:
     """One blocking `<mart>__publish` check and one warning check per published mart of the dbt assets."""
-    keys = published_mart_keys(dbt_models)
+    keys = published_mart_keys([dbt_models])
     marts_by_key = {key: mart for mart, key in keys.items()}
     specs = []
     for mart, key in keys.items():
@@ -120,7 +127,7 @@ def build_quality_checks(dbt_models: dg.AssetsDefinition) -> dg.AssetChecksDefin
             )
         )
 
-    @dg.multi_asset_check(specs=specs, name="publish_gates", can_subset=True, pool=WAREHOUSE_POOL)
+    @dg.multi_asset_check(specs=specs, name=name, can_subset=True, pool=WAREHOUSE_POOL)
     def publish_gates(context: dg.AssetCheckExecutionContext, config: GateConfig, warehouse: WarehouseResource):
         """Run every selected mart's suite on the work warehouse; write an HTML report linked from each result."""
         selected = set(context.selected_asset_check_keys)

@@ -4,7 +4,7 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt (incremental models and as_of_date use it; dbt_args.py).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -21,6 +21,9 @@ from orchestration.lib.windows import window_from_tags
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
 # the marts folder in dbt_project.yml) and the gates and the publication read it from the asset specs.
 PUBLISHED_TAG = "pra/published"
+# The models downstream of the predictive fit's tables (dbt source `predictive`): the second dbt step.
+PREDICTIVE_SELECTION = "source:predictive+"
+PREDICTIVE_DBT_STEP = "dbt_predictive_models"
 
 
 class ProjectTranslator(DagsterDbtTranslator):
@@ -59,50 +62,87 @@ class ProjectTranslator(DagsterDbtTranslator):
         return " ".join(comment) or f"dbt {kind} {dbt_resource_props['name']}"
 
 
-def published_mart_keys(dbt_models: dg.AssetsDefinition) -> dict[str, dg.AssetKey]:
+def published_mart_keys(dbt_models: Sequence[dg.AssetsDefinition]) -> dict[str, dg.AssetKey]:
     """The published marts of the dbt assets (tagged by the translator) and their asset keys, by model name."""
-    return {spec.key.path[-1]: spec.key for spec in dbt_models.specs if spec.tags.get(PUBLISHED_TAG) == "true"}
+    return {
+        spec.key.path[-1]: spec.key
+        for assets in dbt_models
+        for spec in assets.specs
+        if spec.tags.get(PUBLISHED_TAG) == "true"
+    }
 
 
-def build_dbt_assets() -> dg.AssetsDefinition:
-    """The dbt models as one multi-asset; reads the manifest built by `pra manifest`."""
+def _dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    full_refresh: bool,
+    rejudge: bool,
+) -> Iterator:
+    """`dbt build` of the step's selected models for the run's window (or the latest loaded one) as of the newest
+    loaded day; the events dagster-dbt streams from it.
+
+    `rejudge`: rebuild the incremental models from all history when quarantined rows outside the window can now be
+    staged (only the first dbt step has incremental models).
+    """
+    window = window_from_tags(context.run.tags)
+    with warehouse.connect(read_only=True) as con:
+        latest = latest_loaded_window(con)
+        pending = pending_rejudgements(con, *window) if rejudge and window and not full_refresh else {}
+    window = window or latest
+    # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
+    # rebuild the judged transactions from all history rather than leave them quarantined.
+    full_refresh = full_refresh or bool(pending)
+    if pending:
+        context.log.info(
+            "re-judging quarantined transactions outside the window ("
+            + ", ".join(f"{n} {reason}" for reason, n in pending.items())
+            + "): incremental models rebuilt from all history"
+        )
+    as_of = effective_as_of(window[1], latest[0])
+    context.log.info(
+        f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
+        + (" with --full-refresh" if full_refresh else "")
+    )
+    # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
+    # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
+    # parsed project (partial_parse.msgpack) is kept from one run and step to the next (lib/dbt_args.py).
+    args = dbt_build_args(full_refresh=full_refresh, project_vars=warehouse.settings.dbt_vars())
+    with environment(window_env(*window, as_of=as_of)):
+        invocation = dbt.cli(args, context=context, target_path=warehouse.settings.dbt_target_dir)
+    yield from invocation.stream()
+
+
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    """The dbt models as two multi-assets, split at the predictive fit: everything that does not read its scores
+    (`dbt_models`), then the models downstream of the `predictive` source (`dbt_predictive_models`), so one run
+    orders dbt -> fit -> dbt -> gates -> publish. Reads the manifest built by `pra manifest`."""
     project = dbt_project()
+    translator = ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        dagster_dbt_translator=ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        dagster_dbt_translator=translator,
+        exclude=PREDICTIVE_SELECTION,
         pool=WAREHOUSE_POOL,
     )
     def dbt_models(
         context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """`dbt build` of the selected models and their tests for the run's window."""
-        window = window_from_tags(context.run.tags)
-        with warehouse.connect(read_only=True) as con:
-            latest = latest_loaded_window(con)
-            pending = pending_rejudgements(con, *window) if window and not config.full_refresh else {}
-        window = window or latest
-        # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
-        # rebuild the judged transactions from all history rather than leave them quarantined.
-        full_refresh = config.full_refresh or bool(pending)
-        if pending:
-            context.log.info(
-                "re-judging quarantined transactions outside the window ("
-                + ", ".join(f"{n} {reason}" for reason, n in pending.items())
-                + "): incremental models rebuilt from all history"
-            )
-        as_of = effective_as_of(window[1], latest[0])
-        context.log.info(
-            f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
-            + (" with --full-refresh" if full_refresh else "")
-        )
-        # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
-        # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
-        # parsed project (partial_parse.msgpack) is kept from one run to the next (orchestration/lib/dbt_args.py).
-        args = dbt_build_args(full_refresh=full_refresh, project_vars=warehouse.settings.dbt_vars())
-        with environment(window_env(*window, as_of=as_of)):
-            invocation = dbt.cli(args, context=context, target_path=warehouse.settings.dbt_target_dir)
-        yield from invocation.stream()
+        yield from _dbt_build(context, dbt, warehouse, config.full_refresh, rejudge=True)
 
-    return dbt_models
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=translator,
+        select=PREDICTIVE_SELECTION,
+        name=PREDICTIVE_DBT_STEP,
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_predictive_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        """`dbt build` of the models that read the predictive fit's scores (none of them is incremental)."""
+        yield from _dbt_build(context, dbt, warehouse, full_refresh=False, rejudge=False)
+
+    return [dbt_models, dbt_predictive_models]

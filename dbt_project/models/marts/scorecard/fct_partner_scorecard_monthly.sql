@@ -2,7 +2,7 @@
 -- (docs/metrics.md "Partner scorecard"): status, tier and segment; revenue, its growth and LTV to date; the
 -- latest NPS answer and stated share of wallet as of the period; payout SLA breaches; traffic and customer
 -- quality, clicks and earnings per click; target points; the effective commission rate; the last interaction; its
--- sub-partners in a two-tier program. Every
+-- sub-partners in a two-tier program; P(alive) and predictive LTV of the period's fit (null without one). Every
 -- value comes from the mart that owns it:
 -- this model only joins them (and carries the latest NPS answer forward). No names or e-mails.
 with
@@ -33,6 +33,10 @@ two_tier as (
 
 clicks as (
     select * from {{ ref('fct_partner_traffic_monthly') }}
+),
+
+predictions as (
+    select * from {{ ref('fct_partner_predictions') }}
 ),
 
 -- One row per partner and period: partner_points is the same on each of its metric rows.
@@ -154,13 +158,16 @@ final as (
         coalesce(two_tier.sub_partner_net_revenue_reporting, 0) as sub_partner_net_revenue_reporting,
         coalesce(two_tier.second_tier_commission_reporting, 0) as second_tier_commission_reporting,
         with_ltv.reporting_currency,
-        with_ltv.as_of_date
+        with_ltv.as_of_date,
+        predictions.p_alive,
+        predictions.predictive_ltv_reporting
     from with_ltv
     left join segments on with_ltv.partner_month_id = segments.partner_month_id
     left join economics on with_ltv.partner_month_id = economics.partner_month_id
     left join traffic on with_ltv.partner_month_id = traffic.partner_month_id
     left join relationship on with_ltv.partner_month_id = relationship.partner_month_id
     left join clicks on with_ltv.partner_month_id = clicks.partner_month_id
+    left join predictions on with_ltv.partner_month_id = predictions.partner_month_id
     left join target_points
         on with_ltv.partner_id = target_points.partner_id
         and with_ltv.month_start_date = target_points.month_start_date

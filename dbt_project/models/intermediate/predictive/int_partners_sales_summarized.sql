@@ -1,0 +1,76 @@
+-- Per partner with a sale, the inputs of the predictive models (orchestration/lib/predictive.py; docs/metrics.md
+-- "Predictive partner health") as of as_of_date: a sale day is a day with at least one sale; frequency = sale days
+-- after the first, recency = weeks from the first to the last sale day, T = weeks from the first sale day to
+-- as_of_date; a sale day's net value = its sales less their refunds made up to as_of_date (reporting currency);
+-- the average is over the repeat sale days with a positive net value (Gamma-Gamma needs positive values).
+with
+
+transactions as (
+    select * from {{ ref('int_transactions_converted') }}
+    where occurred_date <= {{ as_of_date() }}
+),
+
+sales as (
+    select
+        transaction_id,
+        partner_id,
+        occurred_date as sale_date,
+        amount_reporting
+    from transactions
+    where kind = 'sale'
+),
+
+refunds as (
+    select
+        refund_of as transaction_id,
+        sum(amount_reporting) as refunded_reporting
+    from transactions
+    where kind = 'refund'
+    group by refund_of
+),
+
+sale_days as (
+    select
+        sales.partner_id,
+        sales.sale_date,
+        sum(sales.amount_reporting - coalesce(refunds.refunded_reporting, 0)) as net_value_reporting
+    from sales
+    left join refunds
+        on sales.transaction_id = refunds.transaction_id
+    group by sales.partner_id, sales.sale_date
+),
+
+with_first as (
+    select
+        *,
+        min(sale_date) over (partition by partner_id) as first_sale_date
+    from sale_days
+),
+
+final as (
+    select
+        partner_id,
+        {{ as_of_date() }} as as_of_date,
+        min(sale_date) as first_sale_date,
+        max(sale_date) as last_sale_date,
+        cast(count(*) - 1 as integer) as frequency,
+        cast({{ dbt.datediff('min(sale_date)', 'max(sale_date)', 'day') }} as {{ type_double() }}) / 7
+            as recency_weeks,
+        cast({{ dbt.datediff('min(sale_date)', as_of_date(), 'day') }} as {{ type_double() }}) / 7 as t_weeks,
+        cast(
+            sum(case when sale_date > first_sale_date and net_value_reporting > 0 then 1 else 0 end) as integer
+        ) as positive_repeat_days_count,
+        coalesce(
+            avg(
+                case
+                    when sale_date > first_sale_date and net_value_reporting > 0
+                        then cast(net_value_reporting as {{ type_double() }})
+                end
+            ),
+            0
+        ) as avg_repeat_net_value_reporting
+    from with_first
+    group by partner_id
+)
+
+select * from final
