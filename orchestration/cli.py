@@ -71,12 +71,15 @@ def run_range(
     full_refresh: bool = False,
     allow_volume_jump: bool = False,
     accept_mass_change: bool = False,
+    predict: bool = False,
     settings: Settings | None = None,
     instance=None,
     console=None,
 ):
     """Run the whole pipeline for the inclusive partition range [first, last] as one Dagster run.
 
+    `predict`: the weekly job, which also fits the predictive models (else the nightly job, which joins the scores
+    of the last fit).
     The console gets one line per step (orchestration/lib/progress.py); dbt's output and every Dagster log
     line go to the run's log file (`run_log`); a persistent run is also in the Dagster UI (`dagster_home`).
     """
@@ -84,7 +87,7 @@ def run_range(
     from dagster._core.utils import make_new_run_id
 
     from orchestration.definitions import build_definitions
-    from orchestration.defs.jobs import NIGHTLY_JOB, run_options
+    from orchestration.defs.jobs import NIGHTLY_JOB, WEEKLY_JOB, run_options
     from orchestration.lib import progress
     from orchestration.lib.windows import range_problem, range_tags
 
@@ -105,7 +108,7 @@ def run_range(
         full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
     )
     with open(log_file, "w", encoding="utf-8") as stream:
-        job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
+        job = build_definitions(settings).resolve_job_def(WEEKLY_JOB if predict else NIGHTLY_JOB)
         job = job.with_logger_defs(
             {
                 "pra_console": progress.console_logger(run_console),
@@ -297,7 +300,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The demo's partitions start where its data starts, not years of empty days before it.
         settings = replace(settings, partitions_start=first)
     print(f"running the pipeline through Dagster for {first} .. {last} (one run) ...", flush=True)
-    result = run_range(first, last, persistent=not args.no_record, settings=settings)
+    # The demo's one run fits the predictive models too (the weekly job), so its marts carry P(alive).
+    result = run_range(first, last, persistent=not args.no_record, predict=True, settings=settings)
     print(f"full log: {run_log(settings, result.run_id)}")
     if not result.success:
         print("the pipeline run FAILED; see the step lines above and the full log (or `make dev` to inspect it)")
@@ -326,6 +330,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             full_refresh=args.full_refresh,
             allow_volume_jump=args.allow_volume_jump,
             accept_mass_change=args.accept_mass_change,
+            predict=args.predict,
             settings=settings,
         )
     except RangeError as exc:
@@ -405,6 +410,11 @@ def main(argv: list[str] | None = None) -> int:
             help="publish although row counts moved past the gates' tolerance (an intended restatement)",
         )
         run.add_argument("--no-record", action="store_true", help=no_record)
+        run.add_argument(
+            "--predict",
+            action="store_true",
+            help="also fit the predictive models (the weekly job; the nightly one joins the last fit's scores)",
+        )
         run.add_argument(
             "--accept-mass-change",
             action="store_true",

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.alerts import partner_retention_alert_outbox_sensor, partner_retention_failure_alert_sensor
 from orchestration.defs.ingestion.assets import build_ingestion_assets
-from orchestration.defs.jobs import build_nightly_job, build_nightly_schedule, build_weekly_full_rebuild_schedule
+from orchestration.defs.jobs import build_jobs, build_nightly_schedule, build_weekly_full_rebuild_schedule
 from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.predictive.assets import predictive_fit
 from orchestration.defs.publication.assets import build_publication_asset
@@ -18,17 +18,17 @@ from orchestration.lib.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     """The code location for `settings`' load-time values (partitions start, schedules); runs read resources."""
     partitions = build_daily_partitions(settings.partitions_start)
-    job = build_nightly_job(partitions)
+    job, weekly = build_jobs(partitions, predictive_fit)
     # Built once: the gates and the publication take the published marts from their specs.
     dbt_models = build_dbt_assets()
     return dg.Definitions(
         assets=[build_ingestion_assets(partitions), *dbt_models, predictive_fit, build_publication_asset(dbt_models)],
         asset_checks=[*build_quality_checks(dbt_models), *build_freshness_checks()],
-        jobs=[job],
+        jobs=[job, weekly],
         schedules=[
             build_nightly_schedule(job, settings.nightly_cron, settings.timezone, settings.lookback_days),
             build_weekly_full_rebuild_schedule(
-                job, settings.full_rebuild_cron, settings.timezone, settings.lookback_days
+                weekly, settings.full_rebuild_cron, settings.timezone, settings.lookback_days
             ),
         ],
         sensors=[

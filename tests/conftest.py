@@ -27,12 +27,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
-    """The small demo preset, generated and run end to end through Dagster (read-only for tests)."""
+    """The small demo preset, generated and run end to end through Dagster (read-only for tests).
+
+    The weekly job: the nightly work plus the predictive fit, so the published marts carry its scores.
+    """
     from demo.generator import generate
 
     dirs = PipelineDirs(tmp_path_factory.mktemp("small_pipeline"))
     generate(dirs.landing, "small")
     manifest = dirs.manifest()
-    result = run_pipeline(dirs, date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"]))
+    result = run_pipeline(
+        dirs,
+        date.fromisoformat(manifest["start"]),
+        date.fromisoformat(manifest["end"]),
+        job_name="partner_retention_weekly_job",
+    )
     assert result.success, "the small-preset pipeline run failed; see the Dagster log above"
     return dirs

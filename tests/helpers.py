@@ -75,15 +75,16 @@ def run_pipeline(
     full_refresh: bool = False,
     allow_volume_jump: bool = False,
     accept_mass_change: bool = False,
+    job_name: str = "partner_retention_nightly_job",
     **extra_env: str,
 ) -> dg.ExecuteInProcessResult:
-    """Run the nightly job for the inclusive range [first, last] as one in-process Dagster run."""
+    """Run the nightly job (or `job_name`) for the inclusive range [first, last] as one in-process Dagster run."""
     from orchestration.definitions import defs
     from orchestration.defs.jobs import run_options
     from orchestration.lib.windows import range_tags
 
     with environ({**dirs.env(), **extra_env}):
-        job = defs().resolve_job_def("partner_retention_nightly_job")
+        job = defs().resolve_job_def(job_name)
         return job.execute_in_process(
             tags=range_tags(first, last),
             run_config=run_options(

@@ -245,6 +245,17 @@ def score_partners(
     return scores.loc[:, list(SCORE_COLUMNS)]
 
 
+def scores_are_finite(scores: pd.DataFrame) -> bool:
+    """Every estimate a finite number (a NaN or an overflow is a failed fit, never a published score); only the
+    interval columns may be null (MAP gives none)."""
+    estimates = [c for c in scores.columns if c != "partner_id" and not c.endswith(("_low", "_high"))]
+    intervals = [c for c in scores.columns if c.endswith(("_low", "_high"))]
+    return bool(
+        np.isfinite(scores[estimates].to_numpy(dtype="float64")).all()
+        and np.isfinite(scores[intervals].fillna(0).to_numpy(dtype="float64")).all()
+    )
+
+
 def fit_and_score(
     summary: pd.DataFrame,
     method: str = "map",
@@ -267,9 +278,9 @@ def fit_and_score(
     gamma_gamma, gg_params, gg_ok, gg_reason = fit_gamma_gamma(summary, method, mcmc_draws, random_seed)
     converged = bg_ok and gg_ok
     scores = score_partners(bgnbd, gamma_gamma, summary, ltv_months, annual_discount_rate) if converged else empty
-    if converged and not np.isfinite(scores.drop(columns="partner_id").fillna(0).to_numpy(dtype="float64")).all():
+    if converged and not scores_are_finite(scores):
         converged, scores = False, empty
-        bg_reason += "; scores not finite"
+        bg_reason += "; scores not finite (a NaN or an overflow for some partner)"
     return PredictiveFit(
         method=method,
         params={**bg_params, **gg_params},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,11 +25,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 STEP_LABELS = {
     "ingest_landing_files": "ingest",
     "dbt_models": "dbt",
+    "predictive_fit": "predict",
     "publish_gates": "quality",
     "published_marts": "publish",
 }
+# The weekly job's fit sits between dbt models: Dagster runs the dbt step (and the gates) in parts named
+# dbt_models_2, publish_gates_2, ... (orchestration/defs/jobs.py); each part gets its own line.
+PART_SUFFIX = re.compile(r"_\d+$")
 # Steps slow enough for a bar (a history load or a full dbt build takes minutes).
 BAR_STEPS = ("ingest_landing_files", "dbt_models")
+
+
+def _label(step: str) -> str:
+    """The console name of a step (or of a part of one: dbt_models_2 is dbt)."""
+    return STEP_LABELS[PART_SUFFIX.sub("", step)]
 
 
 @dataclass
@@ -43,6 +53,7 @@ class StepCounts:
     checks_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    status: str = ""  # the predictive fit's one-line outcome (its materialization's `status`)
 
 
 def _meta_value(value: Any) -> Any:
@@ -64,7 +75,7 @@ class RunConsole:
     def handle(self, event: dg.DagsterEvent) -> None:
         """Update counts and bars from one event; print a line when a step ends."""
         step = event.step_key
-        if step is None or step not in STEP_LABELS:
+        if step is None or PART_SUFFIX.sub("", step) not in STEP_LABELS:
             return
         counts = self.steps.setdefault(step, StepCounts())
         kind = event.event_type
@@ -81,6 +92,7 @@ class RunConsole:
             counts.files += int(meta.get("files") or 0)
             if step == "published_marts":
                 self.published = meta
+            counts.status = str(meta.get("status") or counts.status)
             if self._progress is not None and self._task is not None:
                 self._progress.advance(self._task)
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -102,24 +114,29 @@ class RunConsole:
             for line in details:
                 self.console.print(f"{'':<9}{line}", highlight=False, soft_wrap=True)
         elif kind == dg.DagsterEventType.STEP_SKIPPED:
-            self.console.print(f"{STEP_LABELS[step]:<9} skipped (an upstream step failed)", highlight=False)
+            self.console.print(f"{_label(step):<9} skipped (an upstream step failed)", highlight=False)
 
     def step_line(self, step: str, c: StepCounts, failure: str | None = None) -> str:
         """One line: what the step did, in counts."""
-        label = f"{STEP_LABELS[step]:<9}"
+        label = f"{_label(step):<9}"
         checks = c.checks_passed + len(c.checks_failed) + len(c.warnings)
         built = len(c.assets)
+        part = step != PART_SUFFIX.sub("", step)
         if step == "ingest_landing_files":
             text = (
                 f"{built}/{self.totals.get(step, built)} raw tables, {c.rows:,} rows from {c.files:,} files; "
                 f"volume checks {c.checks_passed}/{checks} passed"
             )
+        elif part and step.startswith("dbt_models"):
+            text = f"models {built} built; tests {c.checks_passed}/{checks} passed (the part after the fit)"
+        elif step == "predictive_fit":
+            text = c.status or "no fit"
         elif step == "dbt_models":
             text = (
                 f"models {built}/{self.totals.get(step, built)} built; "
                 f"tests {c.checks_passed}/{self.totals.get('dbt_tests', checks)} passed"
             )
-        elif step == "publish_gates":
+        elif step.startswith("publish_gates"):
             gates = c.gates_passed + len(c.checks_failed)
             warning_checks = checks - gates
             text = f"Great Expectations publish gates {c.gates_passed}/{gates} passed; "
@@ -135,7 +152,7 @@ class RunConsole:
                 if self.published
                 else "nothing published"
             )
-        if c.warnings and step != "publish_gates":
+        if c.warnings and not step.startswith("publish_gates"):
             text += f"; warnings: {', '.join(c.warnings[:5])}" + (" ..." if len(c.warnings) > 5 else "")
         if c.checks_failed:
             text += f"; FAILED: {', '.join(c.checks_failed[:5])}" + (" ..." if len(c.checks_failed) > 5 else "")
@@ -145,7 +162,7 @@ class RunConsole:
 
     def _start_bar(self, step: str) -> None:
         self._progress = Progress(
-            TextColumn(f"{STEP_LABELS[step]:<9}"),
+            TextColumn(f"{_label(step):<9}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

@@ -16,12 +16,13 @@ import pytest
 from orchestration.defs.alerts import partner_retention_failure_alert_sensor
 from orchestration.defs.jobs import (
     DBT_STEP,
-    build_nightly_job,
+    build_jobs,
     build_nightly_schedule,
     build_weekly_full_rebuild_schedule,
     run_options,
 )
 from orchestration.defs.partitions import build_daily_partitions
+from orchestration.defs.predictive.assets import predictive_fit
 from orchestration.defs.resources import AlertResource, WarehouseResource
 from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
 from orchestration.lib.alerts import failure_text, webhook_host
@@ -137,9 +138,9 @@ def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_pat
 
 def test_nightly_and_weekly_schedules_request_one_range_run():
     when = datetime(2024, 3, 10, 2, 30, tzinfo=UTC)
-    job = build_nightly_job(build_daily_partitions(date(2020, 1, 1)))
+    job, weekly_job = build_jobs(build_daily_partitions(date(2020, 1, 1)), predictive_fit)
     nightly = build_nightly_schedule(job, "30 2 * * *", "UTC", 35)
-    weekly = build_weekly_full_rebuild_schedule(job, "0 4 * * 0", "UTC", 35)
+    weekly = build_weekly_full_rebuild_schedule(weekly_job, "0 4 * * 0", "UTC", 35)
     n = nightly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
     w = weekly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
     assert (n.tags[RANGE_START_TAG], n.tags[RANGE_END_TAG]) == ("2024-02-04", "2024-03-09")
@@ -148,11 +149,13 @@ def test_nightly_and_weekly_schedules_request_one_range_run():
     assert w.run_config == {"ops": {DBT_STEP: {"config": {"full_refresh": True}}}}
     assert w.tags[RANGE_END_TAG] == "2024-03-09"
     assert weekly.cron_schedule == "0 4 * * 0"
+    # The weekly run is the job with the predictive fit; the nightly one joins the last fit's scores.
+    assert (nightly.job_name, weekly.job_name) == ("partner_retention_nightly_job", "partner_retention_weekly_job")
 
 
 def test_the_nightly_window_starts_no_earlier_than_the_partitions():
     # A deployment whose history starts 2024-03-01 (PRA_PARTITIONS_START): the look-back stops there.
-    job = build_nightly_job(build_daily_partitions(date(2024, 3, 1)))
+    job, _ = build_jobs(build_daily_partitions(date(2024, 3, 1)), predictive_fit)
     nightly = build_nightly_schedule(job, "30 2 * * *", "UTC", 35)
     when = datetime(2024, 3, 10, 2, 30, tzinfo=UTC)
     n = nightly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
@@ -391,7 +394,6 @@ def test_run_options_and_as_of():
             "ingest_landing_files": {"config": {"accept_mass_change": True}},
             "dbt_models": {"config": {"full_refresh": True}},
             "publish_gates": {"config": {"allow_volume_jump": True}},
-            "publish_gates_predictive": {"config": {"allow_volume_jump": True}},
         }
     }
     # A late-data run for January, with data loaded up to March: the marts stay as of March.

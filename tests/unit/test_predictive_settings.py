@@ -39,3 +39,18 @@ def test_predict_settings_defaults_and_overrides(tmp_path: Path):
     assert (custom.predict_ltv_months, custom.predict_discount_rate) == (24, 0.08)
     with pytest.raises(ValueError, match="PRA_PREDICT_METHOD='advi'"):
         Settings.from_values({"home": str(tmp_path), "predict_method": "advi"})
+
+
+def test_a_score_that_is_not_a_number_fails_the_fit():
+    import numpy as np
+    import pandas as pd
+
+    from orchestration.lib.predictive import scores_are_finite
+
+    good = pd.DataFrame(
+        {"partner_id": ["P1", "P2"], "p_alive": [0.9, 0.4], "expected_sales_90d": [1.5, 0.2], "p_alive_low": None}
+    )
+    assert scores_are_finite(good)  # MAP: the interval is null, the estimates are numbers
+    assert not scores_are_finite(good.assign(expected_sales_90d=[1.5, np.nan]))  # seen on a 9-day history
+    assert not scores_are_finite(good.assign(p_alive=[np.inf, 0.4]))
+    assert not scores_are_finite(good.assign(p_alive_low=[np.inf, None]))

@@ -1,16 +1,17 @@
 """Predictive partner health: fit BG/NBD and Gamma-Gamma on the partner summary dbt built, write the scores back.
 
-Runs between the two dbt steps (orchestration/defs/transformation/assets.py): after the summary, before the models
-that read the `predictive` source. Weekly by default (PRA_PREDICT_EVERY_DAYS): a run within the cadence keeps the
-last converged fit. A failed or non-converged fit is recorded in predictive.fit_runs, writes no scores (the marts
-keep the last converged fit), fails the `fit_converged` check and posts an alert; the run goes on.
+Part of the weekly job (orchestration/defs/jobs.py), between the dbt models: after the summary, before the models
+that read the `predictive` source; the nightly job leaves it out and joins the last fit's scores. A run within
+PRA_PREDICT_EVERY_DAYS of the last converged fit (e.g. the weekly job run again by hand) keeps that fit. A failed
+or non-converged fit is recorded in predictive.fit_runs, writes no scores (the marts keep the last converged fit),
+fails the `fit_converged` check and posts an alert; the run goes on.
 """
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
+from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, AlertResource, WarehouseResource
 from orchestration.lib import predictive
 from orchestration.lib.alerts import AlertSettings, deliver, run_url
 
@@ -40,6 +41,7 @@ def _alert_text(run_id: str, fit_date: object, message: str, ui_url: str) -> str
             deps=[SUMMARY_KEY],
             group_name="predictive",
             kinds={"python", "duckdb"},
+            owners=OWNERS,
             description="Per partner and fit date: P(alive), expected sales, net revenue and predictive LTV.",
         ),
         dg.AssetSpec(
@@ -47,6 +49,7 @@ def _alert_text(run_id: str, fit_date: object, message: str, ui_url: str) -> str
             deps=[SUMMARY_KEY],
             group_name="predictive",
             kinds={"python", "duckdb"},
+            owners=OWNERS,
             description="Every fit attempt: parameters, log-likelihood, partners, converged, method, seconds.",
         ),
     ],
