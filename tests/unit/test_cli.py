@@ -62,19 +62,27 @@ def test_run_and_backfill_are_one_range_run_with_per_run_options(monkeypatch, ca
     assert main(["backfill", "--start", "2024-01-01", "--end", "2024-03-31", "--full-refresh"]) == 0
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--allow-volume-jump"]) == 0
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--accept-mass-change"]) == 0
+    assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--predict"]) == 0
     first, last = date(2024, 1, 1), date(2024, 3, 31)
-    off = {"persistent": True, "full_refresh": False, "allow_volume_jump": False, "accept_mass_change": False}
+    off = {
+        "persistent": True,
+        "full_refresh": False,
+        "allow_volume_jump": False,
+        "accept_mass_change": False,
+        "predict": False,
+    }
     assert calls == [
         (first, last, off),
         (first, last, off | {"full_refresh": True}),
         (first, last, off | {"allow_volume_jump": True}),
         (first, last, off | {"accept_mass_change": True}),
+        (first, last, off | {"predict": True}),
     ]
     assert main(["run", "--start", "2024-01-01", "--end", "2024-03-31", "--no-record"]) == 0
     assert calls[-1] == (first, last, off | {"persistent": False})
     log = Settings.from_env().warehouse_dir / "logs" / "pra-r-1.log"
     lines = [f"run r-1: success; full log: {log}", "nothing published by this run"]
-    assert capsys.readouterr().out.splitlines() == lines * 5
+    assert capsys.readouterr().out.splitlines() == lines * 6
 
 
 def test_a_range_before_the_partitions_start_is_refused_in_one_line(tmp_path: Path, capsys):
