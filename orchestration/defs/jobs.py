@@ -14,6 +14,8 @@ WEEKLY_JOB = "partner_retention_weekly_job"
 INGEST_STEP = "ingest_landing_files"
 DBT_STEP = "dbt_models"
 GATES_STEP = "publish_gates"
+# One gate step per dbt step (orchestration/defs/quality/checks.py): the marts, then the predictive marts.
+GATES_STEPS = (GATES_STEP, "publish_gates_predictive")
 
 
 class IngestConfig(dg.Config):
@@ -51,7 +53,7 @@ def run_options(
     if full_refresh:
         ops[DBT_STEP] = {"config": {"full_refresh": True}}
     if allow_volume_jump:
-        ops[GATES_STEP] = {"config": {"allow_volume_jump": True}}
+        ops.update({step: {"config": {"allow_volume_jump": True}} for step in GATES_STEPS})
     return {"ops": ops} if ops else {}
 
 
@@ -60,7 +62,7 @@ def build_jobs(
 ) -> tuple[dg.UnresolvedAssetJobDefinition, dg.UnresolvedAssetJobDefinition]:
     """The nightly job (every asset but the predictive fit) and the weekly job (every asset), over daily partitions.
 
-    The fit is weekly: a nightly run joins the scores of the last fit, so it stays one dbt step and pays no fit.
+    The fit is weekly: a nightly run rebuilds the models that read its scores from the last fit, without fitting.
     """
     # A run that hangs (e.g. a stuck file system) is failed by run monitoring after two hours.
     tags = {"dagster/max_runtime": 7200}

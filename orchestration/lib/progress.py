@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,18 +26,18 @@ STEP_LABELS = {
     "dbt_models": "dbt",
     "predictive_fit": "predict",
     "publish_gates": "quality",
+    # The models that read the predictive fit's scores, and their gates (orchestration/defs/transformation).
+    "dbt_predictive_models": "dbt",
+    "publish_gates_predictive": "quality",
     "published_marts": "publish",
 }
-# The weekly job's fit sits between dbt models: Dagster runs the dbt step (and the gates) in parts named
-# dbt_models_2, publish_gates_2, ... (orchestration/defs/jobs.py); each part gets its own line.
-PART_SUFFIX = re.compile(r"_\d+$")
 # Steps slow enough for a bar (a history load or a full dbt build takes minutes).
 BAR_STEPS = ("ingest_landing_files", "dbt_models")
 
 
 def _label(step: str) -> str:
-    """The console name of a step (or of a part of one: dbt_models_2 is dbt)."""
-    return STEP_LABELS[PART_SUFFIX.sub("", step)]
+    """The console name of a step."""
+    return STEP_LABELS[step]
 
 
 @dataclass
@@ -75,7 +74,7 @@ class RunConsole:
     def handle(self, event: dg.DagsterEvent) -> None:
         """Update counts and bars from one event; print a line when a step ends."""
         step = event.step_key
-        if step is None or PART_SUFFIX.sub("", step) not in STEP_LABELS:
+        if step is None or step not in STEP_LABELS:
             return
         counts = self.steps.setdefault(step, StepCounts())
         kind = event.event_type
@@ -121,14 +120,13 @@ class RunConsole:
         label = f"{_label(step):<9}"
         checks = c.checks_passed + len(c.checks_failed) + len(c.warnings)
         built = len(c.assets)
-        part = step != PART_SUFFIX.sub("", step)
         if step == "ingest_landing_files":
             text = (
                 f"{built}/{self.totals.get(step, built)} raw tables, {c.rows:,} rows from {c.files:,} files; "
                 f"volume checks {c.checks_passed}/{checks} passed"
             )
-        elif part and step.startswith("dbt_models"):
-            text = f"models {built} built; tests {c.checks_passed}/{checks} passed (the part after the fit)"
+        elif step == "dbt_predictive_models":
+            text = f"models {built} built; tests {c.checks_passed}/{checks} passed (reading the predictive scores)"
         elif step == "predictive_fit":
             text = c.status or "no fit"
         elif step == "dbt_models":

@@ -100,28 +100,29 @@ def test_every_asset_has_an_owner_and_every_check_a_prose_description(definition
     assert sql == []
 
 
-def test_the_nightly_job_is_one_dbt_step_and_the_weekly_job_fits_between_dbt_parts(definitions):
-    """Nightly: one dbt step and no fit (the models read the last fit's scores). Weekly: dbt (summary) -> fit ->
-    dbt (the models reading the scores), which Dagster runs as parts of the dbt step around the fit."""
+def test_the_predictive_fit_sits_between_the_two_dbt_steps_of_the_weekly_job(definitions):
+    """Weekly: dbt (summary) -> fit -> dbt (models reading the scores) -> gates, no step split to break a cycle.
+    Nightly: the same steps without the fit (the second dbt step reads the last fit's scores)."""
+    steps = {"dbt_models", "dbt_predictive_models", "publish_gates", "publish_gates_predictive"}
+    weekly = set(definitions.resolve_job_def("partner_retention_weekly_job").graph.node_names())
     nightly = set(definitions.resolve_job_def("partner_retention_nightly_job").graph.node_names())
-    assert "predictive_fit" not in nightly
-    assert {n for n in nightly if n.startswith("dbt_")} == {"dbt_models"}
-    weekly = definitions.resolve_job_def("partner_retention_weekly_job")
-    assert {"dbt_models", "predictive_fit", "publish_gates", "published_marts"} <= set(weekly.graph.node_names())
+    assert steps | {"predictive_fit"} <= weekly
+    assert steps <= nightly and "predictive_fit" not in nightly
+    assert not [n for n in weekly | nightly if n.endswith("_2")]
     graph = definitions.resolve_asset_graph()
     scores = dg.AssetKey(["predictive", "partner_scores"])
     assert dg.AssetKey(["intermediate", "int_partners_sales_summarized"]) in graph.get(scores).parent_keys
     assert graph.get(dg.AssetKey(["staging", "stg_predictive__partner_scores"])).parent_keys == {scores}
-    # In the weekly job the fit comes after the summary's dbt part and before the part that reads its scores.
-    fit_inputs = weekly.graph.dependency_structure.input_to_upstream_outputs_for_node("predictive_fit")
-    assert any(output.node.name.startswith("dbt_models") for outputs in fit_inputs.values() for output in outputs)
-    readers = [
-        name
-        for name in weekly.graph.node_names()
-        if any(
-            output.node.name == "predictive_fit"
-            for outputs in weekly.graph.dependency_structure.input_to_upstream_outputs_for_node(name).values()
-            for output in outputs
-        )
-    ]
-    assert any(name.startswith("dbt_models_") for name in readers), readers
+    _, after_fit = build_dbt_assets()
+    # The scorecard joins the scores; the at-risk list and its backtest read the scorecard.
+    assert {key.to_user_string() for key in after_fit.keys} == {
+        "staging/stg_predictive__fit_runs",
+        "staging/stg_predictive__partner_scores",
+        "marts/fct_partner_predictions",
+        "marts/fct_program_predictions",
+        "marts/fct_partner_scorecard_monthly",
+        "intermediate/int_partner_months_risk_signals",
+        "marts/fct_partners_at_risk",
+        "marts/fct_early_warning_backtest",
+        "internal/internal_partners_at_risk_contacts",
+    }

@@ -394,6 +394,7 @@ def test_run_options_and_as_of():
             "ingest_landing_files": {"config": {"accept_mass_change": True}},
             "dbt_models": {"config": {"full_refresh": True}},
             "publish_gates": {"config": {"allow_volume_jump": True}},
+            "publish_gates_predictive": {"config": {"allow_volume_jump": True}},
         }
     }
     # A late-data run for January, with data loaded up to March: the marts stay as of March.

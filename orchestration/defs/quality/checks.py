@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.jobs import GATES_STEP, GateConfig
+from orchestration.defs.jobs import GATES_STEPS, GateConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
 from orchestration.lib import gx_runner
@@ -99,8 +99,14 @@ def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, sele
 
 
 def build_quality_checks(dbt_models: Sequence[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """One blocking `<mart>__publish` check and one warning check per published mart of the dbt assets, as one step."""
-    keys = published_mart_keys(dbt_models)
+    """The gates of each dbt step as their own step (`GATES_STEPS`): a single one over the marts of both dbt steps
+    would sit both before the second (which reads gated marts) and after it, a cycle Dagster cuts by splitting steps."""
+    return [_build_gates(models, name) for models, name in zip(dbt_models, GATES_STEPS, strict=True)]
+
+
+def _build_gates(dbt_models: dg.AssetsDefinition, name: str) -> dg.AssetChecksDefinition:
+    """One blocking `<mart>__publish` check and one warning check per published mart of the dbt assets."""
+    keys = published_mart_keys([dbt_models])
     marts_by_key = {key: mart for mart, key in keys.items()}
     specs = []
     for mart, key in keys.items():
@@ -121,7 +127,7 @@ def build_quality_checks(dbt_models: Sequence[dg.AssetsDefinition]) -> list[dg.A
             )
         )
 
-    @dg.multi_asset_check(specs=specs, name=GATES_STEP, can_subset=True, pool=WAREHOUSE_POOL)
+    @dg.multi_asset_check(specs=specs, name=name, can_subset=True, pool=WAREHOUSE_POOL)
     def publish_gates(context: dg.AssetCheckExecutionContext, config: GateConfig, warehouse: WarehouseResource):
         """Run every selected mart's suite on the work warehouse; write an HTML report linked from each result."""
         selected = set(context.selected_asset_check_keys)
@@ -146,4 +152,4 @@ def build_quality_checks(dbt_models: Sequence[dg.AssetsDefinition]) -> list[dg.A
         for result in results:
             yield from _results(result, keys[result.mart], report, selected)
 
-    return [publish_gates]
+    return publish_gates

@@ -21,6 +21,9 @@ from orchestration.lib.windows import window_from_tags
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
 # the marts folder in dbt_project.yml) and the gates and the publication read it from the asset specs.
 PUBLISHED_TAG = "pra/published"
+# The models downstream of the predictive fit's tables (dbt source `predictive`): the second dbt step.
+PREDICTIVE_SELECTION = "source:predictive+"
+PREDICTIVE_DBT_STEP = "dbt_predictive_models"
 
 
 class ProjectTranslator(DagsterDbtTranslator):
@@ -74,14 +77,18 @@ def _dbt_build(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     full_refresh: bool,
+    rejudge: bool,
 ) -> Iterator:
     """`dbt build` of the step's selected models for the run's window (or the latest loaded one) as of the newest
     loaded day; the events dagster-dbt streams from it.
+
+    `rejudge`: rebuild the incremental models from all history when quarantined rows outside the window can now be
+    staged (only the first dbt step has incremental models).
     """
     window = window_from_tags(context.run.tags)
     with warehouse.connect(read_only=True) as con:
         latest = latest_loaded_window(con)
-        pending = pending_rejudgements(con, *window) if window and not full_refresh else {}
+        pending = pending_rejudgements(con, *window) if rejudge and window and not full_refresh else {}
     window = window or latest
     # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
     # rebuild the judged transactions from all history rather than leave them quarantined.
@@ -107,25 +114,35 @@ def _dbt_build(
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
-    """The dbt models as one multi-asset (in a list: the gates and the publication take any number of them).
-
-    A nightly run builds every model in one `dbt build`; the models downstream of the `predictive` source read the
-    scores of the last fit. The weekly job also runs the fit, which reads a model and feeds others: there Dagster
-    runs the selection in two dbt steps around it (docs/operations.md, "Predictive fit"). Reads the manifest built
-    by `pra manifest`.
-    """
+    """The dbt models as two multi-assets, split at the predictive fit: everything that does not read its scores
+    (`dbt_models`), then the models downstream of the `predictive` source (`dbt_predictive_models`), so one run
+    orders dbt -> fit -> dbt -> gates -> publish. Reads the manifest built by `pra manifest`."""
     project = dbt_project()
+    translator = ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        dagster_dbt_translator=ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        dagster_dbt_translator=translator,
+        exclude=PREDICTIVE_SELECTION,
         pool=WAREHOUSE_POOL,
     )
     def dbt_models(
         context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """`dbt build` of the selected models and their tests for the run's window."""
-        yield from _dbt_build(context, dbt, warehouse, config.full_refresh)
+        yield from _dbt_build(context, dbt, warehouse, config.full_refresh, rejudge=True)
 
-    return [dbt_models]
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=translator,
+        select=PREDICTIVE_SELECTION,
+        name=PREDICTIVE_DBT_STEP,
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_predictive_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        """`dbt build` of the models that read the predictive fit's scores (none of them is incremental)."""
+        yield from _dbt_build(context, dbt, warehouse, full_refresh=False, rejudge=False)
+
+    return [dbt_models, dbt_predictive_models]
