@@ -17,6 +17,7 @@ BATCHES = {
                 where reason_count <> cast(has_revenue_decline as integer) + cast(has_sale_gap as integer)
                     + cast(has_nps_negative as integer) + cast(has_payout_sla_breaches as integer)
                     + cast(has_no_interaction_90d as integer) + cast(has_refund_rate_jump as integer)
+                    + cast(has_p_alive_low as integer)
             ) as flag_count_mismatch
         from {mart}
     """,

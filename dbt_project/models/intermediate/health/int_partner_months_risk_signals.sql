@@ -44,6 +44,7 @@ joined as (
         scorecard.nps_latest_score_change,
         scorecard.nps_answered_month_start_date,
         scorecard.payout_sla_breach_count,
+        scorecard.p_alive,
         relationship.days_since_last_interaction,
         relationship.has_no_interaction_90d,
         status.reporting_currency,
@@ -119,6 +120,8 @@ evidence as (
             as trailing_3m_refund_rate,
         {{ safe_ratio('previous_3m_refunds_reporting', 'previous_3m_gross_revenue_reporting') }}
             as previous_3m_refund_rate,
+        -- P(alive) of the predictive fit dated in this period (null in periods without a fit).
+        p_alive,
         reporting_currency,
         as_of_date
     from windowed
@@ -147,7 +150,8 @@ flags as (
             trailing_3m_refund_rate >= {{ var('at_risk_refund_rate_min') }}
             and trailing_3m_refund_rate >= {{ var('at_risk_refund_rate_factor') }} * previous_3m_refund_rate,
             false
-        ) as has_refund_rate_jump
+        ) as has_refund_rate_jump,
+        coalesce(p_alive < {{ var('at_risk_p_alive_max') }}, false) as has_p_alive_low
     from evidence
 ),
 

@@ -30,6 +30,7 @@ final as (
         has_payout_sla_breaches,
         has_no_interaction_90d,
         has_refund_rate_jump,
+        has_p_alive_low,
         trailing_3m_net_revenue_reporting,
         previous_3m_net_revenue_reporting,
         trailing_3m_growth,
@@ -43,6 +44,7 @@ final as (
         cast(days_since_last_interaction as bigint) as days_since_last_interaction,
         trailing_3m_refund_rate,
         previous_3m_refund_rate,
+        p_alive,
         reporting_currency,
         as_of_date
     from signals
