@@ -54,13 +54,17 @@ def run_log(settings: Settings, run_id: str) -> Path:
     return log_path(settings.warehouse_dir, run_id)
 
 
-def _step_totals() -> dict[str, int]:
-    """How many raw tables, dbt models and dbt tests a full run has (the bars' and step lines' totals)."""
+def _step_totals(definitions) -> dict[str, int]:
+    """How many raw tables a full run loads, and models and tests each dbt step builds (the bars' and lines' totals)."""
     from orchestration.lib.contract import ENTITIES
 
-    nodes = json.loads((DBT_DIR / "target" / "manifest.json").read_text())["nodes"].values()
-    kinds = [n.get("resource_type") for n in nodes]
-    return {"ingest_landing_files": len(ENTITIES), "dbt_models": kinds.count("model"), "dbt_tests": kinds.count("test")}
+    totals = {"ingest_landing_files": len(ENTITIES)}
+    for assets in definitions.assets or []:
+        name = getattr(assets, "op", None) and assets.op.name
+        if name and name.startswith("dbt_"):
+            totals[name] = len(assets.keys)
+            totals[f"{name}/tests"] = len(list(assets.check_specs))
+    return totals
 
 
 def run_range(
@@ -103,12 +107,13 @@ def run_range(
     run_id = make_new_run_id()
     log_file = run_log(settings, run_id)
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    run_console = progress.RunConsole(console or progress.terminal(), _step_totals())
+    definitions = build_definitions(settings)
+    run_console = progress.RunConsole(console or progress.terminal(), _step_totals(definitions))
     options = run_options(
         full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
     )
     with open(log_file, "w", encoding="utf-8") as stream:
-        job = build_definitions(settings).resolve_job_def(WEEKLY_JOB if predict else NIGHTLY_JOB)
+        job = definitions.resolve_job_def(WEEKLY_JOB if predict else NIGHTLY_JOB)
         job = job.with_logger_defs(
             {
                 "pra_console": progress.console_logger(run_console),

@@ -126,13 +126,17 @@ class RunConsole:
                 f"volume checks {c.checks_passed}/{checks} passed"
             )
         elif step == "dbt_predictive_models":
-            text = f"models {built} built; tests {c.checks_passed}/{checks} passed (reading the predictive scores)"
+            text = (
+                f"models {built}/{self.totals.get(step, built)} built; "
+                f"tests {c.checks_passed}/{self.totals.get(step + '/tests', checks)} passed "
+                "(reading the predictive scores)"
+            )
         elif step == "predictive_fit":
             text = c.status or "no fit"
         elif step == "dbt_models":
             text = (
                 f"models {built}/{self.totals.get(step, built)} built; "
-                f"tests {c.checks_passed}/{self.totals.get('dbt_tests', checks)} passed"
+                f"tests {c.checks_passed}/{self.totals.get(step + '/tests', checks)} passed"
             )
         elif step.startswith("publish_gates"):
             gates = c.gates_passed + len(c.checks_failed)

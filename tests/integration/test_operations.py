@@ -449,9 +449,13 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     assert (built, passed) == (models, tests) and models > 50 and tests > 200
     gates = r"quality  Great Expectations publish gates (\d+)/\1 passed; no warning among \1 warning checks"
     assert re.fullmatch(gates, lines[2]), lines[2]
-    assert lines[3].startswith("publish  version 1 as of 1997-03-01, ")
-    log = dirs.warehouse / "logs" / f"pra-{lines[4].split()[1].rstrip(':')}.log"
-    assert lines[4].endswith(f": success; full log: {log}")
+    # The models reading the predictive scores (the nightly job: of the last fit, none here) and their gates.
+    scores_line = r"dbt      models (\d+)/\1 built; tests (\d+)/\2 passed \(reading the predictive scores\)"
+    assert re.fullmatch(scores_line, lines[3]), lines[3]
+    assert re.fullmatch(gates, lines[4]), lines[4]
+    assert lines[5].startswith("publish  version 1 as of 1997-03-01, ")
+    log = dirs.warehouse / "logs" / f"pra-{lines[6].split()[1].rstrip(':')}.log"
+    assert lines[6].endswith(f": success; full log: {log}")
     assert "Finished running" in log.read_text()  # dbt's own output went to the log file, not the console
-    assert lines[5:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
+    assert lines[7:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
     assert "AssetObservation" not in log.read_text()

@@ -146,7 +146,8 @@ def test_on_a_terminal_the_bar_gives_way_to_the_step_line_and_library_output_sta
     from orchestration.lib.progress import RunConsole, captured_output
 
     screen, log = io.StringIO(), io.StringIO()
-    run_console = RunConsole(Console(file=screen, force_terminal=True, width=100), {"dbt_models": 2, "dbt_tests": 0})
+    totals = {"dbt_models": 2, "dbt_models/tests": 0}
+    run_console = RunConsole(Console(file=screen, force_terminal=True, width=100), totals)
 
     def event(kind: str, data=None) -> DagsterEvent:
         return DagsterEvent(event_type_value=kind, job_name="job", step_key="dbt_models", event_specific_data=data)
