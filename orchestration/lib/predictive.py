@@ -259,7 +259,7 @@ def scores_are_finite(scores: pd.DataFrame) -> bool:
 def fit_and_score(
     summary: pd.DataFrame,
     method: str = "map",
-    ltv_months: int = 36,
+    ltv_months: int = 24,
     annual_discount_rate: float = 0.10,
     mcmc_draws: int = 1000,
     random_seed: int = 0,

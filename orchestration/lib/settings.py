@@ -104,7 +104,7 @@ class Settings:
     # many days past the last converged fit; MAP or MCMC; LTV horizon in months; annual discount rate (0.1 = 10 %).
     predict_every_days: int = 7
     predict_method: str = "map"
-    predict_ltv_months: int = 36
+    predict_ltv_months: int = 24
     predict_discount_rate: float = 0.10
     alert_webhook_url: str = ""
     ui_url: str = DEFAULT_UI_URL

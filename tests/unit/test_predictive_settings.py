@@ -25,18 +25,18 @@ def test_monthly_discount_rate_compounds_to_the_annual_rate():
 def test_predict_settings_defaults_and_overrides(tmp_path: Path):
     default = Settings.from_values({"home": str(tmp_path)})
     assert (default.predict_every_days, default.predict_method) == (7, "map")
-    assert (default.predict_ltv_months, default.predict_discount_rate) == (36, 0.10)
+    assert (default.predict_ltv_months, default.predict_discount_rate) == (24, 0.10)
     custom = Settings.from_values(
         {
             "home": str(tmp_path),
             "predict_every_days": "0",
             "predict_method": "MCMC",
-            "predict_ltv_months": "24",
+            "predict_ltv_months": "36",
             "predict_discount_rate": "0.08",
         }
     )
     assert (custom.predict_every_days, custom.predict_method) == (0, "mcmc")
-    assert (custom.predict_ltv_months, custom.predict_discount_rate) == (24, 0.08)
+    assert (custom.predict_ltv_months, custom.predict_discount_rate) == (36, 0.08)
     with pytest.raises(ValueError, match="PRA_PREDICT_METHOD='advi'"):
         Settings.from_values({"home": str(tmp_path), "predict_method": "advi"})
 
