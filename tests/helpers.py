@@ -53,16 +53,12 @@ class PipelineDirs:
 @contextmanager
 def environ(values: dict[str, str]) -> Iterator[None]:
     """Temporarily set environment variables (the code location reads settings when loaded)."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
+    from orchestration.lib.dbt_args import environment
+
     try:
-        yield
+        with environment(values):
+            yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         if "TZ" in values:
             time.tzset()  # this process's local time follows TZ again (child processes read it themselves)
 
