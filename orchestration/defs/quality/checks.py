@@ -145,7 +145,8 @@ def _build_gates(dbt_models: dg.AssetsDefinition, name: str) -> dg.AssetChecksDe
                 results.append(result)
         report = gx_runner.write_report(
             results,
-            warehouse.settings.warehouse_dir / "quality" / context.run.run_id,
+            # One folder per gate step: a run has two (the marts, then those reading the predictive scores).
+            warehouse.settings.warehouse_dir / "quality" / context.run.run_id / context.op_def.name,
             f"Publish gates, run {context.run.run_id}",
         )
         context.log.info(f"quality report: {report}")
