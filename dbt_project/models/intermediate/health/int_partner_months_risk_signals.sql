@@ -66,6 +66,10 @@ windowed as (
             partition by partner_id order by month_start_date
             rows between {{ periods_per_year() - 1 }} preceding and current row
         ) as trailing_12m_sale_count,
+        -- The partner's P(alive) at its previous fit (fits are weekly; most periods have none).
+        last_value(p_alive ignore nulls) over (
+            partition by partner_id order by month_start_date rows between unbounded preceding and 1 preceding
+        ) as previous_p_alive,
         sum(payout_sla_breach_count) over (
             partition by partner_id order by month_start_date
             rows between {{ window_periods - 1 }} preceding and current row
@@ -122,6 +126,7 @@ evidence as (
             as previous_3m_refund_rate,
         -- P(alive) of the predictive fit dated in this period (null in periods without a fit).
         p_alive,
+        previous_p_alive,
         reporting_currency,
         as_of_date
     from windowed
@@ -151,7 +156,11 @@ flags as (
             and trailing_3m_refund_rate >= {{ var('at_risk_refund_rate_factor') }} * previous_3m_refund_rate,
             false
         ) as has_refund_rate_jump,
-        coalesce(p_alive < {{ var('at_risk_p_alive_max') }}, false) as has_p_alive_low
+        coalesce(
+            p_alive < {{ var('at_risk_p_alive_max') }}
+            or previous_p_alive - p_alive >= {{ var('at_risk_p_alive_drop') }},
+            false
+        ) as has_p_alive_low
     from evidence
 ),
 

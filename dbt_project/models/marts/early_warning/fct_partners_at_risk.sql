@@ -45,6 +45,7 @@ final as (
         trailing_3m_refund_rate,
         previous_3m_refund_rate,
         p_alive,
+        previous_p_alive,
         reporting_currency,
         as_of_date
     from signals
