@@ -35,11 +35,6 @@ STEP_LABELS = {
 BAR_STEPS = ("ingest_landing_files", "dbt_models")
 
 
-def _label(step: str) -> str:
-    """The console name of a step."""
-    return STEP_LABELS[step]
-
-
 @dataclass
 class StepCounts:
     """What one step did, gathered from its events."""
@@ -113,11 +108,11 @@ class RunConsole:
             for line in details:
                 self.console.print(f"{'':<9}{line}", highlight=False, soft_wrap=True)
         elif kind == dg.DagsterEventType.STEP_SKIPPED:
-            self.console.print(f"{_label(step):<9} skipped (an upstream step failed)", highlight=False)
+            self.console.print(f"{STEP_LABELS[step]:<9} skipped (an upstream step failed)", highlight=False)
 
     def step_line(self, step: str, c: StepCounts, failure: str | None = None) -> str:
         """One line: what the step did, in counts."""
-        label = f"{_label(step):<9}"
+        label = f"{STEP_LABELS[step]:<9}"
         checks = c.checks_passed + len(c.checks_failed) + len(c.warnings)
         built = len(c.assets)
         if step == "ingest_landing_files":
@@ -164,7 +159,7 @@ class RunConsole:
 
     def _start_bar(self, step: str) -> None:
         self._progress = Progress(
-            TextColumn(f"{_label(step):<9}"),
+            TextColumn(f"{STEP_LABELS[step]:<9}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

@@ -117,7 +117,7 @@ def _fsync(path: Path) -> None:
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, path)
     _fsync(path.parent)

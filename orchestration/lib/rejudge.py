@@ -12,6 +12,8 @@ from datetime import date
 
 import duckdb
 
+from orchestration.lib.tables import table_exists
+
 _PENDING_SQL = """
 with window_partners as (
     select distinct trim(partner_id) as partner_id from raw.partners
@@ -33,17 +35,10 @@ order by rejection_reason
 """
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def pending_rejudgements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, int]:
     """Quarantined transactions outside [start, end) that this window's snapshots or fx rates may now stage."""
     needed = [("staging", "base_program__transactions"), ("raw", "partners"), ("raw", "fx_rates")]
-    if not all(_exists(con, schema, table) for schema, table in needed):
+    if not all(table_exists(con, schema, table) for schema, table in needed):
         return {}
     rows = con.execute(_PENDING_SQL, {"start": start, "end": end}).fetchall()
     return {reason: int(count) for reason, count in rows}

@@ -21,7 +21,6 @@ import functools
 import html
 import json
 import math
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from orchestration.lib.publish import _write_atomic  # the same atomic, fsynced write as the publish log
+from orchestration.lib.tables import table_exists
 
 AT_RISK_MART = "fct_partners_at_risk"
 SCORECARD_DATA_DIR = "scorecard_data"
@@ -93,13 +95,9 @@ def _columns(rows: Sequence[Mapping[str, Any]], *names: str) -> dict[str, list[A
     return {n: [r[n] for r in rows] for n in names}
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchone()[0])
-
-
 def _version(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The live version's publish log entry as the file records it (empty for a file without a log)."""
-    if not _has_table(con, "publish_log"):
+    if not table_exists(con, "main", "publish_log"):
         return {}
     rows = _rows(con, "select version, event, as_of_date, published_at from publish_log order by entry_number")
     return rows[-1] if rows else {}
@@ -633,7 +631,7 @@ def kpi_tiles(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[Tile]]:
 
 def _at_risk(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[dict[str, Any]]] | None:
     """The latest period's rows of the at-risk mart (riskiest first when it has a score); None if not published."""
-    if not _has_table(con, AT_RISK_MART):
+    if not table_exists(con, "main", AT_RISK_MART):
         return None
     cols = [r[0] for r in con.execute(f"describe {AT_RISK_MART}").fetchall()]
     where = (
@@ -1015,12 +1013,6 @@ def _scorecard_html(meta: str, shards: int, prefix: str, at_risk: bool, ids: Seq
 # ---------------------------------------------------------------------------------------------- build
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def build_report(published_db: Path, out_dir: Path) -> ReportFiles:
     """Read the published marts (read-only) and write index.html, scorecard.html and the scorecard data."""
     started = time.monotonic()
@@ -1032,7 +1024,7 @@ def build_report(published_db: Path, out_dir: Path) -> ReportFiles:
         partners = scorecard_data(con)
         ids = sorted(partners)
         index = _index_html(con, version, ids)
-        at_risk = _has_table(con, AT_RISK_MART)
+        at_risk = table_exists(con, "main", AT_RISK_MART)
         grain, ccy = con.execute(
             "select max(period_grain), max(reporting_currency) from fct_program_kpis_monthly"
         ).fetchone()

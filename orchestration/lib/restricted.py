@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.tables import table_exists
+
 AT_RISK_TABLE = "internal.internal_partners_at_risk_contacts"
 AT_RISK_FILE = Path("restricted") / "partners_at_risk.csv"
 
@@ -23,11 +25,7 @@ def export_at_risk_list(work_db: Path, warehouse_dir: Path) -> tuple[Path, int] 
     None when the work warehouse has no such table (a run that did not build it).
     """
     with duckdb.connect(str(work_db), read_only=True) as con:
-        schema, table = AT_RISK_TABLE.split(".")
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchone()[0]
-        if not exists:
+        if not table_exists(con, *AT_RISK_TABLE.split(".")):
             return None
         cursor = con.execute(f"select * from {AT_RISK_TABLE} order by risk_rank")
         header = [d[0] for d in cursor.description]

@@ -36,22 +36,12 @@ def _alert_text(run_id: str, fit_date: object, message: str, ui_url: str) -> str
 @dg.multi_asset(
     name="predictive_fit",
     specs=[
-        dg.AssetSpec(
-            SCORES_KEY,
-            deps=[SUMMARY_KEY],
-            group_name="predictive",
-            kinds={"python", "duckdb"},
-            owners=OWNERS,
-            description="Per partner and fit date: P(alive), expected sales, net revenue and predictive LTV.",
-        ),
-        dg.AssetSpec(
-            FIT_RUNS_KEY,
-            deps=[SUMMARY_KEY],
-            group_name="predictive",
-            kinds={"python", "duckdb"},
-            owners=OWNERS,
-            description="Every fit attempt: parameters, log-likelihood, partners, converged, method, seconds.",
-        ),
+        dg.AssetSpec(key, deps=[SUMMARY_KEY], group_name="predictive", kinds={"python", "duckdb"}, owners=OWNERS,
+                     description=description)  # fmt: skip
+        for key, description in (
+            (SCORES_KEY, "Per partner and fit date: P(alive), expected sales, net revenue and predictive LTV."),
+            (FIT_RUNS_KEY, "Every fit attempt: parameters, log-likelihood, partners, converged, method, seconds."),
+        )
     ],
     check_specs=[
         dg.AssetCheckSpec(
