@@ -418,7 +418,6 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     manifest = generate(dirs.landing, "small", start=date(1997, 1, 1), days=60)
     assert (manifest["start"], manifest["end"]) == ("1997-01-01", "1997-03-01")
     pra = [str(Path(sys.executable).parent / "pra"), "run", "--start", "1997-01-01", "--end", "1997-03-01"]
-    pra.append("--no-record")  # a throwaway Dagster instance: the test is about the partitions' start
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRA_", "DAGSTER_HOME"))} | dirs.env()
 
     refused = subprocess.run(pra, env=env, cwd=tmp_path, capture_output=True, text=True)
@@ -458,4 +457,14 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     assert lines[6].endswith(f": success; full log: {log}")
     assert "Finished running" in log.read_text()  # dbt's own output went to the log file, not the console
     assert lines[7:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
+    # Recorded where `make dev` looks (DAGSTER_HOME unset: <PRA_HOME>/.dagster_home): the run, its success, and the
+    # version it published on the publication's materialization.
+    instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster_home"))
+    try:
+        run = instance.get_run_by_id(lines[6].split()[1].rstrip(":"))
+        assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+        published = instance.get_latest_materialization_event(dg.AssetKey("published_marts"))
+        assert published.asset_materialization.metadata["version"].value == 1
+    finally:
+        instance.dispose()
     assert "AssetObservation" not in log.read_text()
