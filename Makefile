@@ -14,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # One "planned" event per asset for a single-run range instead of one per day (docs/operations.md).
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
-.PHONY: install demo test bench dev lint manifest clean
+.PHONY: install demo test test-engines bench dev lint manifest clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,engines]'
 	touch $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
@@ -38,8 +38,14 @@ test: install $(DAGSTER_HOME)/dagster.yaml manifest
 	sh tests/system_deps.sh
 	# Two workers, one test file each at a time (module fixtures stay together); then the tests that race
 	# runs or processes on purpose, alone, so their timing is not another test's load (docs/operations.md).
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not serial"
-	$(BIN)/python -m pytest -m serial
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not serial and not engines"
+	$(BIN)/python -m pytest -m "serial and not engines"
+
+# The same project on PostgreSQL and Spark, publication to PostgreSQL, Dagster on PostgreSQL (docs/scale-out.md):
+# real servers and a local Spark session, started by the tests. CI runs it after `make test`.
+test-engines: install $(DAGSTER_HOME)/dagster.yaml manifest
+	sh tests/system_deps.sh
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "engines"
 
 bench: install manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

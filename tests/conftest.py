@@ -44,3 +44,22 @@ def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
     )
     assert result.success, "the small-preset pipeline run failed; see the Dagster log above"
     return dirs
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on 127.0.0.1 for this test session (tests/postgres_server.py).
+
+    Skips where the server binaries are missing; fails on CI (CI set), where `make test-engines` installs them.
+    """
+    import os
+
+    from tests import postgres_server as pg
+
+    reason = pg.available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with pg.running_server() as server:
+        yield server
