@@ -102,7 +102,10 @@ def run_range(
     # One "planned" event per asset for the range instead of one per day (docs/architecture.md).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     if instance is None and persistent:
-        instance = dg.DagsterInstance.from_config(str(dagster_home(settings)))
+        home = dagster_home(settings)
+        # The committed dagster.yaml places the storage under $DAGSTER_HOME (orchestration/lib/dagster_storage.py).
+        os.environ["DAGSTER_HOME"] = str(home)
+        instance = dg.DagsterInstance.from_config(str(home))
     instance = instance or dg.DagsterInstance.ephemeral()
     run_id = make_new_run_id()
     log_file = run_log(settings, run_id)
@@ -255,7 +258,7 @@ def published_summary() -> str:
     return "\n".join(
         [
             f"  DuckDB (read-only): duckdb -readonly {settings.stable_db} "
-            "\"select * from fct_program_kpis_monthly order by month_start_date desc limit 12\"",
+            '"select * from fct_program_kpis_monthly order by month_start_date desc limit 12"',
             f"  Python: duckdb.connect('{settings.stable_db}', read_only=True)",
             f"  Parquet, one file per mart: {settings.published_dir}/v{entry['version']:04d}/<mart>.parquet",
             "  BI tools (Superset, Metabase, Tableau, Power BI): docs/bi.md",

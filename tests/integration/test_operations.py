@@ -119,8 +119,10 @@ def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_pat
     write_file(landing, "transactions", today - timedelta(days=1), "t.csv", "x\n")
     write_file(landing, "leads", today - timedelta(days=5), "l.csv", "x\n")
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"), freshness_hours="30")
-    checks = {c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].asset_key.path[-1]: c
-              for c in build_freshness_checks()}
+    checks = {
+        c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].asset_key.path[-1]: c
+        for c in build_freshness_checks()
+    }
     assert {"transactions", "leads", "payouts", "traffic_daily"} <= set(checks)
     assert "partner_targets" not in checks  # occasional: lands once a quarter
     fresh = checks["transactions"](warehouse=warehouse)
@@ -459,7 +461,8 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     assert lines[7:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
     # Recorded where `make dev` looks (DAGSTER_HOME unset: <PRA_HOME>/.dagster_home): the run, its success, and the
     # version it published on the publication's materialization.
-    instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster_home"))
+    with environ({"DAGSTER_HOME": str(tmp_path / ".dagster_home")}):
+        instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster_home"))
     try:
         run = instance.get_run_by_id(lines[6].split()[1].rstrip(":"))
         assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS

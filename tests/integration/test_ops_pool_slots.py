@@ -21,6 +21,8 @@ import pytest
 from dagster._core.test_utils import freeze_time
 from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
 
+from tests.helpers import environ
+
 POOL = "duckdb_work_warehouse"
 REPO = Path(__file__).resolve().parents[2]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -68,7 +70,11 @@ def start_run(home: Path, log: Path, **env: str) -> subprocess.Popen:
     full_env |= {"DAGSTER_HOME": str(home), **env}
     return subprocess.Popen(
         [DAGSTER, "job", "execute", "-f", __file__, "-j", "pool_job"],
-        cwd=REPO, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        env=full_env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -121,7 +127,7 @@ def test_a_killed_run_keeps_its_slot_until_it_is_freed(tmp_path: Path):
     try:
         time.sleep(8)  # the toy run needs about 2 s once it has the slot
         assert waiting.poll() is None, (tmp_path / "waiting.log").read_text()[-2000:]  # still blocked
-        with dg.DagsterInstance.from_config(str(home)) as instance:
+        with environ({"DAGSTER_HOME": str(home)}), dg.DagsterInstance.from_config(str(home)) as instance:
             (dead_id,) = instance.event_log_storage.get_concurrency_info(POOL).active_run_ids
             # Terminate (force) in the UI only marks the run canceled: the slot stays claimed ...
             instance.report_run_canceled(instance.get_run_by_id(dead_id))

@@ -1,0 +1,112 @@
+"""Dagster's SQLite instance storage, with the event log's connections kept open between writes.
+
+Dagster's `SqliteEventLogStorage` builds a new SQLAlchemy engine and opens (and closes) a new SQLite connection for
+every statement it stores: about 15-30 ms per asset event on these machines, most of it engine set-up and the
+checkpoint a closing WAL connection does. A history load stores one materialization per raw asset and day (about
+7,700 on the demo preset), so a recorded `pra demo` spent about two minutes in it (docs/benchmarks.md).
+
+`PooledSqliteStorage` is Dagster's default storage (`DagsterSqliteStorage`: same folders, same files, same schema)
+whose event log keeps one engine per database file with a connection pool, and writes with `synchronous=NORMAL`
+(the files are already in WAL mode): a crash of the process loses nothing committed; a power cut can lose the
+last events, never corrupt the file. One thing Dagster relied on the closing connection for: the UI follows a
+run's live events by watching the run's `.db` file for changes, which a WAL write does not touch until a
+checkpoint. So each write to a run's file touches its modification time.
+
+Enabled in dagster.yaml (`storage: custom:`); PostgreSQL storage (docs/scale-out.md) does not need it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
+from dagster._serdes import ConfigurableClassData
+
+# Engines kept open per process: the index, the runs being written and a few read by the UI.
+MAX_OPEN_SHARDS = 16
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """`SqliteEventLogStorage` with one pooled engine per shard (run file or index) instead of one per statement."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        super().__init__(base_dir, inst_data=inst_data)
+        self._engines: OrderedDict[str, sqlalchemy.Engine] = OrderedDict()
+
+    def _engine(self, shard: str) -> sqlalchemy.Engine:
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = sqlalchemy.create_engine(
+                self.conn_string_for_shard(shard),
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
+            while len(self._engines) >= MAX_OPEN_SHARDS:
+                self._engines.popitem(last=False)[1].dispose()
+        self._engines[shard] = engine  # most recently used last
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[sqlalchemy.Connection]:
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+            if shard != INDEX_SHARD_NAME:
+                # The UI's watcher of this run reacts to the file's modification (see the module docstring).
+                path = self.path_for_shard(shard)
+                if os.path.exists(path):
+                    os.utime(path)
+
+    def wipe(self) -> None:
+        # Dagster deletes the run files: close their engines first, or a pooled connection would keep the deleted file.
+        with self._db_lock:
+            for shard in [s for s in self._engines if s != INDEX_SHARD_NAME]:
+                self._engines.pop(shard).dispose()
+        super().wipe()
+
+    def dispose(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+        super().dispose()
+
+
+class PooledSqliteStorage(DagsterSqliteStorage):
+    """Dagster's default SQLite storage with `PooledSqliteEventLogStorage` as its event log.
+
+    dagster.yaml:  storage: {custom: {module: orchestration.lib.dagster_storage, class: PooledSqliteStorage,
+    config: {base_dir: {env: DAGSTER_HOME}}}}
+    """
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        super().__init__(base_dir, inst_data=inst_data)
+        self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Any) -> PooledSqliteStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @property
+    def event_storage_data(self) -> ConfigurableClassData | None:
+        # What Dagster's own class answers (used only for legacy introspection); same folders.
+        return super().event_storage_data
