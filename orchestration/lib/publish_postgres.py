@@ -255,10 +255,12 @@ def _live(cur: Any) -> int | None:
     return None if row is None else int(row[0])
 
 
-def _swap(cur: Any, target: PostgresTarget, version: int) -> None:
+def _swap(cur: Any, target: PostgresTarget, version: int) -> float:
     """Point every view of `marts` and `restricted` at `version`'s schema, grants and comments included.
 
-    The caller commits: until then no reader sees any of it, and after it every reader sees all of it.
+    Everything is prepared first; then the old views' locks are taken at once and the new views created in one
+    round trip. The caller commits: until then no reader sees any of it, after it every reader sees all of it.
+    Returns when (time.perf_counter) the locks were held.
     """
     from psycopg2 import sql
 
@@ -269,13 +271,7 @@ def _swap(cur: Any, target: PostgresTarget, version: int) -> None:
         [STABLE_SCHEMA, RESTRICTED_VIEWS_SCHEMA],
     )
     views = [sql.Identifier(view_schema, view) for view_schema, view in cur.fetchall()]
-    if views:
-        # All at once or not at all (the caller retries): never holding some views while waiting for others.
-        cur.execute(f"set local statement_timeout = '{SWAP_LOCK_WAIT}'")
-        cur.execute(sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(views)))
-        cur.execute("set local statement_timeout to default")
-    for view in views:
-        cur.execute(sql.SQL("drop view {}").format(view))
+    statements = [sql.SQL("drop view {}").format(view) for view in views]
     cur.execute(
         "select n.nspname, c.relname, obj_description(c.oid, 'pg_class'), "
         "array_agg(a.attname order by a.attnum), array_agg(col_description(c.oid, a.attnum) order by a.attnum) "
@@ -287,16 +283,22 @@ def _swap(cur: Any, target: PostgresTarget, version: int) -> None:
     for schema, table, comment, columns, comments in cur.fetchall():
         view_schema = STABLE_SCHEMA if schema == schema_name(version) else RESTRICTED_VIEWS_SCHEMA
         view = sql.Identifier(view_schema, table)
-        cur.execute(sql.SQL("create view {} as select * from {}").format(view, sql.Identifier(schema, table)))
+        statements.append(sql.SQL("create view {} as select * from {}").format(view, sql.Identifier(schema, table)))
         if comment:
-            cur.execute(sql.SQL("comment on view {} is %s").format(view), [comment])
+            statements.append(sql.SQL("comment on view {} is {}").format(view, sql.Literal(comment)))
         for column, column_comment in zip(columns, comments, strict=True):
             if column_comment:
-                cur.execute(
-                    sql.SQL("comment on column {}.{} is %s").format(view, sql.Identifier(column)), [column_comment]
+                statements.append(
+                    sql.SQL("comment on column {}.{} is {}").format(
+                        view, sql.Identifier(column), sql.Literal(column_comment)
+                    )
                 )
-    bi, partner = sql.Identifier(target.bi_role), sql.Identifier(target.partner_role)
-    stable, restricted = sql.Identifier(STABLE_SCHEMA), sql.Identifier(RESTRICTED_VIEWS_SCHEMA)
+    names = {
+        "bi": sql.Identifier(target.bi_role),
+        "partner": sql.Identifier(target.partner_role),
+        "stable": sql.Identifier(STABLE_SCHEMA),
+        "restricted": sql.Identifier(RESTRICTED_VIEWS_SCHEMA),
+    }
     for statement in (
         "revoke all on schema {restricted} from public",
         "grant usage on schema {stable} to {bi}, {partner}",
@@ -304,20 +306,27 @@ def _swap(cur: Any, target: PostgresTarget, version: int) -> None:
         "grant usage on schema {restricted} to {partner}",
         "grant select on all tables in schema {restricted} to {partner}",
     ):
-        cur.execute(sql.SQL(statement).format(stable=stable, restricted=restricted, bi=bi, partner=partner))
+        statements.append(sql.SQL(statement).format(**names))
+    if views:
+        # All at once or not at all (the caller retries): never holding some views while waiting for others.
+        cur.execute(f"set local statement_timeout = '{SWAP_LOCK_WAIT}'")
+        cur.execute(sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(views)))
+        cur.execute("set local statement_timeout to default")
+    locked = time.perf_counter()
+    cur.execute(sql.SQL(";\n").join(statements))
+    return locked
 
 
 def _swap_in(con: Any, target: PostgresTarget, version: int) -> tuple[float, int]:
-    """`_swap` and commit, retried while BI queries hold the views; (milliseconds of the last attempt, attempts)."""
+    """`_swap` and commit, retried while BI queries hold the views; (milliseconds the locks were held, attempts)."""
     import psycopg2
 
     for attempt in range(1, SWAP_ATTEMPTS + 1):
-        started = time.perf_counter()
         try:
             with con.cursor() as cur:
-                _swap(cur, target, version)
+                locked = _swap(cur, target, version)
             con.commit()
-            return (time.perf_counter() - started) * 1000, attempt
+            return (time.perf_counter() - locked) * 1000, attempt
         except psycopg2.errors.QueryCanceled:
             con.rollback()
             time.sleep(random.uniform(0.02, 0.1))

@@ -250,6 +250,23 @@ def test_the_password_is_in_no_log_and_no_dagster_event(published):
     assert password not in dg.serialize_value(instance.get_run_by_id(run_id))
 
 
+def test_a_failed_postgres_publish_fails_the_step_and_keeps_the_duckdb_version(postgres_server, published):
+    """Publish again with a wrong PostgreSQL password: DuckDB gets version 2, the step fails saying so, BI on
+    PostgreSQL keeps reading version 1 whole."""
+    from tests.integration.wap_helpers import gate_and_publish
+
+    with environ({**published["env"], "PRA_PUBLISH_PG_PASSWORD": "not-the-password"}):
+        result = gate_and_publish(published["dirs"])
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failure.step_key == "published_marts"
+    message = failure.event_specific_data.error.message
+    assert "version 2 is published to" in message and "but not to PostgreSQL" in message
+    assert "password authentication failed" in message and "not-the-password" not in message
+    assert query(_stable_db(published), "select max(version) from publish_log")[0][0] == 2
+    assert _sql(postgres_server, "select version from marts.publication") == [(1,)]
+
+
 def _settings(published, **overrides: str):
     from orchestration.lib.settings import Settings
 
