@@ -241,7 +241,7 @@ def _ensure_roles(cur: Any, target: PostgresTarget) -> None:
 
 def _schemas(cur: Any) -> list[int]:
     """Versions that have a schema in the database, oldest first."""
-    cur.execute("select nspname from pg_namespace where nspname like 'pra\\_v%%'")
+    cur.execute("select nspname from pg_namespace where nspname like 'pra\\_v%'")
     return sorted(int(m.group(1)) for (name,) in cur.fetchall() if (m := VERSION_SCHEMA.match(name)))
 
 
@@ -378,6 +378,7 @@ def publish_version(
     schema, row counts, seconds to load, milliseconds the swap held its locks, pruned versions.
     """
     import psycopg2
+    from psycopg2 import sql
 
     version, row_counts = int(entry["version"]), dict(entry["row_counts"])
     schema, restricted_schema = schema_name(version), restricted_schema_name(version)
@@ -389,8 +390,6 @@ def publish_version(
                 if live == version:
                     raise PostgresPublishError(f"version {version} is already live in {target.describe()}")
                 _ensure_roles(cur, target)
-                from psycopg2 import sql
-
                 # A schema of this number that is not live is a leftover (a DuckDB history started over): replace it.
                 for name in (schema, restricted_schema):
                     cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name)))

@@ -205,6 +205,11 @@ def test_the_partner_management_login_reads_the_names(postgres_server, published
     )
     assert sorted(at_risk) == sorted(expected) and len(at_risk) > 0
     assert all(name for _, _, name, _ in at_risk)
+    # The restricted views carry the dbt descriptions too (persist_docs on models/internal/).
+    (described,) = _sql(
+        postgres_server, "select obj_description('restricted.internal_partners_at_risk_contacts'::regclass)"
+    )[0]
+    assert described.startswith("The current at-risk list")
     scorecards = _sql(
         postgres_server,
         "select count(*), count(distinct partner_name), round(sum(net_revenue_reporting), 2) "
