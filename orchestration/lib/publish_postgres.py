@@ -311,7 +311,7 @@ def _swap(cur: Any, target: PostgresTarget, version: int) -> float:
         # All at once or not at all (the caller retries): never holding some views while waiting for others.
         cur.execute(f"set local statement_timeout = '{SWAP_LOCK_WAIT}'")
         cur.execute(sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(views)))
-        cur.execute("set local statement_timeout to default")
+        cur.execute("set local statement_timeout = 0")
     locked = time.perf_counter()
     cur.execute(sql.SQL(";\n").join(statements))
     return locked
@@ -386,6 +386,8 @@ def publish_version(
         with _publisher(target) as con:
             started = time.perf_counter()
             with con.cursor() as cur:
+                # A statement_timeout meant for BI sessions (set on the database) must not cut a large COPY short.
+                cur.execute("set local statement_timeout = 0")
                 live = _live(cur)
                 if live == version:
                     raise PostgresPublishError(f"version {version} is already live in {target.describe()}")
