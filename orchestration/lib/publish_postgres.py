@@ -47,7 +47,7 @@ ADVISORY_LOCK_KEY = 0x505241  # "PRA"
 COPY_BATCH_ROWS = 100_000
 # The swap takes every view's lock in one statement that may wait this long, else it lets go and tries again. A BI
 # query that already holds one view and wants another the swap holds would otherwise deadlock with it (measured:
-# 15 of about 400 reader queries killed by the deadlock detector over 5 publishes when the views were dropped one
+# 15 reader queries killed by the deadlock detector over 5 publishes when the views were dropped one
 # by one). Kept well below PostgreSQL's deadlock_timeout (1 s by default), so the swap always yields first.
 SWAP_LOCK_WAIT = "250ms"
 SWAP_ATTEMPTS = 120
