@@ -382,6 +382,23 @@ def cmd_alerts(settings: Settings) -> int:
     return 1
 
 
+def rollback_postgres(settings: Settings, version_text: str) -> int:
+    """After the DuckDB rollback: point PostgreSQL's views at the same version, or say why not (exit code 1)."""
+    from orchestration.lib.publish import _parse_version
+    from orchestration.lib.publish_postgres import PostgresPublishError, PostgresTarget, rollback
+
+    target = PostgresTarget.from_settings(settings)
+    if target is None:
+        return 0
+    try:
+        done = rollback(target, _parse_version(version_text))
+    except PostgresPublishError as exc:
+        print(f"pra rollback: the DuckDB file is rolled back, PostgreSQL is not: {exc}", file=sys.stderr)
+        return 1
+    print(f"PostgreSQL {done['target']}: version {done['version']} is live again in schema marts")
+    return 0
+
+
 def _day(text: str) -> str:
     """An argparse type: a YYYY-MM-DD day (kept as text), so a typo is one line, not a traceback."""
     try:
@@ -447,21 +464,27 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_alerts(Settings.from_env())
     if args.command == "versions":
         from orchestration.lib import publish
+        from orchestration.lib.publish_postgres import PostgresTarget, status_line
 
-        return publish.main(["list"])
+        code = publish.main(["list"])
+        target = PostgresTarget.from_settings(Settings.from_env())
+        if target:
+            print(status_line(target))
+        return code
     if args.command == "rollback":
         from orchestration.lib import publish
 
         code = publish.main(["rollback", args.version])
         if code:
             return code
+        code = rollback_postgres(Settings.from_env(), args.version)
         # The report shows the live version: draw it again from the version now live. The rollback stands even
         # if an old version lacks a mart the report draws.
         try:
             cmd_report(argparse.Namespace(serve=False, port=0))
         except Exception as exc:  # noqa: BLE001
             print(f"pra rollback: the KPI report was not redrawn: {exc!r}", file=sys.stderr)
-        return 0
+        return code
     return {"demo": cmd_demo, "run": cmd_run, "backfill": cmd_run, "report": cmd_report}[args.command](args)
 
 

@@ -95,6 +95,27 @@ class AlertResource(dg.ConfigurableResource):
         return Settings.from_values(self.model_dump())
 
 
+class PostgresPublishResource(dg.ConfigurableResource):
+    """The PostgreSQL publish target (PRA_PUBLISH_PG_*; the password a secret, off while the host is empty) and
+    PRA_KEEP_VERSIONS, which it shares with the DuckDB versions."""
+
+    home: str | None = None
+    keep_versions: str | None = None
+    publish_pg_host: str | None = None
+    publish_pg_port: str | None = None
+    publish_pg_database: str | None = None
+    publish_pg_user: str | None = None
+    publish_pg_password: str | None = None
+    publish_pg_sslmode: str | None = None
+    publish_pg_bi_role: str | None = None
+    publish_pg_partner_role: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The parsed settings (only the PostgreSQL target's fields and keep_versions are set here)."""
+        return Settings.from_values(self.model_dump())
+
+
 def dbt_project() -> DbtProject:
     """The dbt project; its manifest is built by `pra manifest` (make manifest), never at import."""
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -112,6 +133,7 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, dg.Co
     return {
         "warehouse": from_environment(WarehouseResource, env),
         "alerts": from_environment(AlertResource, env),
+        "publish_postgres": from_environment(PostgresPublishResource, env),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

@@ -15,8 +15,19 @@ import duckdb
 
 from orchestration.lib.tables import table_exists
 
-AT_RISK_TABLE = "internal.internal_partners_at_risk_contacts"
+# dbt's `models/internal/` folder: reports with personal data, built in the work warehouse, never published as marts.
+RESTRICTED_SCHEMA = "internal"
+AT_RISK_TABLE = f"{RESTRICTED_SCHEMA}.internal_partners_at_risk_contacts"
 AT_RISK_FILE = Path("restricted") / "partners_at_risk.csv"
+
+
+def restricted_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """The tables of the restricted schema in `database` (an attached work warehouse), by name."""
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by table_name",
+        [database, RESTRICTED_SCHEMA],
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def export_at_risk_list(work_db: Path, warehouse_dir: Path) -> tuple[Path, int] | None:

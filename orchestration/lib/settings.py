@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -56,6 +56,14 @@ ENV_VARS: dict[str, str] = {
     "predict_ltv_months": "PRA_PREDICT_LTV_MONTHS",
     "predict_discount_rate": "PRA_PREDICT_DISCOUNT_RATE",
     "alert_webhook_url": "PRA_ALERT_WEBHOOK_URL",
+    "publish_pg_host": "PRA_PUBLISH_PG_HOST",
+    "publish_pg_port": "PRA_PUBLISH_PG_PORT",
+    "publish_pg_database": "PRA_PUBLISH_PG_DATABASE",
+    "publish_pg_user": "PRA_PUBLISH_PG_USER",
+    "publish_pg_password": "PRA_PUBLISH_PG_PASSWORD",
+    "publish_pg_sslmode": "PRA_PUBLISH_PG_SSLMODE",
+    "publish_pg_bi_role": "PRA_PUBLISH_PG_BI_ROLE",
+    "publish_pg_partner_role": "PRA_PUBLISH_PG_PARTNER_ROLE",
     "ui_url": "PRA_UI_URL",
     "log_level": "PRA_LOG_LEVEL",
 }
@@ -107,6 +115,16 @@ class Settings:
     predict_ltv_months: int = 24
     predict_discount_rate: float = 0.10
     alert_webhook_url: str = ""
+    # PostgreSQL publish target (orchestration/lib/publish_postgres.py): off while the host is empty. The password
+    # is a secret: kept out of repr, so no log line or error that prints the settings shows it.
+    publish_pg_host: str = ""
+    publish_pg_port: int = 5432
+    publish_pg_database: str = "partner_retention"
+    publish_pg_user: str = "pra_pipeline"
+    publish_pg_password: str = field(default="", repr=False)
+    publish_pg_sslmode: str = "prefer"
+    publish_pg_bi_role: str = "pra_bi"
+    publish_pg_partner_role: str = "pra_partner_managers"
     ui_url: str = DEFAULT_UI_URL
     log_level: str = "INFO"
 
@@ -198,6 +216,15 @@ class Settings:
             predict_ltv_months=max(1, int(raw("predict_ltv_months") or defaults["predict_ltv_months"].default)),
             predict_discount_rate=float(raw("predict_discount_rate") or defaults["predict_discount_rate"].default),
             alert_webhook_url=raw("alert_webhook_url") or "",
+            publish_pg_host=raw("publish_pg_host") or "",
+            publish_pg_port=int(raw("publish_pg_port") or defaults["publish_pg_port"].default),
+            publish_pg_database=raw("publish_pg_database") or defaults["publish_pg_database"].default,
+            publish_pg_user=raw("publish_pg_user") or defaults["publish_pg_user"].default,
+            # Not stripped: a password may end in a space.
+            publish_pg_password=values.get("publish_pg_password") or "",
+            publish_pg_sslmode=raw("publish_pg_sslmode") or defaults["publish_pg_sslmode"].default,
+            publish_pg_bi_role=raw("publish_pg_bi_role") or defaults["publish_pg_bi_role"].default,
+            publish_pg_partner_role=raw("publish_pg_partner_role") or defaults["publish_pg_partner_role"].default,
             ui_url=(raw("ui_url") or DEFAULT_UI_URL).rstrip("/"),
             log_level=(raw("log_level") or defaults["log_level"].default).upper(),
         )

@@ -125,4 +125,5 @@ def test_the_predictive_fit_sits_between_the_two_dbt_steps_of_the_weekly_job(def
         "marts/fct_partners_at_risk",
         "marts/fct_early_warning_backtest",
         "internal/internal_partners_at_risk_contacts",
+        "internal/internal_partner_scorecards_monthly",
     }

@@ -7,9 +7,10 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.quality.checks import gate_check_name
-from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, PostgresPublishResource, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
-from orchestration.lib.publish import PublishSettings, live_version_db, publish
+from orchestration.lib.publish import DB_NAME, PublishSettings, live_version_db, publish
+from orchestration.lib.publish_postgres import PostgresPublishError, PostgresTarget, publish_version
 from orchestration.lib.report import build_report
 from orchestration.lib.restricted import export_at_risk_list
 
@@ -50,6 +51,30 @@ def _write_report(context: dg.AssetExecutionContext, stable_db: Path, report_dir
     }
 
 
+def _publish_postgres(
+    context: dg.AssetExecutionContext, target: PostgresTarget, entry: dict[str, Any], work_db: Path
+) -> tuple[dict[str, Any], str | None]:
+    """Publish the version just published as DuckDB to PostgreSQL too: (metadata, None) or ({}, why it failed).
+
+    Never raises: the caller fails the step after recording the DuckDB version, which stays published.
+    """
+    try:
+        done = publish_version(target, entry, Path(entry["version_dir"]) / DB_NAME, work_db)
+    except PostgresPublishError as exc:
+        return {}, str(exc)
+    context.log.info(
+        f"PostgreSQL {done['target']}: version {done['version']} live in schema marts (loaded in "
+        f"{done['load_seconds']} s, views swapped in {done['swap_ms']} ms); pruned {done['pruned_versions']}"
+    )
+    return {
+        "postgres_target": dg.MetadataValue.text(done["target"]),
+        "postgres_schema": dg.MetadataValue.text(done["schema"]),
+        "postgres_load_seconds": dg.MetadataValue.float(done["load_seconds"]),
+        "postgres_swap_ms": dg.MetadataValue.float(done["swap_ms"]),
+        "postgres_pruned_versions": dg.MetadataValue.json(done["pruned_versions"]),
+    }, None
+
+
 def blocking_failures(results: list[dict], gates: list[tuple[str, str]]) -> list[str]:
     """Checks that forbid publication: any failed ERROR check, and any (asset, gate check) that did not run."""
     failed = [f"{r['asset']}:{r['check']}" for r in results if not r["passed"] and r["severity"] == "ERROR"]
@@ -72,8 +97,10 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
         kinds={"duckdb", "parquet"},
         owners=OWNERS,
     )
-    def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        """Copy the audited marts into version N+1 (DuckDB + Parquet), swap the stable file, log it, draw the report."""
+    def published_marts(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish_postgres: PostgresPublishResource
+    ) -> dg.MaterializeResult:
+        """Publish the audited marts as version N+1 (DuckDB + Parquet, then PostgreSQL if set), draw the report."""
         results = _check_results(context)
         # Belt and braces: blocking checks already stop this step, but never publish past a failed check.
         failures = blocking_failures(results, gates)
@@ -109,9 +136,24 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
             )
         version_db = live_version_db(settings)
         report = _write_report(context, settings.stable_db, warehouse.settings.report_dir)
+        target = PostgresTarget.from_settings(publish_postgres.settings)
+        postgres, postgres_error = (
+            _publish_postgres(context, target, entry, warehouse.settings.work_db) if target else ({}, None)
+        )
+        if postgres_error:
+            # Loud, not silent: BI on PostgreSQL would otherwise stay a version behind unnoticed. The DuckDB
+            # version stands (its file is live and logged); the failed step alerts like any failed run.
+            raise dg.Failure(
+                description=(
+                    f"version {entry['version']} is published to {entry['stable_db']}, but not to PostgreSQL, "
+                    f"where BI tools still read the previous version: {postgres_error}"
+                ),
+                metadata={"version": dg.MetadataValue.int(entry["version"]), "postgres_error": postgres_error},
+            )
         return dg.MaterializeResult(
             metadata={
                 **report,
+                **postgres,
                 "dagster/row_count": dg.MetadataValue.int(sum(entry["row_counts"].values())),
                 "version": dg.MetadataValue.int(entry["version"]),
                 "as_of_date": dg.MetadataValue.text(str(entry["as_of_date"])),
