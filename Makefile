@@ -8,13 +8,16 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # Where `make dev` serves the UI (e.g. `make dev DEV_PORT=3001` when 3000 is taken).
 DEV_HOST ?= 127.0.0.1
 DEV_PORT ?= 3000
+# Where the Dagster instance keeps runs, events and schedules: sqlite (files in $DAGSTER_HOME) or postgres
+# (deploy/dagster-postgres.yaml; the DAGSTER_PG_* variables say which server, docs/scale-out.md).
+DAGSTER_STORAGE ?= sqlite
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # One "planned" event per asset for a single-run range instead of one per day (docs/operations.md).
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
-.PHONY: install demo test test-engines bench dev lint manifest clean
+.PHONY: install demo test test-engines bench dev lint manifest clean dagster-home FORCE
 
 install: $(STAMP)
 
@@ -25,8 +28,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,engines]'
 	touch $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+# The committed dagster.yaml plus the storage block of deploy/dagster-$(DAGSTER_STORAGE).yaml (sqlite or postgres).
+# Checked on every use, so switching DAGSTER_STORAGE (or pulling a new dagster.yaml) never leaves a stale config.
+dagster-home: $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: FORCE $(STAMP)
+	@$(BIN)/python -m orchestration.lib.dagster_storage $(DAGSTER_HOME) $(DAGSTER_STORAGE)
+
+FORCE:
 
 manifest: install
 	$(BIN)/pra manifest

@@ -37,13 +37,15 @@ class RangeError(ValueError):
 def dagster_home(settings: Settings) -> Path:
     """The Dagster instance `pra` records runs in: $DAGSTER_HOME, else the project's `.dagster_home` (as `make dev`).
 
-    Created with the committed dagster.yaml when missing.
+    Its dagster.yaml is written when missing: the committed one with $DAGSTER_STORAGE's storage (default sqlite).
     """
+    from orchestration.lib.dagster_storage import instance_config
+
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / ".dagster_home").resolve()
     config = home / "dagster.yaml"
     if not config.exists():
         home.mkdir(parents=True, exist_ok=True)
-        config.write_text((PROJECT_DIR / "dagster.yaml").read_text())
+        config.write_text(instance_config(os.environ.get("DAGSTER_STORAGE") or "sqlite"))
     return home
 
 

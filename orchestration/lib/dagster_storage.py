@@ -12,16 +12,20 @@ last events, never corrupt the file. One thing Dagster relied on the closing con
 run's live events by watching the run's `.db` file for changes, which a WAL write does not touch until a
 checkpoint. So each write to a run's file touches its modification time.
 
-Enabled in dagster.yaml (`storage: custom:`); PostgreSQL storage (docs/scale-out.md) does not need it.
+Enabled by deploy/dagster-sqlite.yaml (`storage: custom:`); PostgreSQL storage (deploy/dagster-postgres.yaml,
+docs/scale-out.md) does not need it. `instance_config` is the one place that puts an instance's dagster.yaml
+together: `python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy
@@ -32,6 +36,10 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# DAGSTER_STORAGE values: each is a file deploy/dagster-<storage>.yaml holding only a `storage:` block.
+STORAGES = ("sqlite", "postgres")
 
 # Engines kept open per process: the index, the runs being written and a few read by the UI.
 MAX_OPEN_SHARDS = 16
@@ -110,3 +118,39 @@ class PooledSqliteStorage(DagsterSqliteStorage):
     def event_storage_data(self) -> ConfigurableClassData | None:
         # What Dagster's own class answers (used only for legacy introspection); same folders.
         return super().event_storage_data
+
+
+def instance_config(storage: str = "sqlite") -> str:
+    """An instance's dagster.yaml: the committed dagster.yaml followed by the storage block of `storage`."""
+    if storage not in STORAGES:
+        raise ValueError(f"DAGSTER_STORAGE must be {' or '.join(STORAGES)}, not {storage!r}")
+    parts = [PROJECT_DIR / "dagster.yaml", PROJECT_DIR / "deploy" / f"dagster-{storage}.yaml"]
+    return "".join(path.read_text() for path in parts)
+
+
+def write_instance_config(home: Path, storage: str = "sqlite") -> bool:
+    """Write `home`/dagster.yaml when its content differs from `instance_config(storage)`; whether it changed."""
+    text = instance_config(storage)
+    path = home / "dagster.yaml"
+    if path.exists() and path.read_text() == text:
+        return False
+    home.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m orchestration.lib.dagster_storage <home> [storage]` (`make dagster-home`)."""
+    args = sys.argv[1:] if argv is None else argv
+    home, storage = Path(args[0]), (args[1] if len(args) > 1 else "sqlite")
+    try:
+        if write_instance_config(home, storage):
+            print(f"{home / 'dagster.yaml'}: {storage} storage")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,10 +1,9 @@
-"""The committed dagster.yaml's SQLite storage (orchestration/lib/dagster_storage.py): Dagster's own folders and files,
-events readable by another instance while the writer stays open, and the UI's live view of a run still woken by
-each write (Dagster's file watcher on the run's database)."""
+"""The default instance storage (deploy/dagster-sqlite.yaml, orchestration/lib/dagster_storage.py): Dagster's own
+folders and files, events readable by another instance while the writer stays open, and the UI's live view of a run
+still woken by each write (Dagster's file watcher on the run's database)."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ import dagster as dg
 from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 
-from orchestration.lib.dagster_storage import PooledSqliteEventLogStorage
+from orchestration.lib.dagster_storage import PooledSqliteEventLogStorage, write_instance_config
 from tests.helpers import environ
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,8 +40,7 @@ def _materialization(day: int) -> EventLogEntry:
 
 def test_committed_storage_keeps_dagsters_layout_and_readers_see_every_write(tmp_path):
     home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    write_instance_config(home, "sqlite")  # as `make dev` and `pra` write it
     with environ({"DAGSTER_HOME": str(home)}):
         writer = dg.DagsterInstance.from_config(str(home))
         reader = dg.DagsterInstance.from_config(str(home))

@@ -26,6 +26,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.contract import ENTITIES
+from orchestration.lib.dagster_storage import instance_config
 from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
 from tests.helpers import PipelineDirs, query, stop_process_group
 
@@ -191,8 +192,9 @@ def test_make_dev_lists_assets_checks_schedules_and_sensors(dev_server: DevServe
 
 
 def test_make_dev_serves_the_persistent_home_with_the_committed_dagster_yaml(dev_server: DevServer):
-    # make created DAGSTER_HOME and copied the committed file into it ...
-    assert (dev_server.home / "dagster.yaml").read_bytes() == (REPO / "dagster.yaml").read_bytes()
+    # make created DAGSTER_HOME and wrote the committed file into it, with the default (SQLite) storage block ...
+    assert (dev_server.home / "dagster.yaml").read_text() == instance_config("sqlite")
+    assert (dev_server.home / "dagster.yaml").read_text().startswith((REPO / "dagster.yaml").read_text())
     # ... and the running instance is configured by it (Dagster's defaults differ on every line below).
     instance = graphql(dev_server.port, INSTANCE_QUERY)["instance"]
     assert instance["poolConfig"]["defaultPoolLimit"] == 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pytest
 from dagster._core.test_utils import freeze_time
 from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
 
+from orchestration.lib.dagster_storage import write_instance_config
 from tests.helpers import environ
 
 POOL = "duckdb_work_warehouse"
@@ -81,8 +81,7 @@ def start_run(home: Path, log: Path, **env: str) -> subprocess.Popen:
 def home_with_committed_yaml(tmp_path: Path) -> Path:
     """A DAGSTER_HOME set up as `make dev` sets it up."""
     home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    write_instance_config(home, "sqlite")
     return home
 
 
