@@ -3,7 +3,7 @@
 -- window's rows and the later rows sharing their keys are replaced (fx drift: weekly full rebuild).
 {{
     config(
-        materialized=('incremental' if has_partition_window() else 'table'),
+        materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
