@@ -201,7 +201,7 @@ def test_a_broken_pushed_row_fails_its_dbt_tests_on_spark(spark_build, small_pip
     assert engine.push(broken, ["predictive"])["predictive.fit_runs"] == 2
     try:
         run = run_dbt_on_spark(
-            engine, tmp_path / "broken", small_pipeline, ["build", "--select", "stg_predictive__fit_runs"]
+            engine, tmp_path / "broken", small_pipeline, [*dbt_build_args(), "--select", "stg_predictive__fit_runs"]
         )
     finally:
         engine.push(work_db, ["predictive"])
