@@ -10,3 +10,7 @@
 {% macro postgres__matches_pattern(column, pattern) -%}
     ({{ column }} ~ '^{{ pattern }}$')
 {%- endmacro %}
+
+{% macro spark__matches_pattern(column, pattern) -%}
+    ({{ column }} rlike '^{{ pattern }}$')
+{%- endmacro %}

@@ -6,3 +6,8 @@
 {% macro default__parse_date(column) -%}
     try_cast({{ column }} as date)
 {%- endmacro %}
+
+{#- Spark also reads '2024' or '2024-05' as a date; DuckDB, like the contract, wants year, month and day. -#}
+{% macro spark__parse_date(column) -%}
+    case when trim({{ column }}) rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$' then try_cast(trim({{ column }}) as date) end
+{%- endmacro %}

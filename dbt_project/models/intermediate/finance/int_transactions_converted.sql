@@ -3,7 +3,7 @@
 -- window's rows and the later rows sharing their keys are replaced (fx drift: weekly full rebuild).
 {{
     config(
-        materialized=('incremental' if has_partition_window() else 'table'),
+        materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
@@ -94,14 +94,14 @@ final as (
         amount_original,
         commission_original,
         fx_rate,
-        cast(round(amount_original * fx_rate, 4) as decimal(18, 4)) as amount_reporting,
-        cast(round(commission_original * fx_rate, 4) as decimal(18, 4)) as commission_reporting,
+        cast({{ round_double('amount_original * fx_rate', 4) }} as decimal(18, 4)) as amount_reporting,
+        cast({{ round_double('commission_original * fx_rate', 4) }} as decimal(18, 4)) as commission_reporting,
         cast(
-            round(case when kind = 'refund' then -amount_original else amount_original end * fx_rate, 4)
+            {{ round_double("case when kind = 'refund' then -amount_original else amount_original end * fx_rate", 4) }}
             as decimal(18, 4)
         ) as net_amount_reporting,
         cast(
-            round(case when kind = 'refund' then -commission_original else commission_original end * fx_rate, 4)
+            {{ round_double("case when kind = 'refund' then -commission_original else commission_original end * fx_rate", 4) }}
             as decimal(18, 4)
         ) as net_commission_reporting,
         '{{ var("refund_policy") }}' as refund_policy,

@@ -43,10 +43,10 @@ eligible as (
 ranked as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by month_start_date
             order by trailing_12m_net_revenue_reporting desc, signup_date asc, partner_id asc
-        ) as tier_rank,
+        ) as bigint) as tier_rank,
         count(*) over (partition by month_start_date) as ranked_partner_count
     from eligible
 ),

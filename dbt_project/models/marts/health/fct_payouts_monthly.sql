@@ -18,7 +18,7 @@ payouts as (
         *,
         case
             when status = 'paid' and paid_at is not null
-                then {{ dbt.datediff('requested_at', 'paid_at', 'second') }} / 3600.0
+                then cast({{ dbt.datediff('requested_at', 'paid_at', 'second') }} as {{ type_double() }}) / 3600
         end as hours_to_payment
     from {{ ref('stg_program__payouts') }}
 ),

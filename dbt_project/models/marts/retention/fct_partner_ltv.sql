@@ -85,8 +85,10 @@ final as (
         ended.lifetime_gross_revenue_reporting,
         ended.lifetime_net_revenue_reporting,
         ended.lifetime_commission_reporting,
-        ended.lifetime_net_revenue_reporting * {{ '%.6f' | format(gross_margin) }} - ended.lifetime_commission_reporting
-            as lifetime_contribution_reporting,
+        cast(
+            ended.lifetime_net_revenue_reporting * {{ '%.6f' | format(gross_margin) }} - ended.lifetime_commission_reporting
+            as decimal(38, 10)
+        ) as lifetime_contribution_reporting,
         {{ safe_ratio('ended.lifetime_net_revenue_reporting', tenure_months) }}
             as average_monthly_net_revenue_reporting,
         {{ safe_ratio('ended.lifetime_net_revenue_reporting * ' ~ ('%.6f' | format(gross_margin)) ~ ' - ended.lifetime_commission_reporting', tenure_months) }}

@@ -72,10 +72,10 @@ growth_ranked as (
         *,
         case
             when is_recent_signup and not is_strategic
-                then row_number() over (
+                then cast(row_number() over (
                     partition by month_start_date, is_recent_signup and not is_strategic
                     order by growth_3m_net_revenue_reporting desc, partner_id asc
-                )
+                ) as bigint)
         end as growth_rank,
         sum(case when is_recent_signup and not is_strategic then 1 else 0 end) over (partition by month_start_date)
             as recent_signup_partner_count

@@ -6,7 +6,7 @@
 -- read the result.
 {{
     config(
-        materialized=('incremental' if has_partition_window() else 'table'),
+        materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
