@@ -4,7 +4,7 @@
     {%- elif type == 'date' -%} {{ parse_date(column) }}
     {%- elif type == 'number' -%} {{ parse_number(column) }}
     {%- elif type == 'integer' -%} {{ dbt.safe_cast('trim(' ~ column ~ ')', api.Column.translate_type('integer')) }}
-    {%- elif type == 'double' -%} {{ dbt.safe_cast(column, api.Column.translate_type('double')) }}
+    {%- elif type == 'double' -%} {{ dbt.safe_cast(column, type_double()) }}
     {%- elif type in ('upper', 'currency') -%} nullif(upper(trim({{ column }})), '')
     {%- elif type == 'lower' -%} nullif(lower(trim({{ column }})), '')
     {%- elif type == 'text' -%} nullif(trim({{ column }}), '')

@@ -6,3 +6,12 @@
 {% macro default__parse_timestamp_utc(column) -%}
     cast(timezone('UTC', try_cast({{ column }} as timestamptz)) as timestamp)
 {%- endmacro %}
+
+{#- ISO-8601 shapes only (date, optional time and offset): PostgreSQL's timestamp input also reads words ('now'),
+    zone names and day-first orders, which DuckDB rejects. -#}
+{% macro postgres__parse_timestamp_utc(column) -%}
+    case
+        when trim({{ column }}) ~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$'
+            then {{ target.schema }}.pra_try_timestamp_utc(trim({{ column }}))
+    end
+{%- endmacro %}

@@ -94,14 +94,14 @@ final as (
         amount_original,
         commission_original,
         fx_rate,
-        cast(round(amount_original * fx_rate, 4) as decimal(18, 4)) as amount_reporting,
-        cast(round(commission_original * fx_rate, 4) as decimal(18, 4)) as commission_reporting,
+        cast({{ round_double('amount_original * fx_rate', 4) }} as decimal(18, 4)) as amount_reporting,
+        cast({{ round_double('commission_original * fx_rate', 4) }} as decimal(18, 4)) as commission_reporting,
         cast(
-            round(case when kind = 'refund' then -amount_original else amount_original end * fx_rate, 4)
+            {{ round_double("case when kind = 'refund' then -amount_original else amount_original end * fx_rate", 4) }}
             as decimal(18, 4)
         ) as net_amount_reporting,
         cast(
-            round(case when kind = 'refund' then -commission_original else commission_original end * fx_rate, 4)
+            {{ round_double("case when kind = 'refund' then -commission_original else commission_original end * fx_rate", 4) }}
             as decimal(18, 4)
         ) as net_commission_reporting,
         '{{ var("refund_policy") }}' as refund_policy,

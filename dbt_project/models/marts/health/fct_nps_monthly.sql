@@ -79,7 +79,7 @@ final as (
         detractors_count,
         case
             when responding_partners_count >= {{ min_responses }}
-                then 100.0 * (promoters_count - detractors_count) / responding_partners_count
+                then 100.0 * (promoters_count - detractors_count) / cast(responding_partners_count as {{ type_double() }})
         end as nps,
         {{ period_rate('responding_active_partners_count', 'partners_active_count') }} as nps_coverage_rate,
         share_of_wallet_answers_count,

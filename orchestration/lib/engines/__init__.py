@@ -1,0 +1,57 @@
+"""Engines: where dbt builds the models, chosen by PRA_ENGINE (docs/scale-out.md). No Dagster here.
+
+DuckDB is the landing zone whatever the engine: the ingestion loads the work DuckDB file's `raw` schema, and the
+gates, the publication, the report and the restricted export read the work DuckDB file. With the default engine
+(duckdb) dbt builds in that file itself. Any other engine gets the tables dbt reads pushed to it before `dbt build`
+and the relations the Python side reads pulled back after it, so the rest of the pipeline does not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from orchestration.lib.gx_runner import DbtModels, suite_reads
+from orchestration.lib.settings import Settings
+
+
+class Engine(Protocol):
+    """A warehouse dbt builds in, other than the work DuckDB file."""
+
+    name: str  # the dbt target name: "duckdb", "postgres", "spark"
+
+    def push(self, work_db: Path, schemas: Sequence[str]) -> dict[str, int]:
+        """Copy every table of these schemas of the work DuckDB file into the engine (replacing what is there);
+        rows per `schema.table`."""
+        ...
+
+    def pull(self, work_db: Path, relations: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """Copy these (schema, table) relations built by dbt on the engine back into the work DuckDB file (same
+        schema and name, replacing); rows per relation."""
+        ...
+
+
+def engine_for(settings: Settings) -> Engine | None:
+    """The engine of PRA_ENGINE; None for duckdb (dbt builds in the work file itself)."""
+    if settings.engine == "duckdb":
+        return None
+    if settings.engine == "postgres":
+        from orchestration.lib.engines.postgres import PostgresEngine
+
+        return PostgresEngine.from_settings(settings)
+    raise ValueError(f"PRA_ENGINE={settings.engine!r}: this engine is not available in this build")
+
+
+def relations_read_back(models: DbtModels) -> dict[str, tuple[str, str]]:
+    """(schema, table) by model name of every model the Python side reads from the work DuckDB file, so an engine
+    pulls them back after dbt: the published marts and what their publish gates read, the internal models (the
+    restricted export), the predictive fit's summary, the judged transactions (re-judging) and the quarantine
+    (the console summary). Derived from the manifest and the readers' own constants, never listed twice."""
+    from orchestration.lib import contract, predictive, rejudge
+
+    read = {name for mart in models.published() for name in suite_reads(mart)}
+    read |= {name for name, node in models.nodes.items() if node["schema"] == "internal"}
+    for relation in (predictive.SUMMARY_RELATION, rejudge.JUDGED_TRANSACTIONS, contract.QUARANTINE_RELATION):
+        read.add(relation.split(".")[1])
+    return {name: (models.nodes[name]["schema"], models.nodes[name]["alias"]) for name in sorted(read)}
