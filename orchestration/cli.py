@@ -56,7 +56,7 @@ def run_log(settings: Settings, run_id: str) -> Path:
 
 def _step_totals(definitions) -> dict[str, int]:
     """How many raw tables a full run loads, and models and tests each dbt step builds (the bars' and lines' totals)."""
-    from orchestration.lib.contract import ENTITIES, QUARANTINE_RELATION
+    from orchestration.lib.contract import ENTITIES
 
     totals = {"ingest_landing_files": len(ENTITIES)}
     for assets in definitions.assets or []:
@@ -152,9 +152,7 @@ def summary(settings: Settings) -> str:
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         q = {
             r[0]: r[1]
-            for r in con.execute(
-                f"select entity, count(*) from {QUARANTINE_RELATION} group by entity"
-            ).fetchall()
+            for r in con.execute(f"select entity, count(*) from {QUARANTINE_RELATION} group by entity").fetchall()
         }
         lines.append(f"{'entity':<15}{'raw rows':>12}{'quarantined':>13}")
         for name in ENTITIES:

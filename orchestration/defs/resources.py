@@ -29,7 +29,7 @@ OWNERS = ["team:partner-analytics"]
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Landing folder, DuckDB work warehouse, dbt engine, volume checks, publication, freshness and predictive settings."""
+    """Landing folder, work warehouse, dbt engine, volume checks, publication, freshness and predictive settings."""
 
     home: str | None = None
     landing_dir: str | None = None
