@@ -1,0 +1,135 @@
+"""The small-preset pipeline with PRA_ENGINE=postgres publishes the same marts as on DuckDB (docs/scale-out.md).
+
+The weekly job runs through Dagster against a real PostgreSQL server (fixture `postgres_server`) on the landing
+files of the DuckDB `small_pipeline`: ingestion into the work DuckDB file, the raw and predictive tables pushed to
+PostgreSQL by COPY, every dbt model and test built there, the relations the Python side reads pulled back, then the
+gates and the publication as always. Every published mart must equal the DuckDB run's: the same keys (each mart's
+`unique`-tested column in the dbt manifest), counts exact, money (decimals) to the cent, floats to 1e-9, everything
+else exact. About 5 minutes on two shared cores, on top of the `small_pipeline` fixture's own run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import psycopg2
+import pytest
+
+from orchestration.lib.gx_runner import MANIFEST_PATH, DbtModels
+from tests.helpers import PipelineDirs, query, run_pipeline
+
+pytestmark = pytest.mark.engines
+
+DATABASE = "pra_engine_test"
+CENT = Decimal("0.005")
+FLOAT_TOLERANCE = 1e-9
+# Legitimately different between two runs, whatever the engine: the wall-clock time the predictive fit ran.
+EXCLUDED_COLUMNS = {("fct_program_predictions", "fitted_at")}
+RAW_TABLES_SQL = "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+
+
+@pytest.fixture(scope="module")
+def postgres_pipeline(small_pipeline: PipelineDirs, postgres_server, tmp_path_factory) -> PipelineDirs:
+    """The weekly job on the small preset's landing files with PRA_ENGINE=postgres."""
+    postgres_server.create_database(DATABASE)
+    with psycopg2.connect(**postgres_server.connect_kwargs()) as con, con.cursor() as cur:
+        # Every statement of the run in the server's log: the push must show up as COPY (test below).
+        cur.execute(f"alter database {DATABASE} set log_statement = 'all'")
+    dirs = PipelineDirs(tmp_path_factory.mktemp("postgres_pipeline"))
+    shutil.copytree(small_pipeline.landing, dirs.landing)
+    manifest = dirs.manifest()
+    result = run_pipeline(
+        dirs,
+        date.fromisoformat(manifest["start"]),
+        date.fromisoformat(manifest["end"]),
+        job_name="partner_retention_weekly_job",
+        PRA_ENGINE="postgres",
+        PRA_PG_HOST=postgres_server.host,
+        PRA_PG_PORT=str(postgres_server.port),
+        PRA_PG_DATABASE=DATABASE,
+        PRA_PG_USER=postgres_server.superuser,
+        PRA_PG_PASSWORD=postgres_server.password,
+    )
+    assert result.success, "the small-preset pipeline on PostgreSQL failed; see the Dagster log above"
+    return dirs
+
+
+def mart_keys() -> dict[str, str]:
+    """Each published mart's key: the column its `unique` test checks (dbt manifest)."""
+    published = set(DbtModels.load().published())
+    keys = {}
+    for node in json.loads(MANIFEST_PATH.read_text())["nodes"].values():
+        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") == "unique":
+            for parent in node["depends_on"]["nodes"]:
+                name = parent.split(".")[-1]
+                if name in published:
+                    keys[name] = node["column_name"]
+    assert set(keys) == published, f"marts without a unique key: {sorted(published - set(keys))}"
+    return keys
+
+
+def rows_by_key(db, mart: str, key: str) -> tuple[list[str], dict]:
+    """A published mart's columns and its rows keyed by `key`."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(f'select * from main."{mart}"')
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    at = columns.index(key)
+    return columns, {row[at]: row for row in rows}
+
+
+def equal(a, b) -> bool:
+    """Decimals to the cent, floats to 1e-9 (absolute, or relative for large values), the rest exactly."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return abs(Decimal(a) - Decimal(b)) < CENT
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    return a == b
+
+
+def test_postgres_engine_publishes_the_duckdb_marts(small_pipeline, postgres_pipeline):
+    duck_db = small_pipeline.warehouse / "marts.duckdb"
+    pg_db = postgres_pipeline.warehouse / "marts.duckdb"
+    keys = mart_keys()
+    assert len(keys) == 35
+    for mart, key in sorted(keys.items()):
+        duck_columns, duck_rows = rows_by_key(duck_db, mart, key)
+        pg_columns, pg_rows = rows_by_key(pg_db, mart, key)
+        assert pg_columns == duck_columns, f"{mart}: columns differ"
+        assert len(pg_rows) == len(duck_rows), f"{mart}: {len(pg_rows)} rows on PostgreSQL, {len(duck_rows)} on DuckDB"
+        assert pg_rows.keys() == duck_rows.keys(), (
+            f"{mart}: keys only on DuckDB {sorted(duck_rows.keys() - pg_rows.keys())[:5]}, "
+            f"only on PostgreSQL {sorted(pg_rows.keys() - duck_rows.keys())[:5]}"
+        )
+        compared = [(i, c) for i, c in enumerate(duck_columns) if (mart, c) not in EXCLUDED_COLUMNS]
+        for k in sorted(duck_rows, key=str):
+            for i, column in compared:
+                a, b = duck_rows[k][i], pg_rows[k][i]
+                assert equal(a, b), f"{mart}, {key}={k}, {column}: DuckDB {a!r}, PostgreSQL {b!r}"
+    assert query(pg_db, "select count(*) from main.fct_partner_monthly")[0][0] > 0
+
+
+def test_push_copied_every_raw_row_by_copy(postgres_pipeline, postgres_server):
+    """The raw tables in PostgreSQL hold exactly the work DuckDB file's rows, and they came by COPY: the server's
+    statement log (log_statement = all for the test database) has a COPY ... FROM STDIN per raw table and no insert
+    into one."""
+    tables = [t for (t,) in query(postgres_pipeline.work_db, RAW_TABLES_SQL)]
+    assert len(tables) == 9
+    with psycopg2.connect(**postgres_server.connect_kwargs(dbname=DATABASE)) as con, con.cursor() as cur:
+        cur.execute("select table_name from information_schema.tables where table_schema = 'raw' order by 1")
+        assert [t for (t,) in cur.fetchall()] == tables
+        for table in tables:
+            duck_rows = query(postgres_pipeline.work_db, f'select count(*) from raw."{table}"')[0][0]
+            cur.execute(f'select count(*) from raw."{table}"')
+            assert cur.fetchone()[0] == duck_rows, f"raw.{table}"
+    log = (postgres_server.data_dir.parent / "postgres.log").read_text(errors="replace").lower()
+    for table in tables:
+        assert f'copy "raw"."{table}" from stdin' in log, f"raw.{table} was not loaded by COPY"
+    assert 'insert into "raw".' not in log and "insert into raw." not in log
