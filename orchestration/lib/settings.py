@@ -174,7 +174,8 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """Environment of a dbt run for the engine: its target (PRA_ENGINE) and connection, as profiles.yml reads
         them; the engine's server settings are the resource's values, which may differ from this process's env."""
-        return {ENV_VARS[f]: str(getattr(self, f)) for f in DBT_ENV_FIELDS}
+        # PGTZ: libpq's session time zone, so dbt's PostgreSQL sessions run in UTC whatever the server's default.
+        return {**{ENV_VARS[f]: str(getattr(self, f)) for f in DBT_ENV_FIELDS}, "PGTZ": "UTC"}
 
     @classmethod
     def from_values(cls, values: Mapping[str, str | None]) -> Settings:

@@ -153,5 +153,6 @@ def test_the_engine_is_a_setting_refused_by_name_and_its_server_reaches_dbt_as_e
         "PRA_PG_DATABASE": "pra",
         "PRA_PG_USER": "pra",
         "PRA_PG_PASSWORD": " s3cret ",
+        "PGTZ": "UTC",
     }
     assert Settings.from_env({"PRA_HOME": str(tmp_path)}).engine == "duckdb"

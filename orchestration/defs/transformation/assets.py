@@ -14,7 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
-from orchestration.lib.engines import engine_for, relations_read_back
+from orchestration.lib.engines import engine_for, relations_to_pull
 from orchestration.lib.gx_runner import DbtModels, is_published
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
@@ -127,7 +127,7 @@ def _dbt_build(
     yield from invocation.stream()
     if engine:
         built = {key.path[-1] for key in context.selected_asset_keys}
-        relations = [rel for name, rel in relations_read_back(DbtModels.load()).items() if name in built]
+        relations = relations_to_pull(DbtModels.load(), built, settings.work_db)
         started = time.monotonic()
         pulled = engine.pull(settings.work_db, relations)
         context.log.info(
