@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
-from datetime import date
+import subprocess
+import sys
+from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import psycopg2
 import pytest
 
+from orchestration.lib.dbt_args import dbt_build_args, window_env
 from orchestration.lib.gx_runner import MANIFEST_PATH, DbtModels
-from tests.helpers import PipelineDirs, query, run_pipeline
+from orchestration.lib.settings import Settings
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, query, run_pipeline
 
 pytestmark = pytest.mark.engines
 
@@ -31,6 +37,18 @@ FLOAT_TOLERANCE = 1e-9
 # Legitimately different between two runs, whatever the engine: the wall-clock time the predictive fit ran.
 EXCLUDED_COLUMNS = {("fct_program_predictions", "fitted_at")}
 RAW_TABLES_SQL = "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+
+
+def engine_env(server) -> dict[str, str]:
+    """The settings that put dbt on the test server."""
+    return {
+        "PRA_ENGINE": "postgres",
+        "PRA_PG_HOST": server.host,
+        "PRA_PG_PORT": str(server.port),
+        "PRA_PG_DATABASE": DATABASE,
+        "PRA_PG_USER": server.superuser,
+        "PRA_PG_PASSWORD": server.password,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +66,7 @@ def postgres_pipeline(small_pipeline: PipelineDirs, postgres_server, tmp_path_fa
         date.fromisoformat(manifest["start"]),
         date.fromisoformat(manifest["end"]),
         job_name="partner_retention_weekly_job",
-        PRA_ENGINE="postgres",
-        PRA_PG_HOST=postgres_server.host,
-        PRA_PG_PORT=str(postgres_server.port),
-        PRA_PG_DATABASE=DATABASE,
-        PRA_PG_USER=postgres_server.superuser,
-        PRA_PG_PASSWORD=postgres_server.password,
+        **engine_env(postgres_server),
     )
     assert result.success, "the small-preset pipeline on PostgreSQL failed; see the Dagster log above"
     return dirs
@@ -133,3 +146,33 @@ def test_push_copied_every_raw_row_by_copy(postgres_pipeline, postgres_server):
     for table in tables:
         assert f'copy "raw"."{table}" from stdin' in log, f"raw.{table} was not loaded by COPY"
     assert 'insert into "raw".' not in log and "insert into raw." not in log
+
+
+def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_pipeline, postgres_server, tmp_path):
+    """A nightly window on the server: the incremental models delete and insert the window's rows (delete+insert by
+    their pre-hooks), and running the last month again changes no count and no cent."""
+    totals_sql = (
+        "select (select count(*) from staging.base_program__transactions), "
+        "(select count(*) from staging.base_program__transactions where rejection_reason is null), "
+        "(select count(*) from intermediate.int_transactions_converted), "
+        "(select sum(net_amount_reporting) from intermediate.int_transactions_converted)"
+    )
+    connect = postgres_server.connect_kwargs(dbname=DATABASE)
+    with psycopg2.connect(**connect) as con, con.cursor() as cur:
+        cur.execute(totals_sql)
+        before = cur.fetchone()
+    end = date.fromisoformat(postgres_pipeline.manifest()["end"])
+    settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
+    select = "base_program__transactions stg_program__transactions int_transactions_converted"
+    cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]
+    cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    cmd += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    env = {**os.environ, **settings.dbt_env(), **window_env(end.replace(day=1), end + timedelta(days=1))}
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "OK created sql incremental model staging.base_program__transactions" in result.stdout
+    assert "OK created sql incremental model intermediate.int_transactions_converted" in result.stdout
+    with psycopg2.connect(**connect) as con, con.cursor() as cur:
+        cur.execute(totals_sql)
+        assert cur.fetchone() == before
+    assert before[0] > 10_000
