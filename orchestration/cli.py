@@ -151,22 +151,20 @@ def summary(settings: Settings) -> str:
     """A short text summary of what was loaded, quarantined and built."""
     import duckdb
 
-    from orchestration.lib.contract import ENTITIES
+    from orchestration.lib.contract import ENTITIES, QUARANTINE_RELATION
 
     lines = []
     with duckdb.connect(str(settings.work_db), read_only=True) as con:
         q = {
             r[0]: r[1]
-            for r in con.execute(
-                "select entity, count(*) from staging.stg_program__quarantine group by entity"
-            ).fetchall()
+            for r in con.execute(f"select entity, count(*) from {QUARANTINE_RELATION} group by entity").fetchall()
         }
         lines.append(f"{'entity':<15}{'raw rows':>12}{'quarantined':>13}")
         for name in ENTITIES:
             raw = con.execute(f"select count(*) from raw.{name}").fetchone()[0]
             lines.append(f"{name:<15}{raw:>12,}{q.get(name, 0):>13,}")
         reasons = con.execute(
-            "select rejection_reason, count(*) from staging.stg_program__quarantine group by 1 order by 2 desc"
+            f"select rejection_reason, count(*) from {QUARANTINE_RELATION} group by 1 order by 2 desc"
         ).fetchall()
         if reasons:
             lines.append("quarantine reasons: " + ", ".join(f"{r} {n:,}" for r, n in reasons))

@@ -3,8 +3,8 @@
     {%- if type == 'timestamp' -%} {{ parse_timestamp_utc(column) }}
     {%- elif type == 'date' -%} {{ parse_date(column) }}
     {%- elif type == 'number' -%} {{ parse_number(column) }}
-    {%- elif type == 'integer' -%} {{ dbt.safe_cast('trim(' ~ column ~ ')', api.Column.translate_type('integer')) }}
-    {%- elif type == 'double' -%} {{ dbt.safe_cast(column, api.Column.translate_type('double')) }}
+    {%- elif type == 'integer' -%} {{ parse_integer(column) }}
+    {%- elif type == 'double' -%} {{ parse_double(column) }}
     {%- elif type in ('upper', 'currency') -%} nullif(upper(trim({{ column }})), '')
     {%- elif type == 'lower' -%} nullif(lower(trim({{ column }})), '')
     {%- elif type == 'text' -%} nullif(trim({{ column }}), '')

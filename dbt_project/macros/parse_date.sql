@@ -11,3 +11,8 @@
 {% macro spark__parse_date(column) -%}
     case when trim({{ column }}) rlike '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?$' then try_cast(trim({{ column }}) as date) end
 {%- endmacro %}
+
+{#- PostgreSQL's date input also reads words ('today', 'epoch') and other orders: only YYYY-MM-DD reaches it. -#}
+{% macro postgres__parse_date(column) -%}
+    case when trim({{ column }}) ~ '^\d{4}-\d{2}-\d{2}$' then {{ target.schema }}.pra_try_date(trim({{ column }})) end
+{%- endmacro %}

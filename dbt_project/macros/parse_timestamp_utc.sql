@@ -11,3 +11,12 @@
 {% macro spark__parse_timestamp_utc(column) -%}
     cast(try_cast({{ column }} as timestamp_ltz) as timestamp_ntz)
 {%- endmacro %}
+
+{#- ISO-8601 shapes only (date, optional time and offset): PostgreSQL's timestamp input also reads words ('now'),
+    zone names and day-first orders, which DuckDB rejects. -#}
+{% macro postgres__parse_timestamp_utc(column) -%}
+    case
+        when trim({{ column }}) ~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$'
+            then {{ target.schema }}.pra_try_timestamp_utc(trim({{ column }}))
+    end
+{%- endmacro %}

@@ -29,7 +29,7 @@ OWNERS = ["team:partner-analytics"]
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Landing folder, DuckDB work warehouse, volume checks, publication, freshness and predictive-model settings."""
+    """Landing folder, work warehouse, dbt engine, volume checks, publication, freshness and predictive settings."""
 
     home: str | None = None
     landing_dir: str | None = None
@@ -52,6 +52,13 @@ class WarehouseResource(dg.ConfigurableResource):
     predict_method: str | None = None
     predict_ltv_months: str | None = None
     predict_discount_rate: str | None = None
+    # Where dbt builds (PRA_ENGINE) and the PostgreSQL engine's server (orchestration/lib/engines).
+    engine: str | None = None
+    pg_host: str | None = None
+    pg_port: str | None = None
+    pg_database: str | None = None
+    pg_user: str | None = None
+    pg_password: str | None = None
 
     @property
     def settings(self) -> Settings:

@@ -18,6 +18,8 @@ CONTRACT_PATH = (
     Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging" / "program" / "_program__sources.yml"
 )
 SOURCE_NAME = "program"
+# Every rejected landing row with its reason (dbt model stg_program__quarantine; docs/data-contract.md).
+QUARANTINE_RELATION = "staging.stg_program__quarantine"
 
 # Columns every raw table carries besides the contract columns: where each row came from, and for a line the
 # ingestion could not read (PRA_ON_BAD_LINES=quarantine), what was wrong and in which column (if one).

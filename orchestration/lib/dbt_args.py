@@ -50,13 +50,18 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def dbt_build_args(*, full_refresh: bool = False, project_vars: dict[str, object] | None = None) -> list[str]:
-    """`dbt build` arguments; project_vars (the same from run to run) serialised as JSON so dbt parses them exactly.
+def dbt_build_args(
+    *, full_refresh: bool = False, project_vars: dict[str, object] | None = None, target: str | None = None
+) -> list[str]:
+    """`dbt build` arguments; project_vars (the same from run to run) serialised as JSON so dbt parses them exactly;
+    target: the profile's output to build in (the engine, PRA_ENGINE; none: the profile's default).
 
     dbt unit tests prove the SQL, not the day's data: a pipeline run leaves them out (about 4 s of every run);
     `make test` runs them once (tests/integration/test_dbt_unit_tests.py), as dbt recommends for production.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if target:
+        args += ["--target", target]
     if project_vars:
         args += ["--vars", json.dumps(project_vars, sort_keys=True)]
     if full_refresh:

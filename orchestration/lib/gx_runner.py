@@ -23,6 +23,7 @@ import html
 import importlib.util
 import json
 import math
+import string
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -135,6 +136,12 @@ def reconciles_to_staged_money(mart_column: str) -> Check:
     return replace(between("difference_reporting", -CENT, CENT, batch="staged_money"), sql=sql)
 
 
+def is_published(node: Mapping[str, Any]) -> bool:
+    """Whether dbt marks a model as published (`+meta: {pra: {published: true}}` on the marts folder)."""
+    meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
+    return bool((meta.get("pra") or {}).get("published"))
+
+
 @dataclass(frozen=True)
 class DbtModels:
     """The models of the dbt manifest: relations, lineage and column meta, by model name."""
@@ -151,6 +158,10 @@ class DbtModels:
         """`"schema"."alias"` of a model in the work warehouse (no catalog: the gate's connection is the warehouse)."""
         node = self.nodes[model]
         return f'"{node["schema"]}"."{node["alias"]}"'
+
+    def published(self) -> list[str]:
+        """The published marts, by name."""
+        return sorted(name for name, node in self.nodes.items() if is_published(node))
 
     def upstream(self, model: str) -> set[str]:
         """Every model the given one depends on, directly or not."""
@@ -217,6 +228,16 @@ def generated_checks(models: DbtModels, mart: str, columns: Sequence[str], *, em
     if not empty:
         checks.extend(one_value(c) for c in SINGLE_VALUE_COLUMNS if c in columns)
     return checks
+
+
+def suite_reads(mart: str, expectations_dir: Path = EXPECTATIONS_DIR) -> set[str]:
+    """The models a mart's publish gate reads: the mart and every `{ref[model]}` in its suite's SQL."""
+    suite = load_suite(mart, expectations_dir)
+    if suite is None:
+        return {mart}
+    sqls = [*suite.batches.values(), *(c.sql for c in suite.checks if c.sql)]
+    fields = {name for sql in sqls for _, name, _, _ in string.Formatter().parse(sql) if name}
+    return {mart} | {name.removeprefix("ref[").removesuffix("]") for name in fields if name.startswith("ref[")}
 
 
 @dataclass

@@ -14,7 +14,9 @@ import duckdb
 
 from orchestration.lib.tables import table_exists
 
-_PENDING_SQL = """
+# The judged transactions of the previous run (dbt model base_program__transactions), read before this run's dbt.
+JUDGED_TRANSACTIONS = "staging.base_program__transactions"
+_PENDING_SQL = f"""
 with window_partners as (
     select distinct trim(partner_id) as partner_id from raw.partners
     where _partition_date >= $start and _partition_date < $end
@@ -24,7 +26,7 @@ window_currencies as (
     where _partition_date >= $start and _partition_date < $end
 )
 select rejection_reason, count(*)
-from staging.base_program__transactions
+from {JUDGED_TRANSACTIONS}
 where not (_partition_date >= $start and _partition_date < $end)
     and (
         (rejection_reason = 'unknown_partner' and partner_id in (select partner_id from window_partners))
@@ -37,7 +39,7 @@ order by rejection_reason
 
 def pending_rejudgements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, int]:
     """Quarantined transactions outside [start, end) that this window's snapshots or fx rates may now stage."""
-    needed = [("staging", "base_program__transactions"), ("raw", "partners"), ("raw", "fx_rates")]
+    needed = [tuple(JUDGED_TRANSACTIONS.split(".")), ("raw", "partners"), ("raw", "fx_rates")]
     if not all(table_exists(con, schema, table) for schema, table in needed):
         return {}
     rows = con.execute(_PENDING_SQL, {"start": start, "end": end}).fetchall()

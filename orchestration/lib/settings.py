@@ -20,6 +20,9 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 PERIOD_GRAINS = ("month", "quarter")  # the dbt var period_grain (docs/metrics.md)
 ON_BAD_LINES = ("fail", "quarantine")  # PRA_ON_BAD_LINES: what the ingestion does with an unreadable CSV line
 PREDICT_METHODS = ("map", "mcmc")  # PRA_PREDICT_METHOD (orchestration/lib/predictive.py)
+# PRA_ENGINE: where dbt builds the models; also the dbt target's name in dbt_project/profiles.yml
+# (orchestration/lib/engines, docs/scale-out.md). DuckDB stays the landing zone whatever the engine.
+ENGINES = ("duckdb", "postgres", "spark")
 # First daily partition when PRA_PARTITIONS_START is unset. Landing days before it cannot be loaded
 # (`pra run` says so); set the variable to the first day of your history (the demo sets it to its own).
 DEFAULT_PARTITIONS_START = "2020-01-01"
@@ -66,7 +69,17 @@ ENV_VARS: dict[str, str] = {
     "publish_pg_partner_role": "PRA_PUBLISH_PG_PARTNER_ROLE",
     "ui_url": "PRA_UI_URL",
     "log_level": "PRA_LOG_LEVEL",
+    "engine": "PRA_ENGINE",
+    # The PostgreSQL engine's server; dbt_project/profiles.yml reads the same variables.
+    "pg_host": "PRA_PG_HOST",
+    "pg_port": "PRA_PG_PORT",
+    "pg_database": "PRA_PG_DATABASE",
+    "pg_user": "PRA_PG_USER",
+    "pg_password": "PRA_PG_PASSWORD",
 }
+# The Settings fields dbt reads from the environment (profiles.yml) rather than from --vars: the engine's target
+# and connection. Not --vars: a password there would land in dbt's logs and parsed project.
+DBT_ENV_FIELDS = ("engine", "pg_host", "pg_port", "pg_database", "pg_user", "pg_password")
 
 
 def demo_data_start(landing_dir: Path) -> str | None:
@@ -127,6 +140,12 @@ class Settings:
     publish_pg_partner_role: str = "pra_partner_managers"
     ui_url: str = DEFAULT_UI_URL
     log_level: str = "INFO"
+    engine: str = "duckdb"
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_database: str = "pra"
+    pg_user: str = "pra"
+    pg_password: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.period_grain not in PERIOD_GRAINS:
@@ -136,6 +155,8 @@ class Settings:
         if self.predict_method not in PREDICT_METHODS:
             choices = ", ".join(PREDICT_METHODS)
             raise ValueError(f"PRA_PREDICT_METHOD={self.predict_method!r}: choose one of {choices}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"PRA_ENGINE={self.engine!r}: choose one of {', '.join(ENGINES)}")
 
     @property
     def work_db(self) -> Path:
@@ -167,6 +188,12 @@ class Settings:
             "period_grain": self.period_grain,
             **(history if self.partitions_start < DBT_HISTORY_START else {}),
         }
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment of a dbt run for the engine: its target (PRA_ENGINE) and connection, as profiles.yml reads
+        them; the engine's server settings are the resource's values, which may differ from this process's env."""
+        # PGTZ: libpq's session time zone, so dbt's PostgreSQL sessions run in UTC whatever the server's default.
+        return {**{ENV_VARS[f]: str(getattr(self, f)) for f in DBT_ENV_FIELDS}, "PGTZ": "UTC"}
 
     @classmethod
     def from_values(cls, values: Mapping[str, str | None]) -> Settings:
@@ -227,6 +254,13 @@ class Settings:
             publish_pg_partner_role=raw("publish_pg_partner_role") or defaults["publish_pg_partner_role"].default,
             ui_url=(raw("ui_url") or DEFAULT_UI_URL).rstrip("/"),
             log_level=(raw("log_level") or defaults["log_level"].default).upper(),
+            engine=(raw("engine") or defaults["engine"].default).lower(),
+            pg_host=raw("pg_host") or defaults["pg_host"].default,
+            pg_port=int(raw("pg_port") or defaults["pg_port"].default),
+            pg_database=raw("pg_database") or defaults["pg_database"].default,
+            pg_user=raw("pg_user") or defaults["pg_user"].default,
+            # Not stripped like the others: a password may begin or end with a space.
+            pg_password=values.get("pg_password") or "",
         )
 
     @classmethod

@@ -51,7 +51,7 @@ def run_dbt_on_spark(engine: SparkEngine, root: Path, dirs: PipelineDirs, args: 
     time and the peak resident memory of dbt and its children (the JVM), sampled every 0.2 s."""
     manifest = dirs.manifest()
     window = (date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"]) + timedelta(days=1))
-    env = {**os.environ, **dirs.env(), **window_env(*window), **engine.settings.dbt_env(), "PRA_DBT_TARGET": "spark"}
+    env = {**os.environ, **dirs.env(), **window_env(*window), **engine.settings.dbt_env(), "PRA_ENGINE": "spark"}
     cmd = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR)]
     cmd += [
         "--profiles-dir",

@@ -40,6 +40,7 @@ def test_build_args_carry_only_the_project_vars():
     assert args == ["build", "--exclude-resource-type", "unit_test", "--vars", '{"refund_policy": "sale_period"}']
     assert "--full-refresh" not in args
     assert dbt_build_args(full_refresh=True) == ["build", "--exclude-resource-type", "unit_test", "--full-refresh"]
+    assert dbt_build_args(target="postgres")[-2:] == ["--target", "postgres"]
 
 
 def test_environment_is_restored(monkeypatch):

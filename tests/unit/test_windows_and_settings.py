@@ -131,3 +131,28 @@ def test_partitions_start_where_the_demo_data_in_the_default_landing_folder_star
     # The setting wins; another landing folder is not the demo's, so its manifest says nothing.
     assert Settings.from_env(home | {"PRA_PARTITIONS_START": "2023-06-01"}).partitions_start == date(2023, 6, 1)
     assert Settings.from_env(home | {"PRA_LANDING_DIR": str(landing)}).partitions_start == date(2020, 1, 1)
+
+
+def test_the_engine_is_a_setting_refused_by_name_and_its_server_reaches_dbt_as_environment(tmp_path: Path):
+    with pytest.raises(ValueError, match="PRA_ENGINE='oracle': choose one of duckdb, postgres, spark"):
+        Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_ENGINE": "oracle"})
+    settings = Settings.from_env(
+        {"PRA_HOME": str(tmp_path), "PRA_ENGINE": "Postgres", "PRA_PG_PORT": "6543", "PRA_PG_PASSWORD": " s3cret "}
+    )
+    assert (settings.engine, settings.pg_host, settings.pg_port, settings.pg_database) == (
+        "postgres",
+        "127.0.0.1",
+        6543,
+        "pra",
+    )
+    assert "s3cret" not in repr(settings)
+    assert settings.dbt_env() == {
+        "PRA_ENGINE": "postgres",
+        "PRA_PG_HOST": "127.0.0.1",
+        "PRA_PG_PORT": "6543",
+        "PRA_PG_DATABASE": "pra",
+        "PRA_PG_USER": "pra",
+        "PRA_PG_PASSWORD": " s3cret ",
+        "PGTZ": "UTC",
+    }
+    assert Settings.from_env({"PRA_HOME": str(tmp_path)}).engine == "duckdb"

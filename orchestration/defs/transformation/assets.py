@@ -4,6 +4,7 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt (incremental models and as_of_date use it; dbt_args.py).
 """
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
+from orchestration.lib.engines import engine_for, relations_to_pull
+from orchestration.lib.gx_runner import DbtModels, is_published
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
 from orchestration.lib.rejudge import pending_rejudgements
@@ -39,8 +42,7 @@ class ProjectTranslator(DagsterDbtTranslator):
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         """dbt tags, plus `pra/published=true` on the models dbt marks as published."""
         tags = dict(super().get_tags(dbt_resource_props))
-        meta = (dbt_resource_props.get("config") or {}).get("meta") or dbt_resource_props.get("meta") or {}
-        if (meta.get("pra") or {}).get("published"):
+        if is_published(dbt_resource_props):
             tags[PUBLISHED_TAG] = "true"
         return tags
 
@@ -78,12 +80,15 @@ def _dbt_build(
     warehouse: WarehouseResource,
     full_refresh: bool,
     rejudge: bool,
+    pushed_schemas: Sequence[str],
 ) -> Iterator:
     """`dbt build` of the step's selected models for the run's window (or the latest loaded one) as of the newest
     loaded day; the events dagster-dbt streams from it.
 
     `rejudge`: rebuild the incremental models from all history when quarantined rows outside the window can now be
     staged (only the first dbt step has incremental models).
+    With an engine other than DuckDB (PRA_ENGINE), `pushed_schemas` of the work file go to it first, and the models
+    the Python side reads come back after dbt (orchestration/lib/engines).
     """
     window = window_from_tags(context.run.tags)
     with warehouse.connect(read_only=True) as con:
@@ -107,10 +112,29 @@ def _dbt_build(
     # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
     # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
     # parsed project (partial_parse.msgpack) is kept from one run and step to the next (lib/dbt_args.py).
-    args = dbt_build_args(full_refresh=full_refresh, project_vars=warehouse.settings.dbt_vars())
-    with environment(window_env(*window, as_of=as_of)):
-        invocation = dbt.cli(args, context=context, target_path=warehouse.settings.dbt_target_dir)
+    settings = warehouse.settings
+    engine = engine_for(settings)
+    if engine:
+        started = time.monotonic()
+        pushed = engine.push(settings.work_db, pushed_schemas)
+        context.log.info(
+            f"pushed {len(pushed)} tables, {sum(pushed.values()):,} rows to {engine.name} "
+            f"in {time.monotonic() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in pushed.items())
+        )
+    args = dbt_build_args(full_refresh=full_refresh, project_vars=settings.dbt_vars(), target=settings.engine)
+    engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
+    with environment({**window_env(*window, as_of=as_of), **engine_env}):
+        invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
     yield from invocation.stream()
+    if engine:
+        built = {key.path[-1] for key in context.selected_asset_keys}
+        relations = relations_to_pull(DbtModels.load(), built, settings.work_db)
+        started = time.monotonic()
+        pulled = engine.pull(settings.work_db, relations)
+        context.log.info(
+            f"pulled {len(pulled)} relations, {sum(pulled.values()):,} rows from {engine.name} "
+            f"in {time.monotonic() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in pulled.items())
+        )
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
@@ -131,7 +155,9 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """`dbt build` of the selected models and their tests for the run's window."""
-        yield from _dbt_build(context, dbt, warehouse, config.full_refresh, rejudge=True)
+        yield from _dbt_build(
+            context, dbt, warehouse, config.full_refresh, rejudge=True, pushed_schemas=("raw", "predictive")
+        )
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -143,6 +169,9 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     )
     def dbt_predictive_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         """`dbt build` of the models that read the predictive fit's scores (none of them is incremental)."""
-        yield from _dbt_build(context, dbt, warehouse, full_refresh=False, rejudge=False)
+        # The fit has just written new scores into the work file: only they go to the engine again.
+        yield from _dbt_build(
+            context, dbt, warehouse, full_refresh=False, rejudge=False, pushed_schemas=("predictive",)
+        )
 
     return [dbt_models, dbt_predictive_models]

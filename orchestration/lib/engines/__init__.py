@@ -1,0 +1,87 @@
+"""Engines: where dbt builds the models, chosen by PRA_ENGINE (docs/scale-out.md). No Dagster here.
+
+DuckDB is the landing zone whatever the engine: the ingestion loads the work DuckDB file's `raw` schema, and the
+gates, the publication, the report and the restricted export read the work DuckDB file. With the default engine
+(duckdb) dbt builds in that file itself. Any other engine gets the tables dbt reads pushed to it before `dbt build`
+and the relations the Python side reads pulled back after it, so the rest of the pipeline does not change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from orchestration.lib.gx_runner import DbtModels, suite_reads
+from orchestration.lib.settings import Settings
+from orchestration.lib.tables import table_exists
+
+
+class Engine(Protocol):
+    """A warehouse dbt builds in, other than the work DuckDB file."""
+
+    name: str  # the dbt target name: "duckdb", "postgres", "spark"
+
+    def push(self, work_db: Path, schemas: Sequence[str]) -> dict[str, int]:
+        """Copy every table of these schemas of the work DuckDB file into the engine (replacing what is there);
+        rows per `schema.table`."""
+        ...
+
+    def pull(self, work_db: Path, relations: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """Copy these (schema, table) relations built by dbt on the engine back into the work DuckDB file (same
+        schema and name, replacing); rows per relation."""
+        ...
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables a dbt process needs beyond `Settings.dbt_env()` to reach this engine."""
+        ...
+
+
+def engine_for(settings: Settings) -> Engine | None:
+    """The engine of PRA_ENGINE; None for duckdb (dbt builds in the work file itself)."""
+    if settings.engine == "duckdb":
+        return None
+    if settings.engine == "postgres":
+        from orchestration.lib.engines.postgres import PostgresEngine
+
+        return PostgresEngine.from_settings(settings)
+    if settings.engine == "spark":
+        from orchestration.lib.engines.spark import SparkEngine, SparkSettings
+
+        # The Spark warehouse defaults to <warehouse>/spark of these settings (a resource's, not only this env's).
+        paths = {"PRA_HOME": str(settings.home), "PRA_WAREHOUSE_DIR": str(settings.warehouse_dir)}
+        return SparkEngine(SparkSettings.from_env({**os.environ, **paths}))
+    raise ValueError(f"PRA_ENGINE={settings.engine!r}: this engine is not available in this build")
+
+
+def relations_read_back(models: DbtModels) -> dict[str, tuple[str, str]]:
+    """(schema, table) by model name of every model the Python side reads from the work DuckDB file, so an engine
+    pulls them back after dbt: the published marts and what their publish gates read, the internal models (the
+    restricted export), the predictive fit's summary, the judged transactions (re-judging) and the quarantine
+    (the console summary). Derived from the manifest and the readers' own constants, never listed twice."""
+    from orchestration.lib import contract, predictive, rejudge
+
+    read = {name for mart in models.published() for name in suite_reads(mart)}
+    read |= {name for name, node in models.nodes.items() if node["schema"] == "internal"}
+    for relation in (predictive.SUMMARY_RELATION, rejudge.JUDGED_TRANSACTIONS, contract.QUARANTINE_RELATION):
+        read.add(relation.split(".")[1])
+    return {name: (models.nodes[name]["schema"], models.nodes[name]["alias"]) for name in sorted(read)}
+
+
+def relations_to_pull(models: DbtModels, built: Collection[str], work_db: Path) -> list[tuple[str, str]]:
+    """What an engine pulls back after a dbt step that built the models `built`: those the Python side reads, and
+    the predictive fit's tables when the work file has none yet. dbt's on-run-start hook creates them empty where
+    dbt builds (macro create_predictive_tables, the one home of their columns); the fit appends to them in the
+    work file, from where every run pushes them again."""
+    relations = [relation for name, relation in relations_read_back(models).items() if name in built]
+    from orchestration.lib import predictive
+
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        for table in (predictive.FIT_RUNS_TABLE, predictive.SCORES_TABLE):
+            schema, name = table.split(".")
+            if not table_exists(con, schema, name):
+                relations.append((schema, name))
+    return relations

@@ -104,6 +104,10 @@ class SparkEngine:
     def __init__(self, settings: SparkSettings | None = None) -> None:
         self.settings = settings or SparkSettings.from_env()
 
+    def dbt_env(self) -> dict[str, str]:
+        """The PRA_SPARK_* variables dbt's own session needs to open this same warehouse and catalog."""
+        return self.settings.dbt_env()
+
     def push(self, work_db: Path, schemas: Sequence[str]) -> dict[str, int]:
         """Write every table of `schemas` of the work DuckDB file as Parquet for Spark (each schema replaced whole);
         rows per `schema.table`. dbt's on-run-start hook registers them in the Spark catalog."""

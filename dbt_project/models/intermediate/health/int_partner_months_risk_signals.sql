@@ -67,9 +67,10 @@ windowed as (
             rows between {{ periods_per_year() - 1 }} preceding and current row
         ) as trailing_12m_sale_count,
         -- The partner's P(alive) at its previous fit (fits are weekly; most periods have none).
-        {{ last_value_ignore_nulls('p_alive') }} over (
-            partition by partner_id order by month_start_date rows between unbounded preceding and 1 preceding
-        ) as previous_p_alive,
+        {{ last_non_null_value(
+            'p_alive',
+            'partition by partner_id order by month_start_date rows between unbounded preceding and 1 preceding',
+        ) }} as previous_p_alive,
         sum(payout_sla_breach_count) over (
             partition by partner_id order by month_start_date
             rows between {{ window_periods - 1 }} preceding and current row

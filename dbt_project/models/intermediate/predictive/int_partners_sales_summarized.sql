@@ -60,13 +60,10 @@ final as (
         cast(
             sum(case when sale_date > first_sale_date and net_value_reporting > 0 then 1 else 0 end) as integer
         ) as positive_repeat_days_count,
+        -- From the exact decimal sum at the money's own scale (macro exact_average), not avg() of doubles, whose last
+        -- bits depend on the order the engine adds them: the fit's parameters follow those bits.
         coalesce(
-            avg(
-                case
-                    when sale_date > first_sale_date and net_value_reporting > 0
-                        then cast(net_value_reporting as {{ type_double() }})
-                end
-            ),
+            {{ exact_average('case when sale_date > first_sale_date and net_value_reporting > 0 then net_value_reporting end', 4) }},
             0
         ) as avg_repeat_net_value_reporting
     from with_first

@@ -1,0 +1,180 @@
+"""The small-preset pipeline with PRA_ENGINE=postgres publishes the same marts as on DuckDB (docs/scale-out.md).
+
+The weekly job runs through Dagster against a real PostgreSQL server (fixture `postgres_server`) on the landing
+files of the DuckDB `small_pipeline`: ingestion into the work DuckDB file, the raw and predictive tables pushed to
+PostgreSQL by COPY, every dbt model and test built there, the relations the Python side reads pulled back, then the
+gates and the publication as always. Every published mart must equal the DuckDB run's: the same keys (each mart's
+`unique`-tested column in the dbt manifest), counts exact, money (decimals) to the cent, floats to 1e-9, everything
+else exact. The file took 8.5 minutes on two busy shared cores: 7.6 for the two pipelines (the DuckDB
+`small_pipeline` fixture, shared with the worker's other tests, and the PostgreSQL one), 43 s for the incremental
+window rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from orchestration.lib.dbt_args import dbt_build_args, window_env
+from orchestration.lib.gx_runner import MANIFEST_PATH, DbtModels
+from orchestration.lib.settings import Settings
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, query, run_pipeline
+
+pytestmark = pytest.mark.engines
+
+DATABASE = "pra_engine_test"
+CENT = Decimal("0.005")
+FLOAT_TOLERANCE = 1e-9
+# Legitimately different between two runs, whatever the engine: the wall-clock time the predictive fit ran.
+EXCLUDED_COLUMNS = {("fct_program_predictions", "fitted_at")}
+RAW_TABLES_SQL = "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+
+
+def engine_env(server) -> dict[str, str]:
+    """The settings that put dbt on the test server."""
+    return {
+        "PRA_ENGINE": "postgres",
+        "PRA_PG_HOST": server.host,
+        "PRA_PG_PORT": str(server.port),
+        "PRA_PG_DATABASE": DATABASE,
+        "PRA_PG_USER": server.superuser,
+        "PRA_PG_PASSWORD": server.password,
+    }
+
+
+@pytest.fixture(scope="module")
+def postgres_pipeline(small_pipeline: PipelineDirs, postgres_server, tmp_path_factory) -> PipelineDirs:
+    """The weekly job on the small preset's landing files with PRA_ENGINE=postgres."""
+    postgres_server.create_database(DATABASE)
+    with psycopg2.connect(**postgres_server.connect_kwargs()) as con, con.cursor() as cur:
+        # Every statement of the run in the server's log: the push must show up as COPY (test below).
+        cur.execute(f"alter database {DATABASE} set log_statement = 'all'")
+    dirs = PipelineDirs(tmp_path_factory.mktemp("postgres_pipeline"))
+    shutil.copytree(small_pipeline.landing, dirs.landing)
+    manifest = dirs.manifest()
+    result = run_pipeline(
+        dirs,
+        date.fromisoformat(manifest["start"]),
+        date.fromisoformat(manifest["end"]),
+        job_name="partner_retention_weekly_job",
+        **engine_env(postgres_server),
+    )
+    assert result.success, "the small-preset pipeline on PostgreSQL failed; see the Dagster log above"
+    return dirs
+
+
+def mart_keys() -> dict[str, str]:
+    """Each published mart's key: the column its `unique` test checks (dbt manifest)."""
+    published = set(DbtModels.load().published())
+    keys = {}
+    for node in json.loads(MANIFEST_PATH.read_text())["nodes"].values():
+        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") == "unique":
+            for parent in node["depends_on"]["nodes"]:
+                name = parent.split(".")[-1]
+                if name in published:
+                    keys[name] = node["column_name"]
+    assert set(keys) == published, f"marts without a unique key: {sorted(published - set(keys))}"
+    return keys
+
+
+def rows_by_key(db, mart: str, key: str) -> tuple[list[str], dict]:
+    """A published mart's columns and its rows keyed by `key`."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(f'select * from main."{mart}"')
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    at = columns.index(key)
+    return columns, {row[at]: row for row in rows}
+
+
+def equal(a, b) -> bool:
+    """Decimals to the cent, floats to 1e-9 (absolute, or relative for large values), the rest exactly."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return abs(Decimal(a) - Decimal(b)) < CENT
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    return a == b
+
+
+def test_postgres_engine_publishes_the_duckdb_marts(small_pipeline, postgres_pipeline):
+    duck_db = small_pipeline.warehouse / "marts.duckdb"
+    pg_db = postgres_pipeline.warehouse / "marts.duckdb"
+    keys = mart_keys()
+    assert len(keys) == 35
+    for mart, key in sorted(keys.items()):
+        duck_columns, duck_rows = rows_by_key(duck_db, mart, key)
+        pg_columns, pg_rows = rows_by_key(pg_db, mart, key)
+        assert pg_columns == duck_columns, f"{mart}: columns differ"
+        assert len(pg_rows) == len(duck_rows), f"{mart}: {len(pg_rows)} rows on PostgreSQL, {len(duck_rows)} on DuckDB"
+        assert pg_rows.keys() == duck_rows.keys(), (
+            f"{mart}: keys only on DuckDB {sorted(duck_rows.keys() - pg_rows.keys())[:5]}, "
+            f"only on PostgreSQL {sorted(pg_rows.keys() - duck_rows.keys())[:5]}"
+        )
+        compared = [(i, c) for i, c in enumerate(duck_columns) if (mart, c) not in EXCLUDED_COLUMNS]
+        for k in sorted(duck_rows, key=str):
+            for i, column in compared:
+                a, b = duck_rows[k][i], pg_rows[k][i]
+                assert equal(a, b), f"{mart}, {key}={k}, {column}: DuckDB {a!r}, PostgreSQL {b!r}"
+    assert query(pg_db, "select count(*) from main.fct_partner_monthly")[0][0] > 0
+
+
+def test_push_copied_every_raw_row_by_copy(postgres_pipeline, postgres_server):
+    """The raw tables in PostgreSQL hold exactly the work DuckDB file's rows, and they came by COPY: the server's
+    statement log (log_statement = all for the test database) has a COPY ... FROM STDIN per raw table and no insert
+    into one."""
+    tables = [t for (t,) in query(postgres_pipeline.work_db, RAW_TABLES_SQL)]
+    assert len(tables) == 9
+    with psycopg2.connect(**postgres_server.connect_kwargs(dbname=DATABASE)) as con, con.cursor() as cur:
+        cur.execute("select table_name from information_schema.tables where table_schema = 'raw' order by 1")
+        assert [t for (t,) in cur.fetchall()] == tables
+        for table in tables:
+            duck_rows = query(postgres_pipeline.work_db, f'select count(*) from raw."{table}"')[0][0]
+            cur.execute(f'select count(*) from raw."{table}"')
+            assert cur.fetchone()[0] == duck_rows, f"raw.{table}"
+    log = (postgres_server.data_dir.parent / "postgres.log").read_text(errors="replace").lower()
+    for table in tables:
+        assert f'copy "raw"."{table}" from stdin' in log, f"raw.{table} was not loaded by COPY"
+    assert 'insert into "raw".' not in log and "insert into raw." not in log
+
+
+def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_pipeline, postgres_server, tmp_path):
+    """A nightly window on the server: the incremental models delete and insert the window's rows (delete+insert by
+    their pre-hooks), and running the last month again changes no count and no cent."""
+    totals_sql = (
+        "select (select count(*) from staging.base_program__transactions), "
+        "(select count(*) from staging.base_program__transactions where rejection_reason is null), "
+        "(select count(*) from intermediate.int_transactions_converted), "
+        "(select sum(net_amount_reporting) from intermediate.int_transactions_converted)"
+    )
+    connect = postgres_server.connect_kwargs(dbname=DATABASE)
+    with psycopg2.connect(**connect) as con, con.cursor() as cur:
+        cur.execute(totals_sql)
+        before = cur.fetchone()
+    end = date.fromisoformat(postgres_pipeline.manifest()["end"])
+    settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
+    select = "base_program__transactions stg_program__transactions int_transactions_converted"
+    cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]
+    cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    cmd += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    env = {**os.environ, **settings.dbt_env(), **window_env(end.replace(day=1), end + timedelta(days=1))}
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "OK created sql incremental model staging.base_program__transactions" in result.stdout
+    assert "OK created sql incremental model intermediate.int_transactions_converted" in result.stdout
+    with psycopg2.connect(**connect) as con, con.cursor() as cur:
+        cur.execute(totals_sql)
+        assert cur.fetchone() == before
+    assert before[0] > 10_000
