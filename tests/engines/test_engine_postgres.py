@@ -12,32 +12,24 @@ window rerun.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
 
 from orchestration.lib.dbt_args import dbt_build_args, window_env
-from orchestration.lib.gx_runner import MANIFEST_PATH, DbtModels
 from orchestration.lib.settings import Settings
+from tests.engines.marts_compare import assert_published_marts_equal
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, query, run_pipeline
 
 pytestmark = pytest.mark.engines
 
 DATABASE = "pra_engine_test"
-CENT = Decimal("0.005")
-FLOAT_TOLERANCE = 1e-9
-# Legitimately different between two runs, whatever the engine: the wall-clock time the predictive fit ran.
-EXCLUDED_COLUMNS = {("fct_program_predictions", "fitted_at")}
 RAW_TABLES_SQL = "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
 
 
@@ -74,60 +66,10 @@ def postgres_pipeline(small_pipeline: PipelineDirs, postgres_server, tmp_path_fa
     return dirs
 
 
-def mart_keys() -> dict[str, str]:
-    """Each published mart's key: the column its `unique` test checks (dbt manifest)."""
-    published = set(DbtModels.load().published())
-    keys = {}
-    for node in json.loads(MANIFEST_PATH.read_text())["nodes"].values():
-        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") == "unique":
-            for parent in node["depends_on"]["nodes"]:
-                name = parent.split(".")[-1]
-                if name in published:
-                    keys[name] = node["column_name"]
-    assert set(keys) == published, f"marts without a unique key: {sorted(published - set(keys))}"
-    return keys
-
-
-def rows_by_key(db, mart: str, key: str) -> tuple[list[str], dict]:
-    """A published mart's columns and its rows keyed by `key`."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(f'select * from main."{mart}"')
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    at = columns.index(key)
-    return columns, {row[at]: row for row in rows}
-
-
-def equal(a, b) -> bool:
-    """Decimals to the cent, floats to 1e-9 (absolute, or relative for large values), the rest exactly."""
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, Decimal) or isinstance(b, Decimal):
-        return abs(Decimal(a) - Decimal(b)) < CENT
-    if isinstance(a, float) or isinstance(b, float):
-        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
-    return a == b
-
-
 def test_postgres_engine_publishes_the_duckdb_marts(small_pipeline, postgres_pipeline):
     duck_db = small_pipeline.warehouse / "marts.duckdb"
     pg_db = postgres_pipeline.warehouse / "marts.duckdb"
-    keys = mart_keys()
-    assert len(keys) == 35
-    for mart, key in sorted(keys.items()):
-        duck_columns, duck_rows = rows_by_key(duck_db, mart, key)
-        pg_columns, pg_rows = rows_by_key(pg_db, mart, key)
-        assert pg_columns == duck_columns, f"{mart}: columns differ"
-        assert len(pg_rows) == len(duck_rows), f"{mart}: {len(pg_rows)} rows on PostgreSQL, {len(duck_rows)} on DuckDB"
-        assert pg_rows.keys() == duck_rows.keys(), (
-            f"{mart}: keys only on DuckDB {sorted(duck_rows.keys() - pg_rows.keys())[:5]}, "
-            f"only on PostgreSQL {sorted(pg_rows.keys() - duck_rows.keys())[:5]}"
-        )
-        compared = [(i, c) for i, c in enumerate(duck_columns) if (mart, c) not in EXCLUDED_COLUMNS]
-        for k in sorted(duck_rows, key=str):
-            for i, column in compared:
-                a, b = duck_rows[k][i], pg_rows[k][i]
-                assert equal(a, b), f"{mart}, {key}={k}, {column}: DuckDB {a!r}, PostgreSQL {b!r}"
+    assert assert_published_marts_equal(duck_db, pg_db, "PostgreSQL") == 35
     assert query(pg_db, "select count(*) from main.fct_partner_monthly")[0][0] > 0
 
 
