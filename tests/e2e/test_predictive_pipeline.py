@@ -4,6 +4,7 @@ docs/operations.md "Predictive fit")."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,49 @@ def test_one_converged_fit_scores_every_partner_and_reaches_the_marts(small_pipe
         [month],
     )[0]
     assert (mismatched, carried, other_months) == (0, partners, 0)
+
+
+def test_pareto_nbd_beside_bgnbd_reaches_the_marts_where_it_converged(small_pipeline: PipelineDirs):
+    """Pareto/NBD's parameters and scores are all there exactly when its fit converged, carried as written."""
+    db = small_pipeline.work_db
+    ((converged, message, r, alpha, s, beta, loglik),) = query(
+        db,
+        "select is_pareto_nbd_converged, message, pareto_nbd_r, pareto_nbd_alpha, pareto_nbd_s, pareto_nbd_beta, "
+        "pareto_nbd_log_likelihood from predictive.fit_runs",
+    )
+    assert "Pareto/NBD: " in message
+    scored, pareto_scored, above_one, sales_shrink, alive_sum = query(
+        db,
+        "select count(*), count(pareto_nbd_p_alive), count(*) filter (where pareto_nbd_p_alive > 1), "
+        "count(*) filter (where pareto_nbd_expected_sales_12m < pareto_nbd_expected_sales_90d), "
+        "sum(pareto_nbd_p_alive) from marts.fct_partner_predictions",
+    )[0]
+    program = query(
+        db,
+        "select is_pareto_nbd_converged, pareto_nbd_r, pareto_nbd_beta, pareto_nbd_expected_alive_partners "
+        "from marts.fct_program_predictions",
+    )
+    if converged:
+        assert min(r, alpha, s, beta) > 0 and loglik < 0
+        assert (pareto_scored, above_one, sales_shrink) == (scored, 0, 0)
+        assert program == [(True, r, beta, pytest.approx(alive_sum))]
+    else:  # BG/NBD is published all the same, without Pareto/NBD's columns
+        assert (r, alpha, s, beta, loglik, pareto_scored) == (None, None, None, None, None, 0)
+        assert program == [(False, None, None, None)]
+
+
+def test_the_bench_fits_the_runs_own_summary_like_the_asset(small_pipeline: PipelineDirs, capsys):
+    """`bench.predictive_fit --warehouse` reads the summary the fit asset read and finds the asset's parameters."""
+    from bench import predictive_fit
+
+    assert predictive_fit.main(["--warehouse", str(small_pipeline.work_db)]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    ((partners, *params),) = query(
+        small_pipeline.work_db, "select partners_count, r, alpha, a, b from predictive.fit_runs"
+    )
+    assert out["partners"] == partners
+    # The same data and the same deterministic optimiser: the same estimate (to the 4 decimals the bench prints).
+    assert [out["params"][name] for name in ("r", "alpha", "a", "b")] == pytest.approx(params, abs=1e-4)
 
 
 def _fit_once(work_db: Path, **settings: str) -> dg.ExecuteInProcessResult:
