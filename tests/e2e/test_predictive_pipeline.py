@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from tests.helpers import PipelineDirs, query
+from orchestration.lib import gx_runner, predictive
+from tests.helpers import PipelineDirs, dbt_on, query
 from tests.landing_oracle import clean_transactions
 
 pytestmark = pytest.mark.e2e
@@ -107,6 +108,54 @@ def test_pareto_nbd_beside_bgnbd_reaches_the_marts_where_it_converged(small_pipe
     else:  # BG/NBD is published all the same, without Pareto/NBD's columns
         assert (r, alpha, s, beta, loglik, pareto_scored) == (None, None, None, None, None, 0)
         assert program == [(False, None, None, None)]
+
+
+def test_a_pareto_nbd_that_did_not_converge_leaves_only_its_columns_null(small_pipeline: PipelineDirs, tmp_path: Path):
+    """A refit whose Pareto/NBD did not converge: BG/NBD's scores are published, Pareto/NBD's columns are null in
+    the fit run and both marts (its estimate is not recorded either), and the publish gates pass."""
+    db = tmp_path / "work.duckdb"
+    shutil.copyfile(small_pipeline.work_db, db)
+    as_of = small_pipeline.manifest()["end"]
+    with duckdb.connect(str(db)) as con:
+        # The converged fit's own BG/NBD scores and parameters, refitted the same day with a failed Pareto/NBD.
+        scores = con.execute("select * exclude (fit_date) from predictive.partner_scores").df()
+        names = (*predictive.BGNBD_PARAMS, *predictive.GAMMA_GAMMA_PARAMS)
+        values = con.execute(f"select {', '.join(names)} from predictive.fit_runs").fetchone()
+        params = dict(zip(names, values, strict=True))
+        pareto_nbd = predictive.ParetoNBDFit(
+            {"r": 0.5, "alpha": 9.0, "s": 0.6, "beta": 12.0}, -900.0, False, 1.0, "max |gradient| / sqrt(n) 0.3"
+        )
+        fit = predictive.PredictiveFit(
+            "map", params, -800.0, True, len(scores), 20, 1.0,
+            scores.assign(**dict.fromkeys(predictive.PARETO_NBD_SCORE_COLUMNS, float("nan"))),
+            "BG/NBD: ok; Gamma-Gamma: ok; Pareto/NBD: max |gradient| / sqrt(n) 0.3", pareto_nbd=pareto_nbd,
+        )  # fmt: skip
+        predictive.write_fit(con, fit, date.fromisoformat(as_of), datetime.now(UTC), 24, 0.10)
+    built = dbt_on(db, tmp_path, "build", {"as_of_date": as_of}, select="source:predictive+")
+    assert built.returncode == 0, built.stdout[-4000:]
+
+    latest = query(
+        db,
+        "select is_pareto_nbd_converged, pareto_nbd_r, pareto_nbd_log_likelihood, message "
+        "from predictive.fit_runs order by fitted_at desc limit 1",
+    )[0]
+    assert latest[:3] == (False, None, None) and "Pareto/NBD: max |gradient|" in latest[3]
+    partners = query(
+        db,
+        "select count(*), count(p_alive), count(pareto_nbd_p_alive) + count(pareto_nbd_expected_sales_12m) "
+        "from marts.fct_partner_predictions",
+    )[0]
+    assert partners == (len(scores), len(scores), 0)
+    program = query(
+        db,
+        "select is_pareto_nbd_converged, pareto_nbd_s, pareto_nbd_expected_alive_partners, expected_alive_partners "
+        "from marts.fct_program_predictions",
+    )
+    assert program == [(False, None, None, pytest.approx(scores["p_alive"].sum()))]
+    with duckdb.connect(str(db), read_only=True) as con:
+        for mart in ("fct_partner_predictions", "fct_program_predictions"):
+            result = gx_runner.run_suite(con, mart)
+            assert result.passed, result.summary()
 
 
 def test_the_bench_fits_the_runs_own_summary_like_the_asset(small_pipeline: PipelineDirs, capsys):

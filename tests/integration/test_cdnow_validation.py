@@ -180,3 +180,11 @@ def test_recency_after_t_is_rejected() -> None:
     summary = pd.DataFrame({"partner_id": [1], "frequency": [1], "recency": [11.0], "T": [10.0], "monetary_value": [1]})
     with pytest.raises(ValueError, match="recency after T"):
         predictive.fit_and_score(summary)
+
+
+def test_a_pareto_nbd_fit_that_raises_is_not_converged_and_has_no_scores() -> None:
+    """A Pareto/NBD fit that raises is recorded as not converged with the error, never as scores (BG/NBD goes on)."""
+    summary = pd.DataFrame({"partner_id": [1], "frequency": [1], "recency": [11.0], "T": [10.0], "monetary_value": [1]})
+    fit, scores = predictive.pareto_nbd_fit_and_score(summary)
+    assert (fit.converged, fit.params, scores) == (False, {}, None)
+    assert fit.message.startswith("fit raised ValueError") and "recency after T" in fit.message
