@@ -2,11 +2,11 @@
 on a synthetic one (`--partners 100000`).
 
 `--warehouse`: the work warehouse (work.duckdb) of a pipeline run; the summary is read with the fit asset's own
-`predictive.read_summary` and fitted with its `predictive.fit_and_score` at the default settings (MAP, 24 months,
-10 %), read-only: nothing is written. `make bench` runs it on every preset's full run (bench/run.py), so the large
-preset's 100,000 partners are timed on their own summary. `--partners`: drawn from the models themselves (BG/NBD
-with CDNOW-like parameters, Gamma-Gamma values), so the fit has a known answer: the recovered parameters are
-printed next to the true ones; for a machine without a large run.
+`predictive.read_summary` and fitted with its `predictive.fit_and_score` at the settings of the environment, as the
+asset would (`PRA_PREDICT_METHOD`, `PRA_PREDICT_PARETO_NBD`, ...), read-only: nothing is written. `make bench` runs
+it on every preset's full run (bench/run.py), so the large preset's 100,000 partners are timed on their own summary.
+`--partners`: drawn from the models themselves (BG/NBD with CDNOW-like parameters, Gamma-Gamma values), so the fit
+has a known answer: the recovered parameters are printed next to the true ones; for a machine without a large run.
 """
 
 from __future__ import annotations
@@ -75,22 +75,30 @@ def main(argv: list[str] | None = None) -> int:
     source = ap.add_mutually_exclusive_group()
     source.add_argument("--warehouse", type=Path, help="a pipeline run's work.duckdb: fit its own summary")
     source.add_argument("--partners", type=int, default=100_000, help="size of a synthetic summary (default)")
-    ap.add_argument("--method", default="map")
     args = ap.parse_args(argv)
     started = time.perf_counter()
     source_name, summary = _summary(args)
     from orchestration.lib import predictive
+    from orchestration.lib.settings import Settings
 
-    fit = predictive.fit_and_score(summary, method=args.method)
+    settings = Settings.from_env()
+    fit = predictive.fit_and_score(
+        summary,
+        method=settings.predict_method,
+        ltv_months=settings.predict_ltv_months,
+        annual_discount_rate=settings.predict_discount_rate,
+        pareto_nbd=settings.predict_pareto_nbd,
+    )
     out = {
         "source": source_name,
         "partners": len(summary),
-        "method": args.method,
+        "method": settings.predict_method,
         "seconds_with_import": round(time.perf_counter() - started, 2),
         "seconds_fit_and_score": round(fit.seconds, 2),
         "converged": fit.converged,
         "params": {k: round(v, 4) for k, v in fit.params.items()},
         "pareto_nbd": {
+            "fitted": fit.pareto_nbd.fitted,
             "converged": fit.pareto_nbd.converged,
             "seconds": round(fit.pareto_nbd.seconds, 2),
             "params": {k: round(v, 4) for k, v in fit.pareto_nbd.params.items()},

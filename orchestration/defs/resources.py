@@ -52,6 +52,7 @@ class WarehouseResource(dg.ConfigurableResource):
     predict_method: str | None = None
     predict_ltv_months: str | None = None
     predict_discount_rate: str | None = None
+    predict_pareto_nbd: str | None = None
 
     @property
     def settings(self) -> Settings:

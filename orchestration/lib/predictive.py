@@ -61,16 +61,18 @@ SCORE_COLUMNS = (
 
 @dataclass(frozen=True)
 class ParetoNBDFit:
-    """The Pareto/NBD fit beside BG/NBD (always MAP): parameters r, alpha, s, beta, diagnostics, why not converged."""
+    """The Pareto/NBD fit beside BG/NBD (always MAP): parameters r, alpha, s, beta, diagnostics, why not converged;
+    `fitted` False: not attempted (setting PRA_PREDICT_PARETO_NBD off, or too little data for any fit)."""
 
     params: dict[str, float]
     log_likelihood: float
     converged: bool
     seconds: float
     message: str
+    fitted: bool = True
 
 
-PARETO_NBD_NOT_FITTED = ParetoNBDFit({}, float("nan"), False, 0.0, "not fitted")
+PARETO_NBD_NOT_FITTED = ParetoNBDFit({}, float("nan"), False, 0.0, "not fitted (PRA_PREDICT_PARETO_NBD off)", False)
 
 
 @dataclass(frozen=True)
@@ -352,9 +354,11 @@ def fit_and_score(
     annual_discount_rate: float = 0.10,
     mcmc_draws: int = 1000,
     random_seed: int = 0,
+    pareto_nbd: bool = True,
 ) -> PredictiveFit:
     """Fit BG/NBD, Gamma-Gamma and Pareto/NBD on `summary` and score every partner; `converged` False (BG/NBD or
-    Gamma-Gamma) means do not publish; a Pareto/NBD that did not converge leaves only its columns null."""
+    Gamma-Gamma) means do not publish; a Pareto/NBD that did not converge (or `pareto_nbd` False: not fitted)
+    leaves only its columns null."""
     started = time.perf_counter()
     data = _customer_frame(summary)
     n_repeat = int(((data["monetary_frequency"] > 0) & (data["monetary_value"] > 0)).sum())
@@ -366,7 +370,9 @@ def fit_and_score(
         )  # fmt: skip
     bgnbd, bg_params, loglik, bg_ok, bg_reason = fit_bgnbd(summary, method, mcmc_draws, random_seed)
     gamma_gamma, gg_params, gg_ok, gg_reason = fit_gamma_gamma(summary, method, mcmc_draws, random_seed)
-    pareto_nbd, pareto_nbd_scores = pareto_nbd_fit_and_score(summary)
+    pareto_nbd_fit, pareto_nbd_scores = (
+        pareto_nbd_fit_and_score(summary) if pareto_nbd else (PARETO_NBD_NOT_FITTED, None)
+    )
     converged = bg_ok and gg_ok
     scores = (
         score_partners(bgnbd, gamma_gamma, summary, ltv_months, annual_discount_rate, pareto_nbd_scores)
@@ -385,8 +391,8 @@ def fit_and_score(
         n_repeat_partners=n_repeat,
         seconds=time.perf_counter() - started,
         scores=scores,
-        message=f"BG/NBD: {bg_reason}; Gamma-Gamma: {gg_reason}; Pareto/NBD: {pareto_nbd.message}",
-        pareto_nbd=pareto_nbd,
+        message=f"BG/NBD: {bg_reason}; Gamma-Gamma: {gg_reason}; Pareto/NBD: {pareto_nbd_fit.message}",
+        pareto_nbd=pareto_nbd_fit,
     )
 
 
@@ -447,7 +453,7 @@ def write_fit(
                 "repeat_partners_count": fit.n_repeat_partners,
                 **{name: fit.params.get(name) for name in (*BGNBD_PARAMS, *GAMMA_GAMMA_PARAMS)},
                 "log_likelihood": fit.log_likelihood if np.isfinite(fit.log_likelihood) else None,
-                "is_pareto_nbd_converged": pareto_nbd.converged,
+                "is_pareto_nbd_converged": pareto_nbd.converged if pareto_nbd.fitted else None,
                 **{f"pareto_nbd_{name}": published.get(name) for name in PARETO_NBD_PARAMS},
                 "pareto_nbd_log_likelihood": pareto_nbd.log_likelihood if pareto_nbd.converged else None,
                 "ltv_months": ltv_months,

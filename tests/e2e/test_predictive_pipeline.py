@@ -81,54 +81,49 @@ def test_one_converged_fit_scores_every_partner_and_reaches_the_marts(small_pipe
     assert (mismatched, carried, other_months) == (0, partners, 0)
 
 
-def test_pareto_nbd_beside_bgnbd_reaches_the_marts_where_it_converged(small_pipeline: PipelineDirs):
-    """Pareto/NBD's parameters and scores are all there exactly when its fit converged, carried as written."""
+def test_pareto_nbd_is_off_by_default_and_bgnbd_is_published_without_it(small_pipeline: PipelineDirs):
+    """PRA_PREDICT_PARETO_NBD unset: no Pareto/NBD fit (null flag, parameters and scores), BG/NBD published."""
     db = small_pipeline.work_db
-    ((converged, message, r, alpha, s, beta, loglik),) = query(
-        db,
-        "select is_pareto_nbd_converged, message, pareto_nbd_r, pareto_nbd_alpha, pareto_nbd_s, pareto_nbd_beta, "
-        "pareto_nbd_log_likelihood from predictive.fit_runs",
+    ((converged, message, r, loglik),) = query(
+        db, "select is_pareto_nbd_converged, message, pareto_nbd_r, pareto_nbd_log_likelihood from predictive.fit_runs"
     )
-    assert "Pareto/NBD: " in message
-    scored, pareto_scored, above_one, sales_shrink, alive_sum = query(
-        db,
-        "select count(*), count(pareto_nbd_p_alive), count(*) filter (where pareto_nbd_p_alive > 1), "
-        "count(*) filter (where pareto_nbd_expected_sales_12m < pareto_nbd_expected_sales_90d), "
-        "sum(pareto_nbd_p_alive) from marts.fct_partner_predictions",
+    assert (converged, r, loglik) == (None, None, None)
+    assert message.endswith("Pareto/NBD: not fitted (PRA_PREDICT_PARETO_NBD off)")
+    scored, bgnbd, pareto_nbd = query(
+        db, "select count(*), count(p_alive), count(pareto_nbd_p_alive) from marts.fct_partner_predictions"
     )[0]
-    program = query(
-        db,
-        "select is_pareto_nbd_converged, pareto_nbd_r, pareto_nbd_beta, pareto_nbd_expected_alive_partners "
-        "from marts.fct_program_predictions",
-    )
-    if converged:
-        assert min(r, alpha, s, beta) > 0 and loglik < 0
-        assert (pareto_scored, above_one, sales_shrink) == (scored, 0, 0)
-        assert program == [(True, r, beta, pytest.approx(alive_sum))]
-    else:  # BG/NBD is published all the same, without Pareto/NBD's columns
-        assert (r, alpha, s, beta, loglik, pareto_scored) == (None, None, None, None, None, 0)
-        assert program == [(False, None, None, None)]
+    assert scored > 0 and (bgnbd, pareto_nbd) == (scored, 0)
 
 
-def test_a_pareto_nbd_that_did_not_converge_leaves_only_its_columns_null(small_pipeline: PipelineDirs, tmp_path: Path):
-    """A refit whose Pareto/NBD did not converge: BG/NBD's scores are published, Pareto/NBD's columns are null in
-    the fit run and both marts (its estimate is not recorded either), and the publish gates pass."""
+@pytest.mark.parametrize("converged", [True, False], ids=["converged", "not_converged"])
+def test_pareto_nbd_reaches_the_marts_only_where_it_converged(
+    small_pipeline: PipelineDirs, tmp_path: Path, converged: bool
+):
+    """A refit of the same day with a Pareto/NBD that converged or not, written by `write_fit` and read by dbt: its
+    parameters and scores in the fit run and both marts exactly when it converged (a failed estimate is not
+    recorded), BG/NBD's scores published either way, and the publish gates pass."""
     db = tmp_path / "work.duckdb"
     shutil.copyfile(small_pipeline.work_db, db)
     as_of = small_pipeline.manifest()["end"]
+    nan = float("nan")
     with duckdb.connect(str(db)) as con:
-        # The converged fit's own BG/NBD scores and parameters, refitted the same day with a failed Pareto/NBD.
+        # The converged fit's own BG/NBD scores and parameters; Pareto/NBD's scores made up from them by hand.
         scores = con.execute("select * exclude (fit_date) from predictive.partner_scores").df()
         names = (*predictive.BGNBD_PARAMS, *predictive.GAMMA_GAMMA_PARAMS)
         values = con.execute(f"select {', '.join(names)} from predictive.fit_runs").fetchone()
         params = dict(zip(names, values, strict=True))
+        pareto_nbd_scores = {
+            "pareto_nbd_p_alive": scores["p_alive"] * 0.9 if converged else nan,
+            "pareto_nbd_expected_sales_90d": scores["expected_sales_90d"] if converged else nan,
+            "pareto_nbd_expected_sales_12m": scores["expected_sales_12m"] if converged else nan,
+        }
+        reason = "max |gradient| / sqrt(n) 1e-04" if converged else "max |gradient| / sqrt(n) 1.8e-02 (limit 0.01)"
         pareto_nbd = predictive.ParetoNBDFit(
-            {"r": 0.5, "alpha": 9.0, "s": 0.6, "beta": 12.0}, -900.0, False, 1.0, "max |gradient| / sqrt(n) 0.3"
+            {"r": 0.5, "alpha": 9.0, "s": 0.6, "beta": 12.0}, -900.0, converged, 1.0, reason
         )
         fit = predictive.PredictiveFit(
-            "map", params, -800.0, True, len(scores), 20, 1.0,
-            scores.assign(**dict.fromkeys(predictive.PARETO_NBD_SCORE_COLUMNS, float("nan"))),
-            "BG/NBD: ok; Gamma-Gamma: ok; Pareto/NBD: max |gradient| / sqrt(n) 0.3", pareto_nbd=pareto_nbd,
+            "map", params, -800.0, True, len(scores), 20, 1.0, scores.assign(**pareto_nbd_scores),
+            f"BG/NBD: ok; Gamma-Gamma: ok; Pareto/NBD: {reason}", pareto_nbd=pareto_nbd,
         )  # fmt: skip
         predictive.write_fit(con, fit, date.fromisoformat(as_of), datetime.now(UTC), 24, 0.10)
     built = dbt_on(db, tmp_path, "build", {"as_of_date": as_of}, select="source:predictive+")
@@ -136,22 +131,26 @@ def test_a_pareto_nbd_that_did_not_converge_leaves_only_its_columns_null(small_p
 
     latest = query(
         db,
-        "select is_pareto_nbd_converged, pareto_nbd_r, pareto_nbd_log_likelihood, message "
+        "select is_pareto_nbd_converged, pareto_nbd_r, pareto_nbd_beta, pareto_nbd_log_likelihood, message "
         "from predictive.fit_runs order by fitted_at desc limit 1",
     )[0]
-    assert latest[:3] == (False, None, None) and "Pareto/NBD: max |gradient|" in latest[3]
+    assert latest[:4] == ((True, 0.5, 12.0, -900.0) if converged else (False, None, None, None))
+    assert f"Pareto/NBD: {reason}" in latest[4]
     partners = query(
         db,
-        "select count(*), count(p_alive), count(pareto_nbd_p_alive) + count(pareto_nbd_expected_sales_12m) "
+        "select count(*), count(p_alive), count(pareto_nbd_p_alive), sum(pareto_nbd_p_alive) "
         "from marts.fct_partner_predictions",
     )[0]
-    assert partners == (len(scores), len(scores), 0)
+    alive = scores["p_alive"].sum()
+    n = len(scores)
+    assert partners == ((n, n, n, pytest.approx(alive * 0.9)) if converged else (n, n, 0, None))
     program = query(
         db,
         "select is_pareto_nbd_converged, pareto_nbd_s, pareto_nbd_expected_alive_partners, expected_alive_partners "
         "from marts.fct_program_predictions",
     )
-    assert program == [(False, None, None, pytest.approx(scores["p_alive"].sum()))]
+    expected = (True, 0.6, pytest.approx(alive * 0.9)) if converged else (False, None, None)
+    assert program == [(*expected, pytest.approx(alive))]
     with duckdb.connect(str(db), read_only=True) as con:
         for mart in ("fct_partner_predictions", "fct_program_predictions"):
             result = gx_runner.run_suite(con, mart)

@@ -96,6 +96,7 @@ def predictive_fit(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             method=method,
             ltv_months=settings.predict_ltv_months,
             annual_discount_rate=settings.predict_discount_rate,
+            pareto_nbd=settings.predict_pareto_nbd,
         )
     except Exception as exc:  # a crash of the fit is a failed fit: keep the last scores, record it, alert
         fit = predictive.PredictiveFit(
