@@ -92,7 +92,7 @@ def test_cdnow_summary_matches_the_papers_counts(cdnow_summary: pd.DataFrame) ->
 def cdnow_fit(cdnow_summary: pd.DataFrame) -> predictive.PredictiveFit:
     """One MAP fit of the three models on the calibration summary, undiscounted 12-month LTV.
 
-    Import, model compile, the three fits and the scores took 60 to 105 s on a shared 2-core machine under load once
+    Import, model compile, the three fits and the scores took 50 to 105 s on a shared 2-core machine under load once
     pytensor had cached its compiled C code (~/.pytensor; the first run on a machine compiles for a minute or more).
     """
     return predictive.fit_and_score(
