@@ -1,8 +1,12 @@
-"""Time the predictive fit alone on a synthetic partner summary (`python -m bench.predictive_fit --partners 100000`).
+"""Time the predictive fit alone: on a pipeline run's own summary (`python -m bench.predictive_fit --warehouse W`) or
+on a synthetic one (`--partners 100000`).
 
-The summary is drawn from the models themselves (BG/NBD with CDNOW-like parameters, Gamma-Gamma values), so the
-fit has a known answer: the recovered parameters are printed next to the true ones. `make bench` runs it for the
-large preset's 100,000 partners (bench/run.py); the pipeline's own `predictive_fit` step is in the run profile.
+`--warehouse`: the work warehouse (work.duckdb) of a pipeline run; the summary is read with the fit asset's own
+`predictive.read_summary` and fitted with its `predictive.fit_and_score` at the settings of the environment, as the
+asset would (`PRA_PREDICT_METHOD`, `PRA_PREDICT_PARETO_NBD`, ...), read-only: nothing is written. `make bench` runs
+it on every preset's full run (bench/run.py), so the large preset's 100,000 partners are timed on their own summary.
+`--partners`: drawn from the models themselves (BG/NBD with CDNOW-like parameters, Gamma-Gamma values), so the fit
+has a known answer: the recovered parameters are printed next to the true ones; for a machine without a large run.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,25 +56,54 @@ def synthetic_summary(partners: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI: fit the synthetic summary once and print seconds, convergence and parameters as JSON."""
-    ap = argparse.ArgumentParser(prog="python -m bench.predictive_fit", description=__doc__.splitlines()[0])
-    ap.add_argument("--partners", type=int, default=100_000)
-    ap.add_argument("--method", default="map")
-    args = ap.parse_args(argv)
-    summary = synthetic_summary(args.partners)
-    started = time.perf_counter()
+def _summary(args: argparse.Namespace) -> tuple[str, pd.DataFrame]:
+    """The summary to fit and where it came from."""
+    if args.warehouse is None:
+        return f"synthetic {args.partners} partners", synthetic_summary(args.partners)
+    import duckdb
+
     from orchestration.lib import predictive
 
-    fit = predictive.fit_and_score(summary, method=args.method)
+    with duckdb.connect(str(args.warehouse), read_only=True) as con:
+        as_of, summary = predictive.read_summary(con)
+    return f"{args.warehouse} as of {as_of}", summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: fit one summary once and print seconds, convergence and parameters as JSON."""
+    ap = argparse.ArgumentParser(prog="python -m bench.predictive_fit", description=__doc__.splitlines()[0])
+    source = ap.add_mutually_exclusive_group()
+    source.add_argument("--warehouse", type=Path, help="a pipeline run's work.duckdb: fit its own summary")
+    source.add_argument("--partners", type=int, default=100_000, help="size of a synthetic summary (default)")
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+    source_name, summary = _summary(args)
+    from orchestration.lib import predictive
+    from orchestration.lib.settings import Settings
+
+    settings = Settings.from_env()
+    fit = predictive.fit_and_score(
+        summary,
+        method=settings.predict_method,
+        ltv_months=settings.predict_ltv_months,
+        annual_discount_rate=settings.predict_discount_rate,
+        pareto_nbd=settings.predict_pareto_nbd,
+    )
     out = {
-        "partners": args.partners,
-        "method": args.method,
+        "source": source_name,
+        "partners": len(summary),
+        "method": settings.predict_method,
         "seconds_with_import": round(time.perf_counter() - started, 2),
         "seconds_fit_and_score": round(fit.seconds, 2),
         "converged": fit.converged,
         "params": {k: round(v, 4) for k, v in fit.params.items()},
-        "true_params": TRUE_PARAMS,
+        "pareto_nbd": {
+            "fitted": fit.pareto_nbd.fitted,
+            "converged": fit.pareto_nbd.converged,
+            "seconds": round(fit.pareto_nbd.seconds, 2),
+            "params": {k: round(v, 4) for k, v in fit.pareto_nbd.params.items()},
+        },
+        "true_params": TRUE_PARAMS if args.warehouse is None else None,
         "message": fit.message,
     }
     print(json.dumps(out))

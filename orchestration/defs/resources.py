@@ -52,6 +52,7 @@ class WarehouseResource(dg.ConfigurableResource):
     predict_method: str | None = None
     predict_ltv_months: str | None = None
     predict_discount_rate: str | None = None
+    predict_pareto_nbd: str | None = None
     # Where dbt builds (PRA_ENGINE) and the PostgreSQL engine's server (orchestration/lib/engines).
     engine: str | None = None
     pg_host: str | None = None

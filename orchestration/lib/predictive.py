@@ -1,11 +1,12 @@
-"""Predictive partner health: BG/NBD and Gamma-Gamma (pymc-marketing's CLV models) on a per-partner summary.
+"""Predictive partner health: BG/NBD, Gamma-Gamma and Pareto/NBD (pymc-marketing's CLV models) on a partner summary.
 
 Input: one row per partner (`SUMMARY_COLUMNS`): `frequency` = repeat periods with a sale (periods after the first
 one), `recency` = weeks from the first to the last period with a sale, `T` = weeks from the first period with a sale
 to the end of observation, `monetary_value` = average positive net value of the repeat periods (0 without one),
 optional `monetary_frequency` = how many repeat periods that average is over (default: `frequency`).
 Output: the fitted parameters, the BG/NBD log-likelihood, a convergence flag and per-partner scores (`SCORE_COLUMNS`);
-formulas, units and edge cases in docs/metrics.md ("Predictive partner health").
+BG/NBD is the primary score, Pareto/NBD a second opinion on P(alive) and expected sales, published only where it
+converges (`ParetoNBDFit`). Formulas, units and edge cases in docs/metrics.md ("Predictive partner health").
 
 pymc and pytensor load inside the functions: importing this module (and the Dagster definitions) stays fast.
 """
@@ -29,6 +30,7 @@ WEEKS_90_DAYS = 90 / DAYS_PER_WEEK
 WEEKS_12_MONTHS = 365 / DAYS_PER_WEEK
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "v")
+PARETO_NBD_PARAMS = ("r", "alpha", "s", "beta")
 # Central interval of the MCMC draws reported as `*_low` / `*_high` (5th and 95th percentiles).
 INTERVAL = (0.05, 0.95)
 # A MAP fit has converged when the log-likelihood's largest gradient (on the log scale of each parameter) divided by
@@ -37,6 +39,9 @@ INTERVAL = (0.05, 0.95)
 # An MCMC fit has converged when every parameter's R-hat is at most MAX_RHAT.
 MAX_GRADIENT_PER_ROOT_N = 0.01
 MAX_RHAT = 1.01
+# Null where Pareto/NBD did not converge: BG/NBD's scores are published without them.
+P_ALIVE_ROUNDING = 1e-9
+PARETO_NBD_SCORE_COLUMNS = ("pareto_nbd_p_alive", "pareto_nbd_expected_sales_90d", "pareto_nbd_expected_sales_12m")
 SCORE_COLUMNS = (
     "partner_id",
     "p_alive",
@@ -50,7 +55,24 @@ SCORE_COLUMNS = (
     "p_alive_high",
     "predictive_ltv_low",
     "predictive_ltv_high",
+    *PARETO_NBD_SCORE_COLUMNS,
 )
+
+
+@dataclass(frozen=True)
+class ParetoNBDFit:
+    """The Pareto/NBD fit beside BG/NBD (always MAP): parameters r, alpha, s, beta, diagnostics, why not converged;
+    `fitted` False: not attempted (setting PRA_PREDICT_PARETO_NBD off, or too little data for any fit)."""
+
+    params: dict[str, float]
+    log_likelihood: float
+    converged: bool
+    seconds: float
+    message: str
+    fitted: bool = True
+
+
+PARETO_NBD_NOT_FITTED = ParetoNBDFit({}, float("nan"), False, 0.0, "not fitted (PRA_PREDICT_PARETO_NBD off)", False)
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,7 @@ class PredictiveFit:
     seconds: float
     scores: pd.DataFrame = field(repr=False)
     message: str = ""
+    pareto_nbd: ParetoNBDFit = PARETO_NBD_NOT_FITTED
 
 
 def monthly_discount_rate(annual_rate: float) -> float:
@@ -192,6 +215,66 @@ def fit_gamma_gamma(summary: pd.DataFrame, method: str = "map", mcmc_draws: int 
     return model, params, converged, reason
 
 
+def fit_pareto_nbd(summary: pd.DataFrame) -> tuple:
+    """Pareto/NBD fit by MAP with flat priors: (model, params r/alpha/s/beta, log-likelihood, converged, reason).
+
+    Always MAP, whatever the method of BG/NBD: NUTS needs the gradient of the Gauss hypergeometric function in the
+    likelihood at every step, which pymc-marketing itself calls "very slow"; the scores are a second opinion.
+    """
+    from pymc_marketing.clv import ParetoNBDModel
+
+    data = _customer_frame(summary)
+    model = ParetoNBDModel(model_config=_flat_priors(PARETO_NBD_PARAMS))
+    _fit(model, data.loc[:, ["customer_id", "frequency", "recency", "T"]], "map", 0, 0)
+    loglik, converged, reason = _diagnose(model, PARETO_NBD_PARAMS, "map", len(data))
+    return model, _point(model, PARETO_NBD_PARAMS), loglik, converged, reason
+
+
+def score_pareto_nbd(model: Any, summary: pd.DataFrame) -> pd.DataFrame:
+    """Per-partner Pareto/NBD scores (`PARETO_NBD_SCORE_COLUMNS`) from a MAP fit."""
+    data = _customer_frame(summary)
+    transactions = data.loc[:, ["customer_id", "frequency", "recency", "T"]]
+
+    def point(values: Any) -> np.ndarray:
+        return values.mean([d for d in ("chain", "draw") if d in values.dims]).values
+
+    return pd.DataFrame(
+        {
+            "pareto_nbd_p_alive": point(model.expected_probability_alive(data=transactions)),
+            "pareto_nbd_expected_sales_90d": point(model.expected_purchases(data=transactions, future_t=WEEKS_90_DAYS)),
+            "pareto_nbd_expected_sales_12m": point(
+                model.expected_purchases(data=transactions, future_t=WEEKS_12_MONTHS)
+            ),
+        }
+    )
+
+
+def pareto_nbd_fit_and_score(summary: pd.DataFrame) -> tuple[ParetoNBDFit, pd.DataFrame | None]:
+    """Fit and score Pareto/NBD; (fit, scores) with scores None unless it converged to finite scores.
+
+    A crash counts as not converged: BG/NBD's scores are published without Pareto/NBD's.
+    """
+    started = time.perf_counter()
+    try:
+        model, params, loglik, converged, reason = fit_pareto_nbd(summary)
+        scores = score_pareto_nbd(model, summary) if converged else None
+    except Exception as exc:  # e.g. the hypergeometric series not converging: no Pareto/NBD, BG/NBD goes on
+        params, loglik, converged, reason, scores = {}, float("nan"), False, f"fit raised {exc!r}", None
+    if scores is not None and not np.isfinite(scores.to_numpy(dtype="float64")).all():
+        converged, scores = False, None
+        reason += "; scores not finite (a NaN or an overflow for some partner)"
+    if scores is not None:
+        # P(alive) is exp(log numerator - log-likelihood): rounding puts some partners at 1 + 1e-14 (CDNOW: 7 of
+        # 2,357). Clipped; anything farther outside [0, 1] is a failed fit.
+        p_alive = scores["pareto_nbd_p_alive"]
+        if p_alive.between(-P_ALIVE_ROUNDING, 1 + P_ALIVE_ROUNDING).all():
+            scores["pareto_nbd_p_alive"] = p_alive.clip(0.0, 1.0)
+        else:
+            converged, scores = False, None
+            reason += f"; P(alive) outside [0, 1]: {p_alive.min():.6g} to {p_alive.max():.6g}"
+    return ParetoNBDFit(params, loglik, converged, time.perf_counter() - started, reason), scores
+
+
 def _interval(values: Any, low: bool) -> np.ndarray:
     """The lower or upper end of the MCMC interval per partner; null for a single draw (MAP)."""
     if values.sizes.get("chain", 1) * values.sizes.get("draw", 1) <= 1:
@@ -201,9 +284,15 @@ def _interval(values: Any, low: bool) -> np.ndarray:
 
 
 def score_partners(
-    bgnbd: Any, gamma_gamma: Any, summary: pd.DataFrame, ltv_months: int, annual_discount_rate: float
+    bgnbd: Any,
+    gamma_gamma: Any,
+    summary: pd.DataFrame,
+    ltv_months: int,
+    annual_discount_rate: float,
+    pareto_nbd_scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per-partner scores (`SCORE_COLUMNS`) from fitted BG/NBD and Gamma-Gamma models."""
+    """Per-partner scores (`SCORE_COLUMNS`) from fitted BG/NBD and Gamma-Gamma models, with Pareto/NBD's (in the
+    summary's order) or nulls."""
     from pymc_marketing.clv import customer_lifetime_value
 
     data = _customer_frame(summary)
@@ -242,17 +331,19 @@ def score_partners(
     scores["p_alive_high"] = _interval(p_alive, low=False)
     scores["predictive_ltv_low"] = _interval(ltv, low=True) if "draw" in ltv.dims else np.nan
     scores["predictive_ltv_high"] = _interval(ltv, low=False) if "draw" in ltv.dims else np.nan
+    for column in PARETO_NBD_SCORE_COLUMNS:
+        scores[column] = pareto_nbd_scores[column].to_numpy() if pareto_nbd_scores is not None else np.nan
     return scores.loc[:, list(SCORE_COLUMNS)]
 
 
 def scores_are_finite(scores: pd.DataFrame) -> bool:
     """Every estimate a finite number (a NaN or an overflow is a failed fit, never a published score); only the
-    interval columns may be null (MAP gives none)."""
-    estimates = [c for c in scores.columns if c != "partner_id" and not c.endswith(("_low", "_high"))]
-    intervals = [c for c in scores.columns if c.endswith(("_low", "_high"))]
+    interval columns (MAP gives none) and Pareto/NBD's (where it did not converge) may be null."""
+    optional = [c for c in scores.columns if c.endswith(("_low", "_high")) or c in PARETO_NBD_SCORE_COLUMNS]
+    estimates = [c for c in scores.columns if c != "partner_id" and c not in optional]
     return bool(
         np.isfinite(scores[estimates].to_numpy(dtype="float64")).all()
-        and np.isfinite(scores[intervals].fillna(0).to_numpy(dtype="float64")).all()
+        and np.isfinite(scores[optional].fillna(0).to_numpy(dtype="float64")).all()
     )
 
 
@@ -263,8 +354,11 @@ def fit_and_score(
     annual_discount_rate: float = 0.10,
     mcmc_draws: int = 1000,
     random_seed: int = 0,
+    pareto_nbd: bool = True,
 ) -> PredictiveFit:
-    """Fit BG/NBD and Gamma-Gamma on `summary` and score every partner; `converged` False means do not publish."""
+    """Fit BG/NBD, Gamma-Gamma and Pareto/NBD on `summary` and score every partner; `converged` False (BG/NBD or
+    Gamma-Gamma) means do not publish; a Pareto/NBD that did not converge (or `pareto_nbd` False: not fitted)
+    leaves only its columns null."""
     started = time.perf_counter()
     data = _customer_frame(summary)
     n_repeat = int(((data["monetary_frequency"] > 0) & (data["monetary_value"] > 0)).sum())
@@ -276,8 +370,15 @@ def fit_and_score(
         )  # fmt: skip
     bgnbd, bg_params, loglik, bg_ok, bg_reason = fit_bgnbd(summary, method, mcmc_draws, random_seed)
     gamma_gamma, gg_params, gg_ok, gg_reason = fit_gamma_gamma(summary, method, mcmc_draws, random_seed)
+    pareto_nbd_fit, pareto_nbd_scores = (
+        pareto_nbd_fit_and_score(summary) if pareto_nbd else (PARETO_NBD_NOT_FITTED, None)
+    )
     converged = bg_ok and gg_ok
-    scores = score_partners(bgnbd, gamma_gamma, summary, ltv_months, annual_discount_rate) if converged else empty
+    scores = (
+        score_partners(bgnbd, gamma_gamma, summary, ltv_months, annual_discount_rate, pareto_nbd_scores)
+        if converged
+        else empty
+    )
     if converged and not scores_are_finite(scores):
         converged, scores = False, empty
         bg_reason += "; scores not finite (a NaN or an overflow for some partner)"
@@ -290,7 +391,8 @@ def fit_and_score(
         n_repeat_partners=n_repeat,
         seconds=time.perf_counter() - started,
         scores=scores,
-        message=f"BG/NBD: {bg_reason}; Gamma-Gamma: {gg_reason}",
+        message=f"BG/NBD: {bg_reason}; Gamma-Gamma: {gg_reason}; Pareto/NBD: {pareto_nbd_fit.message}",
+        pareto_nbd=pareto_nbd_fit,
     )
 
 
@@ -333,7 +435,12 @@ def fit_is_due(last_fit: date | None, as_of: date, every_days: int) -> bool:
 def write_fit(
     con: Any, fit: PredictiveFit, fit_date: date, fitted_at: datetime, ltv_months: int, annual_discount_rate: float
 ) -> None:
-    """Record the attempt in fit_runs; replace the fit date's scores only when it converged (one transaction)."""
+    """Record the attempt in fit_runs; replace the fit date's scores only when it converged (one transaction).
+
+    Pareto/NBD's parameters are recorded only where it converged (its reason is in the message either way).
+    """
+    pareto_nbd = fit.pareto_nbd
+    published = pareto_nbd.params if pareto_nbd.converged else {}
     run = pd.DataFrame(
         [
             {
@@ -346,6 +453,9 @@ def write_fit(
                 "repeat_partners_count": fit.n_repeat_partners,
                 **{name: fit.params.get(name) for name in (*BGNBD_PARAMS, *GAMMA_GAMMA_PARAMS)},
                 "log_likelihood": fit.log_likelihood if np.isfinite(fit.log_likelihood) else None,
+                "is_pareto_nbd_converged": pareto_nbd.converged if pareto_nbd.fitted else None,
+                **{f"pareto_nbd_{name}": published.get(name) for name in PARETO_NBD_PARAMS},
+                "pareto_nbd_log_likelihood": pareto_nbd.log_likelihood if pareto_nbd.converged else None,
                 "ltv_months": ltv_months,
                 "annual_discount_rate": annual_discount_rate,
                 "seconds": round(fit.seconds, 3),

@@ -58,6 +58,7 @@ ENV_VARS: dict[str, str] = {
     "predict_method": "PRA_PREDICT_METHOD",
     "predict_ltv_months": "PRA_PREDICT_LTV_MONTHS",
     "predict_discount_rate": "PRA_PREDICT_DISCOUNT_RATE",
+    "predict_pareto_nbd": "PRA_PREDICT_PARETO_NBD",
     "alert_webhook_url": "PRA_ALERT_WEBHOOK_URL",
     "publish_pg_host": "PRA_PUBLISH_PG_HOST",
     "publish_pg_port": "PRA_PUBLISH_PG_PORT",
@@ -80,6 +81,17 @@ ENV_VARS: dict[str, str] = {
 # The Settings fields dbt reads from the environment (profiles.yml) rather than from --vars: the engine's target
 # and connection. Not --vars: a password there would land in dbt's logs and parsed project.
 DBT_ENV_FIELDS = ("engine", "pg_host", "pg_port", "pg_database", "pg_user", "pg_password")
+
+
+def _flag(variable: str, value: str | None, default: bool) -> bool:
+    """A yes/no setting: true/1/yes/on or false/0/no/off (any case); unset or empty is `default`."""
+    if not value:
+        return default
+    if value.strip().lower() in ("true", "1", "yes", "on"):
+        return True
+    if value.strip().lower() in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"{variable}={value!r}: choose true or false")
 
 
 def demo_data_start(landing_dir: Path) -> str | None:
@@ -127,6 +139,9 @@ class Settings:
     predict_method: str = "map"
     predict_ltv_months: int = 24
     predict_discount_rate: float = 0.10
+    # Fit Pareto/NBD beside BG/NBD: off by default, its MAP fit takes minutes on partners with hundreds of sale days
+    # (docs/benchmarks.md "Predictive fit alone").
+    predict_pareto_nbd: bool = False
     alert_webhook_url: str = ""
     # PostgreSQL publish target (orchestration/lib/publish_postgres.py): off while the host is empty. The password
     # is a secret: kept out of repr, so no log line or error that prints the settings shows it.
@@ -242,6 +257,7 @@ class Settings:
             predict_method=(raw("predict_method") or defaults["predict_method"].default).lower(),
             predict_ltv_months=max(1, int(raw("predict_ltv_months") or defaults["predict_ltv_months"].default)),
             predict_discount_rate=float(raw("predict_discount_rate") or defaults["predict_discount_rate"].default),
+            predict_pareto_nbd=_flag("PRA_PREDICT_PARETO_NBD", raw("predict_pareto_nbd"), False),
             alert_webhook_url=raw("alert_webhook_url") or "",
             publish_pg_host=raw("publish_pg_host") or "",
             publish_pg_port=int(raw("publish_pg_port") or defaults["publish_pg_port"].default),

@@ -41,6 +41,14 @@ def test_predict_settings_defaults_and_overrides(tmp_path: Path):
         Settings.from_values({"home": str(tmp_path), "predict_method": "advi"})
 
 
+def test_pareto_nbd_is_off_unless_switched_on(tmp_path: Path):
+    assert Settings.from_values({"home": str(tmp_path)}).predict_pareto_nbd is False
+    for value, expected in (("true", True), ("ON", True), ("1", True), ("false", False), ("off", False), ("", False)):
+        assert Settings.from_values({"home": str(tmp_path), "predict_pareto_nbd": value}).predict_pareto_nbd is expected
+    with pytest.raises(ValueError, match="PRA_PREDICT_PARETO_NBD='maybe'"):
+        Settings.from_values({"home": str(tmp_path), "predict_pareto_nbd": "maybe"})
+
+
 def test_a_score_that_is_not_a_number_fails_the_fit():
     import numpy as np
     import pandas as pd

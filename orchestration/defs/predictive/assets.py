@@ -1,4 +1,5 @@
-"""Predictive partner health: fit BG/NBD and Gamma-Gamma on the partner summary dbt built, write the scores back.
+"""Predictive partner health: fit BG/NBD, Gamma-Gamma and Pareto/NBD on the partner summary dbt built, write the
+scores back (Pareto/NBD's beside BG/NBD's where it converges; BG/NBD's are published either way).
 
 Part of the weekly job (orchestration/defs/jobs.py), between the dbt models: after the summary, before the models
 that read the `predictive` source; the nightly job leaves it out and joins the last fit's scores. A run within
@@ -36,8 +37,14 @@ def _alert_text(run_id: str, fit_date: object, message: str, ui_url: str) -> str
 @dg.multi_asset(
     name="predictive_fit",
     specs=[
-        dg.AssetSpec(key, deps=[SUMMARY_KEY], group_name="predictive", kinds={"python", "duckdb"}, owners=OWNERS,
-                     description=description)  # fmt: skip
+        dg.AssetSpec(
+            key,
+            deps=[SUMMARY_KEY],
+            group_name="predictive",
+            kinds={"python", "duckdb"},
+            owners=OWNERS,
+            description=description,
+        )  # fmt: skip
         for key, description in (
             (SCORES_KEY, "Per partner and fit date: P(alive), expected sales, net revenue and predictive LTV."),
             (FIT_RUNS_KEY, "Every fit attempt: parameters, log-likelihood, partners, converged, method, seconds."),
@@ -89,6 +96,7 @@ def predictive_fit(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             method=method,
             ltv_months=settings.predict_ltv_months,
             annual_discount_rate=settings.predict_discount_rate,
+            pareto_nbd=settings.predict_pareto_nbd,
         )
     except Exception as exc:  # a crash of the fit is a failed fit: keep the last scores, record it, alert
         fit = predictive.PredictiveFit(
@@ -113,6 +121,9 @@ def predictive_fit(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         "log_likelihood": dg.MetadataValue.float(round(fit.log_likelihood, 4) if fit.converged else float("nan")),
         "seconds": dg.MetadataValue.float(round(fit.seconds, 3)),
         "message": dg.MetadataValue.text(fit.message),
+        "pareto_nbd_converged": dg.MetadataValue.bool(fit.pareto_nbd.converged),
+        "pareto_nbd_params": dg.MetadataValue.json({k: round(v, 6) for k, v in fit.pareto_nbd.params.items()}),
+        "pareto_nbd_seconds": dg.MetadataValue.float(round(fit.pareto_nbd.seconds, 3)),
     }
     yield dg.MaterializeResult(asset_key=FIT_RUNS_KEY, metadata=metadata)
     yield dg.MaterializeResult(

@@ -1,6 +1,7 @@
 -- Predictive partner health per partner and period of fit (docs/metrics.md "Predictive partner health"): the
--- scores of the period's latest converged fit of the BG/NBD and Gamma-Gamma models. Only partners with a sale
--- up to the fit date have a row; credible-interval columns are null for a MAP fit.
+-- scores of the period's latest converged fit of the BG/NBD and Gamma-Gamma models, and Pareto/NBD's beside them
+-- (null where it did not converge). Only partners with a sale up to the fit date have a row; credible-interval
+-- columns are null for a MAP fit.
 with
 
 scores as (
@@ -63,6 +64,9 @@ final as (
         scores.predictive_ltv_reporting,
         scores.predictive_ltv_low_reporting,
         scores.predictive_ltv_high_reporting,
+        scores.pareto_nbd_p_alive,
+        scores.pareto_nbd_expected_sales_90d,
+        scores.pareto_nbd_expected_sales_12m,
         fit_settings.ltv_months,
         fit_settings.annual_discount_rate,
         '{{ var("reporting_currency") }}' as reporting_currency

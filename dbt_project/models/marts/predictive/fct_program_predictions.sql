@@ -1,5 +1,6 @@
 -- Program-level predictions per period of fit (docs/metrics.md "Predictive partner health"): the parameters and
--- diagnostics of the period's latest converged fit and the expected counts and values summed over its partners.
+-- diagnostics of the period's latest converged fit and the expected counts and values summed over its partners;
+-- Pareto/NBD's sums are null where it did not converge (every partner's Pareto/NBD scores are then null).
 with
 
 partners as (
@@ -21,7 +22,10 @@ totals as (
         sum(expected_sales_90d) as total_expected_sales_90d,
         sum(expected_sales_12m) as total_expected_sales_12m,
         sum(expected_net_revenue_12m_reporting) as total_expected_net_revenue_12m_reporting,
-        sum(predictive_ltv_reporting) as total_predictive_ltv_reporting
+        sum(predictive_ltv_reporting) as total_predictive_ltv_reporting,
+        sum(pareto_nbd_p_alive) as pareto_nbd_expected_alive_partners,
+        sum(pareto_nbd_expected_sales_90d) as pareto_nbd_total_expected_sales_90d,
+        sum(pareto_nbd_expected_sales_12m) as pareto_nbd_total_expected_sales_12m
     from partners
     group by month_start_date, fit_date
 ),
@@ -54,12 +58,21 @@ final as (
         fit_runs.gamma_gamma_p,
         fit_runs.gamma_gamma_q,
         fit_runs.gamma_gamma_v,
+        fit_runs.is_pareto_nbd_converged,
+        fit_runs.pareto_nbd_r,
+        fit_runs.pareto_nbd_alpha,
+        fit_runs.pareto_nbd_s,
+        fit_runs.pareto_nbd_beta,
+        fit_runs.pareto_nbd_log_likelihood,
         totals.expected_alive_partners,
         totals.expected_active_partners_next_quarter,
         totals.total_expected_sales_90d,
         totals.total_expected_sales_12m,
         totals.total_expected_net_revenue_12m_reporting,
         totals.total_predictive_ltv_reporting,
+        totals.pareto_nbd_expected_alive_partners,
+        totals.pareto_nbd_total_expected_sales_90d,
+        totals.pareto_nbd_total_expected_sales_12m,
         fit_runs.ltv_months,
         fit_runs.annual_discount_rate,
         '{{ var("reporting_currency") }}' as reporting_currency

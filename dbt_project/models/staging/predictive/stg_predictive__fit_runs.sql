@@ -22,6 +22,12 @@ final as (
         q as gamma_gamma_q,
         v as gamma_gamma_v,
         log_likelihood as bgnbd_log_likelihood,
+        is_pareto_nbd_converged,
+        pareto_nbd_r,
+        pareto_nbd_alpha,
+        pareto_nbd_s,
+        pareto_nbd_beta,
+        pareto_nbd_log_likelihood,
         ltv_months,
         annual_discount_rate,
         seconds

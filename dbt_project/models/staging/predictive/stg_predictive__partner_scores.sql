@@ -19,7 +19,10 @@ final as (
         expected_net_revenue_12m as expected_net_revenue_12m_reporting,
         predictive_ltv as predictive_ltv_reporting,
         predictive_ltv_low as predictive_ltv_low_reporting,
-        predictive_ltv_high as predictive_ltv_high_reporting
+        predictive_ltv_high as predictive_ltv_high_reporting,
+        pareto_nbd_p_alive,
+        pareto_nbd_expected_sales_90d,
+        pareto_nbd_expected_sales_12m
     from source
 )
 
