@@ -4,11 +4,13 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt (incremental models and as_of_date use it; dbt_args.py).
 """
 
+import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.jobs import DbtBuildConfig
@@ -19,6 +21,7 @@ from orchestration.lib.gx_runner import DbtModels, is_published
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
 from orchestration.lib.rejudge import pending_rejudgements
+from orchestration.lib.tables import table_exists
 from orchestration.lib.windows import window_from_tags
 
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
@@ -74,6 +77,24 @@ def published_mart_keys(dbt_models: Sequence[dg.AssetsDefinition]) -> dict[str, 
     }
 
 
+def _ensure_predictive_tables(dbt: DbtCliResource, settings) -> None:
+    """The predictive fit's tables in the work DuckDB file, created empty before the first push to an engine.
+
+    On DuckDB dbt's on-run-start hook creates them where the fit writes; with another engine the hook runs there, so
+    on a fresh warehouse the same macro (the one home of their columns) runs once on the work file by itself.
+    """
+    from orchestration.lib import predictive
+
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        missing = [
+            t for t in (predictive.FIT_RUNS_TABLE, predictive.SCORES_TABLE) if not table_exists(con, *t.split("."))
+        ]
+    if missing:
+        args = ["run-operation", "create_predictive_tables", "--target", "duckdb"]
+        args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+        dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
+
+
 def _dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
@@ -115,6 +136,7 @@ def _dbt_build(
     settings = warehouse.settings
     engine = engine_for(settings)
     if engine:
+        _ensure_predictive_tables(dbt, settings)
         started = time.monotonic()
         pushed = engine.push(settings.work_db, pushed_schemas)
         context.log.info(
@@ -128,7 +150,7 @@ def _dbt_build(
     yield from invocation.stream()
     if engine:
         built = {key.path[-1] for key in context.selected_asset_keys}
-        relations = relations_to_pull(DbtModels.load(), built, settings.work_db)
+        relations = relations_to_pull(DbtModels.load(), built)
         started = time.monotonic()
         pulled = engine.pull(settings.work_db, relations)
         context.log.info(

@@ -13,11 +13,8 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Protocol
 
-import duckdb
-
 from orchestration.lib.gx_runner import DbtModels, suite_reads
 from orchestration.lib.settings import Settings
-from orchestration.lib.tables import table_exists
 
 
 class Engine(Protocol):
@@ -71,17 +68,6 @@ def relations_read_back(models: DbtModels) -> dict[str, tuple[str, str]]:
     return {name: (models.nodes[name]["schema"], models.nodes[name]["alias"]) for name in sorted(read)}
 
 
-def relations_to_pull(models: DbtModels, built: Collection[str], work_db: Path) -> list[tuple[str, str]]:
-    """What an engine pulls back after a dbt step that built the models `built`: those the Python side reads, and
-    the predictive fit's tables when the work file has none yet. dbt's on-run-start hook creates them empty where
-    dbt builds (macro create_predictive_tables, the one home of their columns); the fit appends to them in the
-    work file, from where every run pushes them again."""
-    relations = [relation for name, relation in relations_read_back(models).items() if name in built]
-    from orchestration.lib import predictive
-
-    with duckdb.connect(str(work_db), read_only=True) as con:
-        for table in (predictive.FIT_RUNS_TABLE, predictive.SCORES_TABLE):
-            schema, name = table.split(".")
-            if not table_exists(con, schema, name):
-                relations.append((schema, name))
-    return relations
+def relations_to_pull(models: DbtModels, built: Collection[str]) -> list[tuple[str, str]]:
+    """What an engine pulls back after a dbt step that built the models `built`: those the Python side reads."""
+    return [relation for name, relation in relations_read_back(models).items() if name in built]
