@@ -91,6 +91,16 @@ def run_pipeline(
         )
 
 
+def run_on_copy_of_landing(source: PipelineDirs, root: Path, **extra_env: str) -> tuple[PipelineDirs, object]:
+    """The weekly job over the whole of `source`'s landing files, copied into `root`, with `extra_env` (an engine or
+    a publish target): the same data as `source`'s run, for comparing marts."""
+    dirs = PipelineDirs(root)
+    shutil.copytree(source.landing, dirs.landing)
+    manifest = dirs.manifest()
+    first, last = date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+    return dirs, run_pipeline(dirs, first, last, job_name="partner_retention_weekly_job", **extra_env)
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Run one query on a DuckDB file opened read-only."""
     with duckdb.connect(str(db), read_only=True) as con:

@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.lib.engines.postgres import postgres_type
 from orchestration.lib.restricted import RESTRICTED_SCHEMA, restricted_tables
 from orchestration.lib.settings import Settings
 
@@ -51,26 +52,6 @@ COPY_BATCH_ROWS = 100_000
 # by one). Kept well below PostgreSQL's deadlock_timeout (1 s by default), so the swap always yields first.
 SWAP_LOCK_WAIT = "250ms"
 SWAP_ATTEMPTS = 120
-# DuckDB type -> PostgreSQL type, the one place they are mapped. DECIMAL(p,s) and anything unlisted: `pg_type`.
-PG_TYPES = {
-    "BOOLEAN": "boolean",
-    "TINYINT": "smallint",
-    "SMALLINT": "smallint",
-    "INTEGER": "integer",
-    "BIGINT": "bigint",
-    "HUGEINT": "numeric(38,0)",
-    "UTINYINT": "smallint",
-    "USMALLINT": "integer",
-    "UINTEGER": "bigint",
-    "FLOAT": "real",
-    "DOUBLE": "double precision",
-    "VARCHAR": "text",
-    "DATE": "date",
-    "TIME": "time",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
-    "UUID": "uuid",
-}
 
 
 @dataclass(frozen=True)
@@ -150,13 +131,12 @@ def schema_name(version: int) -> str:
 
 
 def pg_type(duckdb_type: str) -> str:
-    """The PostgreSQL column type for a DuckDB column type; unknown types fail loudly rather than turn into text."""
-    upper = duckdb_type.upper()
-    if upper.startswith("DECIMAL"):
-        return upper.replace("DECIMAL", "numeric")
-    if upper in PG_TYPES:
-        return PG_TYPES[upper]
-    raise PostgresPublishError(f"no PostgreSQL type for the DuckDB type {duckdb_type} (add it to PG_TYPES)")
+    """The PostgreSQL column type for a DuckDB column type (the engines' one mapping); unknown types fail loudly
+    rather than turn into text."""
+    try:
+        return postgres_type(duckdb_type.upper())
+    except ValueError as exc:
+        raise PostgresPublishError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ window rerun.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -25,7 +24,7 @@ import pytest
 from orchestration.lib.dbt_args import dbt_build_args, window_env
 from orchestration.lib.settings import Settings
 from tests.engines.marts_compare import assert_published_marts_equal
-from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, query, run_pipeline
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, query, run_on_copy_of_landing
 
 pytestmark = pytest.mark.engines
 
@@ -52,15 +51,8 @@ def postgres_pipeline(small_pipeline: PipelineDirs, postgres_server, tmp_path_fa
     with psycopg2.connect(**postgres_server.connect_kwargs()) as con, con.cursor() as cur:
         # Every statement of the run in the server's log: the push must show up as COPY (test below).
         cur.execute(f"alter database {DATABASE} set log_statement = 'all'")
-    dirs = PipelineDirs(tmp_path_factory.mktemp("postgres_pipeline"))
-    shutil.copytree(small_pipeline.landing, dirs.landing)
-    manifest = dirs.manifest()
-    result = run_pipeline(
-        dirs,
-        date.fromisoformat(manifest["start"]),
-        date.fromisoformat(manifest["end"]),
-        job_name="partner_retention_weekly_job",
-        **engine_env(postgres_server),
+    dirs, result = run_on_copy_of_landing(
+        small_pipeline, tmp_path_factory.mktemp("postgres_pipeline"), **engine_env(postgres_server)
     )
     assert result.success, "the small-preset pipeline on PostgreSQL failed; see the Dagster log above"
     return dirs

@@ -25,7 +25,7 @@ import pytest
 from orchestration.lib.dbt_args import dbt_build_args, window_env
 from orchestration.lib.engines.spark import SparkEngine, SparkSettings
 from tests.engines.marts_compare import assert_published_marts_equal
-from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, run_pipeline
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, run_on_copy_of_landing
 
 pytestmark = pytest.mark.engines
 
@@ -101,17 +101,9 @@ def spark_pipeline(small_pipeline: PipelineDirs, tmp_path_factory: pytest.TempPa
     """The weekly job through Dagster on the small preset's landing files with PRA_ENGINE=spark: ingestion into the
     work DuckDB file, raw and predictive pushed as Parquet, every dbt model and test on a local Spark session, the
     relations the Python side reads pulled back, the fit, the gates and the publication as always."""
-    dirs = PipelineDirs(tmp_path_factory.mktemp("spark_pipeline"))
-    shutil.copytree(small_pipeline.landing, dirs.landing)
-    manifest = dirs.manifest()
     started = time.monotonic()
-    result = run_pipeline(
-        dirs,
-        date.fromisoformat(manifest["start"]),
-        date.fromisoformat(manifest["end"]),
-        job_name="partner_retention_weekly_job",
-        PRA_ENGINE="spark",
-        PRA_SPARK_SHUFFLE_PARTITIONS="2",
+    dirs, result = run_on_copy_of_landing(
+        small_pipeline, tmp_path_factory.mktemp("spark_pipeline"), PRA_ENGINE="spark", PRA_SPARK_SHUFFLE_PARTITIONS="2"
     )
     print(f"\nSpark small preset: the weekly job through Dagster in {time.monotonic() - started:.0f} s")
     return dirs, result

@@ -22,8 +22,9 @@ from psycopg2 import sql
 
 from orchestration.lib.settings import Settings
 
-# DuckDB type -> PostgreSQL type of a pushed column. The one home of the mapping both ways: POSTGRES_TO_DUCKDB
-# reads the server's catalog names back. A type missing here stops the push with its name rather than guess.
+# DuckDB type -> PostgreSQL type of a column pushed to the engine or published to PostgreSQL
+# (orchestration/lib/publish_postgres.py). The one home of the mapping both ways: POSTGRES_TO_DUCKDB reads the
+# server's catalog names back. A type missing here stops the push or the publish with its name rather than guess.
 DUCKDB_TO_POSTGRES = {
     "VARCHAR": "text",
     "BOOLEAN": "boolean",
@@ -32,11 +33,16 @@ DUCKDB_TO_POSTGRES = {
     "INTEGER": "integer",
     "BIGINT": "bigint",
     "HUGEINT": "numeric(38, 0)",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
     "FLOAT": "real",
     "DOUBLE": "double precision",
     "DATE": "date",
+    "TIME": "time",
     "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "UUID": "uuid",
 }
 POSTGRES_TO_DUCKDB = {
     "text": "VARCHAR",
