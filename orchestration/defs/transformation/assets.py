@@ -81,7 +81,8 @@ def _ensure_predictive_tables(dbt: DbtCliResource, settings) -> None:
     """The predictive fit's tables in the work DuckDB file, created empty before the first push to an engine.
 
     On DuckDB dbt's on-run-start hook creates them where the fit writes; with another engine the hook runs there, so
-    on a fresh warehouse the same macro (the one home of their columns) runs once on the work file by itself.
+    on a fresh warehouse the same macro (the one home of their columns) runs once on the work file by itself
+    (`dbt run-operation ensure_predictive_tables --target duckdb`).
     """
     from orchestration.lib import predictive
 
@@ -90,7 +91,7 @@ def _ensure_predictive_tables(dbt: DbtCliResource, settings) -> None:
             t for t in (predictive.FIT_RUNS_TABLE, predictive.SCORES_TABLE) if not table_exists(con, *t.split("."))
         ]
     if missing:
-        args = ["run-operation", "create_predictive_tables", "--target", "duckdb"]
+        args = ["run-operation", "ensure_predictive_tables", "--target", "duckdb"]
         args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
         dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
 
