@@ -91,7 +91,11 @@ def runs(postgres_server, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRA_", "DAGSTER_"))}
     env |= dirs.env() | pg_env | {"DAGSTER_HOME": str(home)}
     made = subprocess.run(
-        ["make", "-s", "dagster-home", "DAGSTER_STORAGE=postgres"], cwd=REPO, env=env, capture_output=True, text=True
+        ["make", "-s", "-o", ".venv/.installed", "dagster-home", "DAGSTER_STORAGE=postgres"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert made.returncode == 0, made.stdout + made.stderr
     window = [FIRST.isoformat(), LAST.isoformat()]
