@@ -7,7 +7,6 @@ Also prints what it measured (dbt build time, session start, peak memory of dbt 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -17,7 +16,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -27,12 +25,10 @@ import pytest
 from orchestration.lib.dbt_args import dbt_build_args, window_env
 from orchestration.lib.engines.spark import SparkEngine, SparkSettings
 from orchestration.lib.settings import ENV_VARS, Settings
+from tests.engines.marts_compare import equal, mart_keys
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs
 
 pytestmark = pytest.mark.engines
-
-MONEY_TOLERANCE = Decimal("0.005")  # money (decimal columns) to the cent
-RATE_TOLERANCE = 1e-9  # rates and other doubles, relative to the value (absolute below 1)
 
 
 @dataclass
@@ -128,26 +124,6 @@ def spark_build(small_pipeline: PipelineDirs, tmp_path_factory: pytest.TempPathF
     return engine, work_db, pushed, build, marts, pulled
 
 
-def _unique_key(manifest: dict, model: str) -> str:
-    """The column of the model's `unique` test: its primary key (every published mart has one)."""
-    for node in manifest["nodes"].values():
-        meta = node.get("test_metadata") or {}
-        if meta.get("name") == "unique" and node.get("attached_node", "").endswith(f".{model}"):
-            assert re.fullmatch(r"\w+", meta["kwargs"]["column_name"]), f"{model}: key is an expression"
-            return meta["kwargs"]["column_name"]
-    raise AssertionError(f"{model}: no unique test names its key")
-
-
-def _differs(a, b) -> bool:
-    if a is None or b is None:
-        return (a is None) != (b is None)
-    if isinstance(a, Decimal) and isinstance(b, Decimal):
-        return abs(a - b) > MONEY_TOLERANCE
-    if isinstance(a, float) or isinstance(b, float):
-        return not math.isclose(float(a), float(b), rel_tol=RATE_TOLERANCE, abs_tol=RATE_TOLERANCE)
-    return a != b
-
-
 def test_every_model_and_test_builds_on_spark(spark_build):
     _, _, pushed, build, _, _ = spark_build
     assert pushed["raw.transactions"] > 0 and pushed["predictive.partner_scores"] > 0
@@ -163,7 +139,7 @@ def test_every_model_and_test_builds_on_spark(spark_build):
 def test_every_published_mart_on_spark_equals_the_duckdb_mart(spark_build, small_pipeline):
     _, work_db, _, build, marts, pulled = spark_build
     assert build.result.returncode == 0, "dbt build on Spark failed (see the test above)"
-    manifest = json.loads((build.root / "target" / "manifest.json").read_text())
+    keys = mart_keys()
     assert len(marts) >= 30 and set(pulled) == {f"marts.{m}" for m in marts}
     with (
         duckdb.connect(str(small_pipeline.work_db), read_only=True) as ref,
@@ -174,7 +150,7 @@ def test_every_published_mart_on_spark_equals_the_duckdb_mart(spark_build, small
             ref_columns = [r[0] for r in ref.execute(f"describe {relation}").fetchall()]
             spark_columns = [r[0] for r in spark.execute(f"describe {relation}").fetchall()]
             assert spark_columns == ref_columns, f"{mart}: columns differ"
-            key_column = _unique_key(manifest, mart)
+            key_column = keys[mart]
             ref_rows = ref.execute(f"select * from {relation} order by {key_column}").fetchall()
             spark_rows = spark.execute(f"select * from {relation} order by {key_column}").fetchall()
             assert len(spark_rows) == len(ref_rows), (
@@ -185,7 +161,7 @@ def test_every_published_mart_on_spark_equals_the_duckdb_mart(spark_build, small
                 key = ref_row[key_at]
                 assert spark_row[key_at] == key, f"{mart}: keys differ: DuckDB {key!r}, Spark {spark_row[key_at]!r}"
                 for name, a, b in zip(ref_columns, ref_row, spark_row, strict=True):
-                    assert not _differs(a, b), f"{mart} key {key} column {name}: DuckDB {a!r}, Spark {b!r}"
+                    assert equal(a, b), f"{mart} key {key} column {name}: DuckDB {a!r}, Spark {b!r}"
 
 
 def test_a_broken_pushed_row_fails_its_dbt_tests_on_spark(spark_build, small_pipeline, tmp_path):
