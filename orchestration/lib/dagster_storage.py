@@ -114,11 +114,6 @@ class PooledSqliteStorage(DagsterSqliteStorage):
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Any) -> PooledSqliteStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
 
-    @property
-    def event_storage_data(self) -> ConfigurableClassData | None:
-        # What Dagster's own class answers (used only for legacy introspection); same folders.
-        return super().event_storage_data
-
 
 def instance_config(storage: str = "sqlite") -> str:
     """An instance's dagster.yaml: the committed dagster.yaml followed by the storage block of `storage`."""

@@ -77,23 +77,31 @@ def published_mart_keys(dbt_models: Sequence[dg.AssetsDefinition]) -> dict[str, 
     }
 
 
-def _ensure_predictive_tables(dbt: DbtCliResource, settings) -> None:
+def _missing_predictive_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The predictive fit's tables the work file does not have yet (a fresh warehouse)."""
+    from orchestration.lib import predictive
+
+    return [t for t in (predictive.FIT_RUNS_TABLE, predictive.SCORES_TABLE) if not table_exists(con, *t.split("."))]
+
+
+def _create_predictive_tables(dbt: DbtCliResource, settings) -> None:
     """The predictive fit's tables in the work DuckDB file, created empty before the first push to an engine.
 
     On DuckDB dbt's on-run-start hook creates them where the fit writes; with another engine the hook runs there, so
     on a fresh warehouse the same macro (the one home of their columns) runs once on the work file by itself
     (`dbt run-operation ensure_predictive_tables --target duckdb`).
     """
-    from orchestration.lib import predictive
+    args = ["run-operation", "ensure_predictive_tables", "--target", "duckdb"]
+    args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+    dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
 
-    with duckdb.connect(str(settings.work_db), read_only=True) as con:
-        missing = [
-            t for t in (predictive.FIT_RUNS_TABLE, predictive.SCORES_TABLE) if not table_exists(con, *t.split("."))
-        ]
-    if missing:
-        args = ["run-operation", "ensure_predictive_tables", "--target", "duckdb"]
-        args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
-        dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
+
+def _log_transfer(context: dg.AssetExecutionContext, what: str, counts: Mapping[str, int], started: float) -> None:
+    """One log line for a push to or a pull from an engine: tables, rows, seconds, and rows per table."""
+    context.log.info(
+        f"{what} {len(counts)} tables, {sum(counts.values()):,} rows in {time.monotonic() - started:.1f} s: "
+        + ", ".join(f"{t} {n:,}" for t, n in counts.items())
+    )
 
 
 def _dbt_build(
@@ -113,9 +121,12 @@ def _dbt_build(
     the Python side reads come back after dbt (orchestration/lib/engines).
     """
     window = window_from_tags(context.run.tags)
+    settings = warehouse.settings
+    engine = engine_for(settings)
     with warehouse.connect(read_only=True) as con:
         latest = latest_loaded_window(con)
         pending = pending_rejudgements(con, *window) if rejudge and window and not full_refresh else {}
+        missing_predictive = _missing_predictive_tables(con) if engine else []
     window = window or latest
     # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
     # rebuild the judged transactions from all history rather than leave them quarantined.
@@ -134,16 +145,11 @@ def _dbt_build(
     # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
     # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
     # parsed project (partial_parse.msgpack) is kept from one run and step to the next (lib/dbt_args.py).
-    settings = warehouse.settings
-    engine = engine_for(settings)
     if engine:
-        _ensure_predictive_tables(dbt, settings)
+        if missing_predictive:
+            _create_predictive_tables(dbt, settings)
         started = time.monotonic()
-        pushed = engine.push(settings.work_db, pushed_schemas)
-        context.log.info(
-            f"pushed {len(pushed)} tables, {sum(pushed.values()):,} rows to {engine.name} "
-            f"in {time.monotonic() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in pushed.items())
-        )
+        _log_transfer(context, f"pushed to {engine.name}:", engine.push(settings.work_db, pushed_schemas), started)
     args = dbt_build_args(full_refresh=full_refresh, project_vars=settings.dbt_vars(), target=settings.engine)
     engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
     with environment({**window_env(*window, as_of=as_of), **engine_env}):
@@ -153,11 +159,7 @@ def _dbt_build(
         built = {key.path[-1] for key in context.selected_asset_keys}
         relations = relations_to_pull(DbtModels.load(), built)
         started = time.monotonic()
-        pulled = engine.pull(settings.work_db, relations)
-        context.log.info(
-            f"pulled {len(pulled)} relations, {sum(pulled.values()):,} rows from {engine.name} "
-            f"in {time.monotonic() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in pulled.items())
-        )
+        _log_transfer(context, f"pulled from {engine.name}:", engine.pull(settings.work_db, relations), started)
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
