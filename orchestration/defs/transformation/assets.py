@@ -6,7 +6,7 @@ loads a partition window passes that window to dbt (incremental models and as_of
 
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -104,6 +104,31 @@ def _log_transfer(context: dg.AssetExecutionContext, what: str, counts: Mapping[
     )
 
 
+def _every_result(context: dg.AssetExecutionContext, events: Iterable) -> Iterator:
+    """The events dagster-dbt streams from dbt, then a failure if a selected model or test got no result.
+
+    dagster-dbt reads dbt's results from its output lines; a line it cannot parse is logged and its result lost. The
+    model would then count as not materialized and every step downstream of it be skipped, in a run that ends
+    SUCCESS with nothing published. A lost result fails the step instead, naming what is missing.
+    """
+    models, checks = set(), set()
+    for event in events:
+        if isinstance(event, dg.Output):
+            models.add(context.asset_key_for_output(event.output_name))
+        elif isinstance(event, dg.AssetCheckResult):
+            checks.add(dg.AssetCheckKey(event.asset_key, event.check_name))
+        yield event
+    missing = sorted(key.to_user_string() for key in context.selected_asset_keys - models)
+    missing += sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in context.selected_asset_check_keys - checks)
+    if missing:
+        raise dg.Failure(
+            f"dbt finished, but Dagster received no result for {len(missing)} of the selected models and tests: "
+            + ", ".join(missing[:20])
+            + (" ..." if len(missing) > 20 else "")
+            + ". dbt's own log has them; an output line dagster-dbt could not parse is in this step's log."
+        )
+
+
 def _dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
@@ -154,7 +179,7 @@ def _dbt_build(
     engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
     with environment({**window_env(*window, as_of=as_of), **engine_env}):
         invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
-    yield from invocation.stream()
+    yield from _every_result(context, invocation.stream())
     if engine:
         built = {key.path[-1] for key in context.selected_asset_keys}
         relations = relations_to_pull(DbtModels.load(), built)
