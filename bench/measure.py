@@ -6,6 +6,7 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -56,14 +57,34 @@ def _kill_tree(root: psutil.Process) -> None:
             continue
 
 
+def _tree_cpu(root: psutil.Process) -> float:
+    """CPU seconds of a running process, its live descendants and the children it has already waited for."""
+    total = 0.0
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system + (t.children_user + t.children_system if proc is root else 0.0)
+        except psutil.Error:
+            continue
+    return total
+
+
 def run_measured(
     cmd: list[str],
     *,
     env: dict[str, str] | None = None,
     log: Path | None = None,
     memory_cap_mb: float | None = None,
+    servers: Sequence[psutil.Process] = (),
 ) -> Measurement:
     """Run `cmd`, sampling the summed RSS of the child and all its descendants until it exits.
+
+    `servers`: processes that work for the child without being its descendants (a PostgreSQL server): their trees'
+    resident memory is sampled and summed with the child's, and their CPU seconds during the run are added.
 
     With `memory_cap_mb`, the whole tree is killed once its resident set passes the cap: a path that
     would need more memory than the machine has ends as "did not finish" instead of waking the kernel's
@@ -75,6 +96,7 @@ def run_measured(
     out = log.open("wb") if log else subprocess.DEVNULL
     try:
         start = time.perf_counter()
+        server_cpu = sum(_tree_cpu(server) for server in servers)
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
         root = psutil.Process(proc.pid)
         peak = [0]
@@ -83,7 +105,7 @@ def run_measured(
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss(root))
+                peak[0] = max(peak[0], _tree_rss(root) + sum(_tree_rss(server) for server in servers))
                 if memory_cap_mb is not None and peak[0] > memory_cap_mb * 2**20 and not capped.is_set():
                     capped.set()
                     _kill_tree(root)
@@ -93,6 +115,7 @@ def run_measured(
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        server_cpu = sum(_tree_cpu(server) for server in servers) - server_cpu
         done.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -101,7 +124,7 @@ def run_measured(
             out.close()
     return Measurement(
         wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
+        cpu_s=usage.ru_utime + usage.ru_stime + server_cpu,
         # ru_maxrss (KiB on Linux) is the largest single process: a floor when a spike fell between samples.
         peak_rss_mb=max(peak[0], usage.ru_maxrss * 1024) / 2**20,
         max_single_rss_mb=usage.ru_maxrss / 1024,

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,14 +83,20 @@ class PostgresServer:
         finally:
             con.close()
 
+    def postmaster_pid(self) -> int:
+        """The server's main process (its backends are its children)."""
+        return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+
 
 def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
 @contextmanager
-def running_server() -> Iterator[PostgresServer]:
+def running_server(settings: Mapping[str, str] | None = None) -> Iterator[PostgresServer]:
     """Start a server in a new temporary folder; stop it (fast shutdown) and remove the folder when the block ends.
+
+    `settings`: server parameters beyond the defaults (`-c name=value`), e.g. the bench's memory settings.
 
     Not under pytest's tmp_path: as root the server runs as `postgres`, which cannot enter pytest's 0700 folders.
     """
@@ -135,6 +141,7 @@ def running_server() -> Iterator[PostgresServer]:
     finally:
         pwfile.unlink(missing_ok=True)
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={socket_dir} -c fsync=off"
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     subprocess.run(
         _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(log), "-o", options, "-w", "start"]),
         check=True,
