@@ -6,7 +6,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,18 +31,23 @@ class Measurement:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
-def _tree_rss(root: psutil.Process) -> int:
-    total = 0
+def _tree_sum(root: psutil.Process, value: Callable[[psutil.Process], float]) -> float:
+    """`value` summed over a process and its live descendants (processes that end meanwhile are skipped)."""
     try:
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
         return 0
+    total = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            total += value(proc)
         except psutil.Error:
             continue
     return total
+
+
+def _tree_rss(root: psutil.Process) -> int:
+    return _tree_sum(root, lambda proc: proc.memory_info().rss)
 
 
 def _kill_tree(root: psutil.Process) -> None:
@@ -59,18 +64,12 @@ def _kill_tree(root: psutil.Process) -> None:
 
 def _tree_cpu(root: psutil.Process) -> float:
     """CPU seconds of a running process, its live descendants and the children it has already waited for."""
-    total = 0.0
-    try:
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    for proc in procs:
-        try:
-            t = proc.cpu_times()
-            total += t.user + t.system + (t.children_user + t.children_system if proc is root else 0.0)
-        except psutil.Error:
-            continue
-    return total
+
+    def cpu(proc: psutil.Process) -> float:
+        t = proc.cpu_times()
+        return t.user + t.system + (t.children_user + t.children_system if proc.pid == root.pid else 0.0)
+
+    return _tree_sum(root, cpu)
 
 
 def run_measured(
