@@ -384,14 +384,14 @@ def cmd_alerts(settings: Settings) -> int:
 
 def rollback_postgres(settings: Settings, version_text: str) -> int:
     """After the DuckDB rollback: point PostgreSQL's views at the same version, or say why not (exit code 1)."""
-    from orchestration.lib.publish import _parse_version
+    from orchestration.lib.publish import parse_version
     from orchestration.lib.publish_postgres import PostgresPublishError, PostgresTarget, rollback
 
     target = PostgresTarget.from_settings(settings)
     if target is None:
         return 0
     try:
-        done = rollback(target, _parse_version(version_text))
+        done = rollback(target, parse_version(version_text))
     except PostgresPublishError as exc:
         print(f"pra rollback: the DuckDB file is rolled back, PostgreSQL is not: {exc}", file=sys.stderr)
         return 1

@@ -603,7 +603,8 @@ def list_versions(settings: PublishSettings) -> str:
     return "\n".join(lines)
 
 
-def _parse_version(text: str) -> int:
+def parse_version(text: str) -> int:
+    """A version as users write it (`3`, `v0003`); anything else is an argparse error naming the text."""
     match = re.fullmatch(r"v?0*(\d+)", text)
     if not match:
         raise argparse.ArgumentTypeError(f"not a version: {text!r} (use e.g. 3 or v0003)")
@@ -616,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list published versions (the live one marked *)")
     rb = sub.add_parser("rollback", help="republish a kept earlier version as the live one")
-    rb.add_argument("version", type=_parse_version)
+    rb.add_argument("version", type=parse_version)
     args = parser.parse_args(argv)
     settings = PublishSettings.from_settings(Settings.from_env())  # a command line: the process's environment
     if args.command == "list":

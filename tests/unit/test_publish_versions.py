@@ -11,11 +11,11 @@ import pytest
 from orchestration.lib.publish import (
     PublishSettings,
     _month_complete,
-    _parse_version,
     is_personal,
     list_versions,
     live_version_db,
     main,
+    parse_version,
     previous_for,
     publish,
     read_log,
@@ -193,7 +193,7 @@ def test_small_helpers():
     assert is_personal("email") and is_personal("billing_email") and is_personal("partner_name")
     assert is_personal("account_manager")  # flagged `personal` in the landing contract
     assert not is_personal("partner_id") and not is_personal("email", frozenset({"email"}))
-    assert _parse_version("v0003") == 3 and _parse_version("12") == 12
+    assert parse_version("v0003") == 3 and parse_version("12") == 12
     assert _month_complete(date(2024, 2, 1), "2024-02-29") and not _month_complete(date(2024, 2, 1), "2024-02-28")
     assert _month_complete(date(2024, 12, 1), "2024-12-31")
 
