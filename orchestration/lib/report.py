@@ -828,37 +828,76 @@ def _round(value: Any) -> Any:
     return float(f"{value:.10g}") if isinstance(value, float) else value
 
 
-def scorecard_data(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """Per partner: attributes (dim_partners, fct_partner_ltv), series by period, tier moves, at-risk rows."""
-    partners: dict[str, dict[str, Any]] = {}
+def scorecard_partner_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every partner with a scorecard: in dim_partners or in fct_partner_scorecard_monthly, sorted."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select partner_id from dim_partners union select partner_id from fct_partner_scorecard_monthly "
+            "order by partner_id"
+        ).fetchall()
+    ]
+
+
+# The (partner_id, shard) relation the shard queries join: a registered Python table, so a read-only connection can
+# use it.
+_SHARD_RELATION = "_report_partner_shards"
+
+
+def scorecard_shards(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], shards: int
+) -> Iterable[tuple[int, dict[str, dict[str, Any]]]]:
+    """Per data shard, in shard order: its partners (sorted) with their attributes (dim_partners, fct_partner_ltv),
+    series by period, tier moves and at-risk rows.
+
+    One shard at a time, so memory holds one shard's rows (about 2,000 partners), not every partner-period of the
+    program: 100,000 partners over three years are 3.6 million rows, several GB as Python objects.
+    """
+    import pyarrow as pa
+
+    con.register(_SHARD_RELATION, pa.table({"partner_id": list(ids), "shard": [shard_of(p, shards) for p in ids]}))
+    try:
+        risk_cols = _at_risk(con)
+        risk_order = None
+        if risk_cols is not None:
+            risk_order = "month_start_date desc" if "month_start_date" in risk_cols[0] else "partner_id"
+        for k in range(shards):
+            yield k, _shard_partners(con, k, risk_order)
+    finally:
+        con.unregister(_SHARD_RELATION)
+
+
+def _shard_partners(con: duckdb.DuckDBPyConnection, k: int, risk_order: str | None) -> dict[str, dict[str, Any]]:
+    """The scorecard data of shard `k`'s partners (see scorecard_shards); `risk_order` None: no at-risk mart."""
+    in_shard = f"partner_id in (select partner_id from {_SHARD_RELATION} where shard = {k:d})"
+    partners: dict[str, dict[str, Any]] = {
+        pid: {"attributes": {}, "series": {}, "at_risk": []}
+        for (pid,) in con.execute(f"select partner_id from {_SHARD_RELATION} where shard = {k:d} order by 1").fetchall()
+    }
     attrs = ", ".join(f"d.{c}" for c in PARTNER_ATTRIBUTES) + ", " + ", ".join(f"l.{c}" for c in LTV_ATTRIBUTES)
     for row in _rows(
         con,
         f"select d.partner_id, {attrs} from dim_partners d left join fct_partner_ltv l using (partner_id) "
-        "order by d.partner_id",
+        f"where d.{in_shard} order by d.partner_id",
     ):
         pid = row.pop("partner_id")
-        partners[pid] = {"attributes": {k: _round(v) for k, v in row.items()}, "series": {}, "at_risk": []}
+        partners[pid]["attributes"] = {name: _round(v) for name, v in row.items()}
     cols = ", ".join(f"s.{c}" for c in SCORECARD_SERIES)
     cur = con.execute(
         f"select s.partner_id, {cols}, t.tier_movement, t.tier_rank from fct_partner_scorecard_monthly s "
-        "left join fct_partner_tiers_monthly t using (partner_month_id) order by s.partner_id, s.month_start_date"
+        f"left join fct_partner_tiers_monthly t using (partner_month_id) where s.{in_shard} "
+        "order by s.partner_id, s.month_start_date"
     )
     names = [*SCORECARD_SERIES, "tier_movement", "tier_rank"]
     for pid, *values in cur.fetchall():
-        entry = partners.setdefault(pid, {"attributes": {}, "series": {}, "at_risk": []})
-        series = entry["series"]
+        series = partners[pid]["series"]
         if not series:
             series.update({n: [] for n in names})
         for n, v in zip(names, values, strict=True):
             series[n].append(_round(_plain(v)))
-    found = _at_risk(con)
-    if found is not None:
-        cols_risk = found[0]
-        order = "month_start_date desc" if "month_start_date" in cols_risk else "partner_id"
-        for row in _rows(con, f"select * from {AT_RISK_MART} order by partner_id, {order}"):
-            if row["partner_id"] in partners:
-                partners[row["partner_id"]]["at_risk"].append({k: _round(v) for k, v in row.items()})
+    if risk_order is not None:
+        for row in _rows(con, f"select * from {AT_RISK_MART} where {in_shard} order by partner_id, {risk_order}"):
+            partners[row["partner_id"]]["at_risk"].append({name: _round(v) for name, v in row.items()})
     return partners
 
 
@@ -1021,22 +1060,18 @@ def build_report(published_db: Path, out_dir: Path) -> ReportFiles:
     data_dir.mkdir(exist_ok=True)
     with duckdb.connect(str(published_db), read_only=True) as con:
         version = _version(con)
-        partners = scorecard_data(con)
-        ids = sorted(partners)
+        ids = scorecard_partner_ids(con)
         index = _index_html(con, version, ids)
         at_risk = table_exists(con, "main", AT_RISK_MART)
         grain, ccy = con.execute(
             "select max(period_grain), max(reporting_currency) from fct_program_kpis_monthly"
         ).fetchone()
-    shards = max(1, math.ceil(len(ids) / PARTNERS_PER_SHARD))
-    # Shard files carry the version, so a page loaded before a regeneration still finds its own data.
-    tag = f"v{version.get('version') or 0:04d}-{int(time.time())}"
-    buckets: list[dict[str, Any]] = [{} for _ in range(shards)]
-    for pid in ids:
-        buckets[shard_of(pid, shards)][pid] = partners[pid]
-    for k, bucket in enumerate(buckets):
-        payload = json.dumps(bucket, separators=(",", ":"), allow_nan=False)
-        _write_atomic(data_dir / f"{tag}_{k:03d}.js", f"scorecardShard({k},{payload});\n")
+        shards = max(1, math.ceil(len(ids) / PARTNERS_PER_SHARD))
+        # Shard files carry the version, so a page loaded before a regeneration still finds its own data.
+        tag = f"v{version.get('version') or 0:04d}-{int(time.time())}"
+        for k, bucket in scorecard_shards(con, ids, shards):
+            payload = json.dumps(bucket, separators=(",", ":"), allow_nan=False)
+            _write_atomic(data_dir / f"{tag}_{k:03d}.js", f"scorecardShard({k},{payload});\n")
     prefix = f"{SCORECARD_DATA_DIR}/{tag}_"
     meta = _meta_line(version, grain or "", ccy or "")
     _write_atomic(out_dir / "scorecard.html", _scorecard_html(meta, shards, prefix, at_risk, ids))

@@ -124,9 +124,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
     binary = chromium()
     profile = tmp_path_factory.mktemp("report_browser")
     proc = subprocess.Popen(
-        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-         f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            binary,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         port = None
@@ -144,7 +152,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
         for domain in ("Runtime", "Log", "Page"):
             client.call(f"{domain}.enable")
         client.call(
-            "Emulation.setDeviceMetricsOverride", width=VIEWPORT[0], height=VIEWPORT[1], deviceScaleFactor=1,
+            "Emulation.setDeviceMetricsOverride",
+            width=VIEWPORT[0],
+            height=VIEWPORT[1],
+            deviceScaleFactor=1,
             mobile=False,
         )
         yield client
@@ -315,3 +326,36 @@ def test_the_at_risk_list_is_shown_once_its_mart_is_published(small_pipeline, tm
     ]
     assert "revenue_decline, nps_detractor" in table
     assert "AT_RISK_PUBLISHED = true" in (tmp_path / "report" / "scorecard.html").read_text()
+
+
+def _shard_data(path: Path) -> dict[str, Any]:
+    text = path.read_text()
+    return json.loads(text[text.index(",") + 1 : text.rindex(")")])
+
+
+def test_scorecard_shards_hold_each_partner_once_in_its_own_shard(small_pipeline, tmp_path, monkeypatch):
+    """With 16 partners a shard, the small preset's 80 partners spread over 5 files, one shard at a time: each file
+    holds exactly the partners the page's hash sends to it, each with all its periods, and together they hold what
+    one shard for everyone holds."""
+    from orchestration.lib import report
+
+    one = _shard_data(next(Path(small_pipeline.warehouse / "report" / "scorecard_data").glob("*_000.js")))
+    monkeypatch.setattr(report, "PARTNERS_PER_SHARD", 16)
+    report.build_report(small_pipeline.warehouse / "marts.duckdb", tmp_path / "report")
+    files = sorted((tmp_path / "report" / "scorecard_data").glob("*.js"))
+    assert [f.name[-6:] for f in files] == ["000.js", "001.js", "002.js", "003.js", "004.js"]
+    merged: dict[str, Any] = {}
+    for k, f in enumerate(files):
+        shard = _shard_data(f)
+        assert shard and all(report.shard_of(pid, 5) == k for pid in shard), f.name
+        assert list(shard) == sorted(shard)
+        merged.update(shard)
+    assert len(merged) == len(one) == 80
+    assert merged == one
+    with duckdb.connect(str(small_pipeline.warehouse / "marts.duckdb"), read_only=True) as con:
+        periods = dict(
+            con.execute("select partner_id, count(*) from fct_partner_scorecard_monthly group by 1").fetchall()
+        )
+    assert {pid: len(p["series"].get("month_start_date", [])) for pid, p in merged.items()} == {
+        pid: periods.get(pid, 0) for pid in merged
+    }
