@@ -6,6 +6,7 @@ to marts on an empty warehouse) and pipeline nightly (one new day plus the look-
 that history). The first repetition's outputs are checked for agreement, and its full run's own partner
 summary is fitted alone (bench/predictive_fit.py: the predictive models' seconds and peak memory). Medians and the
 ratios of each repetition's back-to-back runs go to bench/results/<date>.json and a printed table.
+`--engines` also runs the demo preset's full run on each dbt engine side by side (bench/engines.py).
 """
 
 from __future__ import annotations
