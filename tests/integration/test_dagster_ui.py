@@ -218,8 +218,11 @@ def landing_rows(landing: Path, entity: str, first: date, last: date) -> int:
     return rows
 
 
-def wait_for_runs(port: int, tag: str, value: str, timeout: float = 300) -> list[dict]:
-    """The runs carrying the tag, once there is at least one and every one of them has finished."""
+def wait_for_runs(port: int, tag: str, value: str, timeout: float = 600) -> list[dict]:
+    """The runs carrying the tag, once there is at least one and every one of them has finished.
+
+    A deadline, not a speed test: a 4-day run takes one to two minutes alone, and five on a 2-core machine busy with
+    other suites (measured: not finished in 300 s beside a PostgreSQL engine test)."""
     deadline = time.monotonic() + timeout
     while True:
         runs = graphql(port, RUNS_QUERY, {"key": tag, "value": value})["runsOrError"]["results"]
