@@ -59,15 +59,7 @@ def _engine_env(engine: str):
         raise RuntimeError(f"--engines postgres: {reason}")
     with running_server(PG_SETTINGS) as server:
         server.create_database(PG_DATABASE)
-        env = {
-            "PRA_ENGINE": "postgres",
-            "PRA_PG_HOST": server.host,
-            "PRA_PG_PORT": str(server.port),
-            "PRA_PG_DATABASE": PG_DATABASE,
-            "PRA_PG_USER": server.superuser,
-            "PRA_PG_PASSWORD": server.password,
-        }
-        yield env, [psutil.Process(server.postmaster_pid())]
+        yield server.engine_env(PG_DATABASE), [psutil.Process(server.postmaster_pid())]
 
 
 def bench_engines(ds: Dataset, engines: list[str], measured, pipeline_cmd) -> dict:

@@ -396,10 +396,15 @@ def table(results: dict) -> str:
 
 def _save(results: dict, out_file: Path, preset: str, started: float, load_before: float, res: dict) -> None:
     """Record one preset's (possibly partial) summary and rewrite the results file atomically."""
+    results["presets"][preset] = _stamped(res, started, load_before)
+    _write(results, out_file)
+
+
+def _stamped(res: dict, started: float, load_before: float) -> dict:
+    """A summary with when it was measured and how busy the machine was before and after."""
     res["measured_at"] = datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds")
     res["load_average_1m"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
-    results["presets"][preset] = res
-    _write(results, out_file)
+    return res
 
 
 def _write(results: dict, out_file: Path) -> None:
@@ -462,9 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         ds = ensure(engines.ENGINE_PRESET)
         started, load_before = time.time(), os.getloadavg()[0]
         res = engines.bench_engines(ds, args.engines, _measured, functools.partial(_pipeline_cmd, ds))
-        res["measured_at"] = datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds")
-        res["load_average_1m"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
-        results["engines"] = res
+        results["engines"] = _stamped(res, started, load_before)
         _write(results, out_file)
         failed |= not res["agreement"]["agree"]
         for d in res["agreement"]["differences"]:

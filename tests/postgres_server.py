@@ -83,6 +83,17 @@ class PostgresServer:
         finally:
             con.close()
 
+    def engine_env(self, database: str) -> dict[str, str]:
+        """The settings that put the pipeline's dbt on this server's `database` (PRA_ENGINE and PRA_PG_*)."""
+        return {
+            "PRA_ENGINE": "postgres",
+            "PRA_PG_HOST": self.host,
+            "PRA_PG_PORT": str(self.port),
+            "PRA_PG_DATABASE": database,
+            "PRA_PG_USER": self.superuser,
+            "PRA_PG_PASSWORD": self.password,
+        }
+
     def postmaster_pid(self) -> int:
         """The server's main process (its backends are its children)."""
         return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])

@@ -629,11 +629,18 @@ def kpi_tiles(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[Tile]]:
 # ---------------------------------------------------------------------------------------------- at risk
 
 
-def _at_risk(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[dict[str, Any]]] | None:
-    """The latest period's rows of the at-risk mart (riskiest first when it has a score); None if not published."""
+def _at_risk_columns(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The at-risk mart's columns; None if it is not published."""
     if not table_exists(con, "main", AT_RISK_MART):
         return None
-    cols = [r[0] for r in con.execute(f"describe {AT_RISK_MART}").fetchall()]
+    return [r[0] for r in con.execute(f"describe {AT_RISK_MART}").fetchall()]
+
+
+def _at_risk(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[dict[str, Any]]] | None:
+    """The latest period's rows of the at-risk mart (riskiest first when it has a score); None if not published."""
+    cols = _at_risk_columns(con)
+    if cols is None:
+        return None
     where = (
         f"where month_start_date = (select max(month_start_date) from {AT_RISK_MART})"
         if ("month_start_date" in cols)
@@ -855,25 +862,30 @@ def scorecard_shards(
     """
     import pyarrow as pa
 
-    con.register(_SHARD_RELATION, pa.table({"partner_id": list(ids), "shard": [shard_of(p, shards) for p in ids]}))
+    buckets: list[list[str]] = [[] for _ in range(shards)]
+    for pid in ids:  # sorted ids: each shard's partners stay sorted
+        buckets[shard_of(pid, shards)].append(pid)
+    shard_column = [k for k, bucket in enumerate(buckets) for _ in bucket]
+    partner_column = [pid for bucket in buckets for pid in bucket]
+    con.register(_SHARD_RELATION, pa.table({"partner_id": partner_column, "shard": shard_column}))
     try:
-        risk_cols = _at_risk(con)
+        risk_cols = _at_risk_columns(con)
         risk_order = None
         if risk_cols is not None:
-            risk_order = "month_start_date desc" if "month_start_date" in risk_cols[0] else "partner_id"
-        for k in range(shards):
-            yield k, _shard_partners(con, k, risk_order)
+            risk_order = "month_start_date desc" if "month_start_date" in risk_cols else "partner_id"
+        for k, bucket in enumerate(buckets):
+            yield k, _shard_partners(con, k, bucket, risk_order)
     finally:
         con.unregister(_SHARD_RELATION)
 
 
-def _shard_partners(con: duckdb.DuckDBPyConnection, k: int, risk_order: str | None) -> dict[str, dict[str, Any]]:
-    """The scorecard data of shard `k`'s partners (see scorecard_shards); `risk_order` None: no at-risk mart."""
+def _shard_partners(
+    con: duckdb.DuckDBPyConnection, k: int, ids: Sequence[str], risk_order: str | None
+) -> dict[str, dict[str, Any]]:
+    """The scorecard data of shard `k`, whose partners are `ids` (see scorecard_shards); `risk_order` None: no
+    at-risk mart."""
     in_shard = f"partner_id in (select partner_id from {_SHARD_RELATION} where shard = {k:d})"
-    partners: dict[str, dict[str, Any]] = {
-        pid: {"attributes": {}, "series": {}, "at_risk": []}
-        for (pid,) in con.execute(f"select partner_id from {_SHARD_RELATION} where shard = {k:d} order by 1").fetchall()
-    }
+    partners: dict[str, dict[str, Any]] = {pid: {"attributes": {}, "series": {}, "at_risk": []} for pid in ids}
     attrs = ", ".join(f"d.{c}" for c in PARTNER_ATTRIBUTES) + ", " + ", ".join(f"l.{c}" for c in LTV_ATTRIBUTES)
     for row in _rows(
         con,

@@ -34,14 +34,7 @@ RAW_TABLES_SQL = "select table_name from information_schema.tables where table_s
 
 def engine_env(server) -> dict[str, str]:
     """The settings that put dbt on the test server."""
-    return {
-        "PRA_ENGINE": "postgres",
-        "PRA_PG_HOST": server.host,
-        "PRA_PG_PORT": str(server.port),
-        "PRA_PG_DATABASE": DATABASE,
-        "PRA_PG_USER": server.superuser,
-        "PRA_PG_PASSWORD": server.password,
-    }
+    return server.engine_env(DATABASE)
 
 
 @pytest.fixture(scope="module")
