@@ -1,6 +1,12 @@
 -- Partner x period: the end customers with a sale in the trailing 12 months (the period and the periods before it
 -- in one year), how many bought on 2 or more distinct days, and their net revenue in the window (by revenue date).
 -- Sale days in different periods are different days, so a window's sale days are the sum over its periods.
+--
+-- Without fanning each customer-period out to the 12 windows it falls in: a customer's trailing sums change only
+-- in a period where one of its periods enters the window (the period itself) or leaves it (a year later). Those
+-- change points get the window's sums (a range frame over the customer's periods), each customer's contribution
+-- to its partner (counted, repeat, revenue) becomes a change from its previous change point, and a running sum of
+-- the changes per partner gives every period's totals. Work grows with customer-periods x 2, not x 12.
 with
 
 transactions as (
@@ -22,50 +28,103 @@ customer_periods as (
     group by partner_id, customer_id, cast({{ period_trunc('revenue_date') }} as date)
 ),
 
-offsets as (
-    {% for offset in range(periods_per_year()) %}
-    select {{ offset }} as period_offset{% if not loop.last %} union all{% endif %}
-    {% endfor %}
+-- Each period where a customer's window changes: its own periods (entering) and a year after each (leaving).
+customer_changes as (
+    select partner_id, customer_id, month_start_date, sale_day_count, net_revenue_reporting
+    from customer_periods
+    union all
+    select
+        partner_id,
+        customer_id,
+        cast({{ period_add(periods_per_year(), 'month_start_date') }} as date) as month_start_date,
+        0 as sale_day_count,
+        0 as net_revenue_reporting
+    from customer_periods
 ),
 
 customer_windows as (
     select
-        customer_periods.partner_id,
-        customer_periods.customer_id,
-        cast({{ period_add('offsets.period_offset', 'customer_periods.month_start_date') }} as date) as month_start_date,
-        sum(customer_periods.sale_day_count) as sale_day_count,
-        sum(customer_periods.net_revenue_reporting) as net_revenue_reporting
-    from customer_periods
-    cross join offsets
-    group by
-        customer_periods.partner_id,
-        customer_periods.customer_id,
-        cast({{ period_add('offsets.period_offset', 'customer_periods.month_start_date') }} as date)
+        partner_id,
+        customer_id,
+        month_start_date,
+        sum(sale_day_count) over customer_year as sale_day_count,
+        sum(net_revenue_reporting) over customer_year as net_revenue_reporting
+    from (
+        select
+            *,
+            {{ period_diff("cast('1970-01-01' as date)", 'month_start_date') }} as period_number
+        from customer_changes
+    ) as numbered
+    window customer_year as (
+        partition by partner_id, customer_id
+        order by period_number
+        range between {{ periods_per_year() - 1 }} preceding and current row
+    )
 ),
 
-partner_windows as (
+-- What the customer adds to its partner's totals from this change point on.
+customer_contributions as (
+    select distinct
+        partner_id,
+        customer_id,
+        month_start_date,
+        case when sale_day_count >= 1 then 1 else 0 end as customer_count,
+        case when sale_day_count >= 2 then 1 else 0 end as repeat_customer_count,
+        case when sale_day_count >= 1 then net_revenue_reporting else 0 end as net_revenue_reporting
+    from customer_windows
+),
+
+partner_changes as (
     select
         partner_id,
         month_start_date,
-        count(*) as trailing_12m_customer_count,
-        count(case when sale_day_count >= 2 then 1 end) as trailing_12m_repeat_customer_count,
-        sum(net_revenue_reporting) as trailing_12m_customer_net_revenue_reporting
-    from customer_windows
-    where sale_day_count >= 1
+        sum(customer_count - coalesce(previous_customer_count, 0)) as customer_count_change,
+        sum(repeat_customer_count - coalesce(previous_repeat_customer_count, 0)) as repeat_customer_count_change,
+        sum(net_revenue_reporting - coalesce(previous_net_revenue_reporting, 0)) as net_revenue_change
+    from (
+        select
+            *,
+            lag(customer_count) over customer_order as previous_customer_count,
+            lag(repeat_customer_count) over customer_order as previous_repeat_customer_count,
+            lag(net_revenue_reporting) over customer_order as previous_net_revenue_reporting
+        from customer_contributions
+        window customer_order as (partition by partner_id, customer_id order by month_start_date)
+    ) as lagged
     group by partner_id, month_start_date
+),
+
+-- The spine's periods and the change points, one timeline per partner; the running sum is each period's totals.
+partner_windows as (
+    select
+        coalesce(partner_months.partner_id, partner_changes.partner_id) as partner_id,
+        coalesce(partner_months.month_start_date, partner_changes.month_start_date) as month_start_date,
+        partner_months.partner_id is not null as is_spine_period,
+        cast(sum(coalesce(partner_changes.customer_count_change, 0)) over partner_timeline as {{ dbt.type_bigint() }})
+            as trailing_12m_customer_count,
+        cast(sum(coalesce(partner_changes.repeat_customer_count_change, 0)) over partner_timeline as {{ dbt.type_bigint() }})
+            as trailing_12m_repeat_customer_count,
+        sum(coalesce(partner_changes.net_revenue_change, 0)) over partner_timeline
+            as trailing_12m_customer_net_revenue_reporting
+    from partner_months
+    full outer join partner_changes
+        on partner_months.partner_id = partner_changes.partner_id
+        and partner_months.month_start_date = partner_changes.month_start_date
+    window partner_timeline as (
+        partition by coalesce(partner_months.partner_id, partner_changes.partner_id)
+        order by coalesce(partner_months.month_start_date, partner_changes.month_start_date)
+        rows between unbounded preceding and current row
+    )
 ),
 
 final as (
     select
-        partner_months.partner_id,
-        partner_months.month_start_date,
-        coalesce(partner_windows.trailing_12m_customer_count, 0) as trailing_12m_customer_count,
-        coalesce(partner_windows.trailing_12m_repeat_customer_count, 0) as trailing_12m_repeat_customer_count,
-        coalesce(partner_windows.trailing_12m_customer_net_revenue_reporting, 0) as trailing_12m_customer_net_revenue_reporting
-    from partner_months
-    left join partner_windows
-        on partner_months.partner_id = partner_windows.partner_id
-        and partner_months.month_start_date = partner_windows.month_start_date
+        partner_id,
+        month_start_date,
+        trailing_12m_customer_count,
+        trailing_12m_repeat_customer_count,
+        trailing_12m_customer_net_revenue_reporting
+    from partner_windows
+    where is_spine_period
 )
 
 select * from final
