@@ -74,6 +74,22 @@ def test_healthy_marts_pass_every_suite(published_pipeline: PipelineDirs):
     assert run_gate(published_pipeline, "fct_partner_target_attainment_monthly").row_count == 0
 
 
+def test_a_suite_keeps_no_frame_of_its_mart_after_it_ran(published_pipeline: PipelineDirs):
+    """GE's execution engine caches every batch's DataFrame for the life of the process; the runner drops them,
+    or the gates of a large warehouse held every mart in memory at once (GB on the large preset)."""
+    import gc
+
+    import pandas as pd
+
+    run_gate(published_pipeline, "fct_partner_monthly")
+    run_gate(published_pipeline, "dim_partners")
+    gc.collect()
+    engine = gx_runner._gx_context().data_sources.get("pra_gate").get_execution_engine()
+    assert engine.batch_manager.batch_data_cache == {}
+    assert engine.batch_manager.batch_cache == {}
+    assert [o.shape for o in gc.get_objects() if isinstance(o, pd.DataFrame) and "partner_month_id" in o.columns] == []
+
+
 def test_a_mart_without_a_suite_fails(published_pipeline: PipelineDirs, tmp_path: Path):
     with duckdb.connect(str(published_pipeline.work_db), read_only=True) as con:
         result = gx_runner.run_suite(con, "dim_partners", expectations_dir=tmp_path)
