@@ -8,6 +8,7 @@ dbt tests own (docs/quality.md) are shown failing in dbt, and not in the suites.
 import json
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -386,3 +387,45 @@ def test_a_changed_column_type_fails_the_dbt_contract(published_pipeline: Pipeli
     assert "enforced contract that failed" in dbt.stdout, dbt.stdout[-4000:]
     assert re.search(r"\| leads_created \| DOUBLE +\| BIGINT +\| data type mismatch \|", dbt.stdout)
     assert query(dirs.work_db, leads_type) == [("BIGINT",)]  # the mart was not replaced
+
+
+def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_row(
+    published_pipeline: PipelineDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Data tests in a window run (the nightly) read the periods from the window's first one on; earlier periods
+    were tested when they were built, and a run without a window or a full refresh (the weekly) reads every row
+    (macro get_where_subquery, docs/quality.md)."""
+    dirs = clone(published_pipeline, tmp_path / "scoped")
+    months = query(dirs.work_db, "select min(month_start_date), max(month_start_date) from marts.fct_partner_monthly")
+    first, last = months[0]
+    assert first < last
+    old_row = f"(select min(partner_month_id) from marts.fct_partner_monthly where month_start_date = '{first}')"
+    new_row = f"(select min(partner_month_id) from marts.fct_partner_monthly where month_start_date = '{last}')"
+    test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
+    # The window as a Dagster run passes it (environment variables; one parse serves the three runs).
+    window = {
+        "PRA_DBT_PARTITIONED": "true",
+        "PRA_DBT_MIN_DATE": last.isoformat(),
+        "PRA_DBT_MAX_DATE": (last + timedelta(days=1)).isoformat(),
+    }
+
+    def failures(in_window: bool) -> tuple[int, str]:
+        for name, value in window.items():
+            if in_window:
+                monkeypatch.setenv(name, value)
+            else:
+                monkeypatch.delenv(name, raising=False)
+        dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "test", {}, test)
+        results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+        [result] = [r for r in results if r["unique_id"].startswith("test.")]
+        assert dbt.returncode == (1 if result["failures"] else 0), dbt.stdout[-4000:]
+        [compiled] = [p.read_text() for p in (tmp_path / "dbt" / "target" / "run").rglob("*.sql")]
+        return result["failures"], compiled
+
+    corrupt(dirs, f"update marts.fct_partner_monthly set refund_policy = 'whenever' where partner_month_id = {old_row}")
+    assert failures(in_window=True)[0] == 0  # a period before the window: not read
+    assert failures(in_window=False)[0] == 1  # every row
+    corrupt(dirs, f"update marts.fct_partner_monthly set refund_policy = 'whenever' where partner_month_id = {new_row}")
+    found, compiled = failures(in_window=True)
+    assert found == 1
+    assert f"month_start_date >= cast(date_trunc('month', cast('{last}' as date)) as date)" in compiled

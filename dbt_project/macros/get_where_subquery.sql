@@ -1,0 +1,41 @@
+{#- The rows a data test reads (dbt calls this for the model a generic test is on; it overrides dbt's own).
+
+    A window run that is not a full refresh (the nightly, a backfill) tests what it could have changed: the rows of
+    the periods from the window's first period on (`month_start_date`), or of the landing partitions from its first
+    day on (`_partition_date`). Earlier periods depend only on data the window did not touch, and they were tested
+    when they were built. A model with neither column, a run without a window, and a full refresh (the weekly
+    rebuild, `pra run --full-refresh`) test every row. docs/quality.md, "Which rows the data tests read".
+    A test's own `where` config still applies, on top. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set filters = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- do filters.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set window_filter = test_window_filter(relation) -%}
+    {%- if window_filter -%}
+        {%- do filters.append(window_filter) -%}
+    {%- endif -%}
+    {%- if filters -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ (filters | join(' and ')) ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The window's filter on `relation` for a data test, or '' (every row): see get_where_subquery. -#}
+{% macro test_window_filter(relation) -%}
+    {%- if not execute or flags.FULL_REFRESH or not has_partition_window() -%}
+        {%- do return('') -%}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'month_start_date' in columns -%}
+        {%- do return(
+            'month_start_date >= cast(' ~ period_trunc("cast('" ~ run_var('min_date') ~ "' as date)") ~ ' as date)'
+        ) -%}
+    {%- elif '_partition_date' in columns -%}
+        {%- do return("_partition_date >= cast('" ~ run_var('min_date') ~ "' as date)") -%}
+    {%- endif -%}
+    {%- do return('') -%}
+{%- endmacro %}
