@@ -42,6 +42,21 @@ def _dbt_node_seconds(result) -> dict[str, float]:
     return {k: round(v, 3) for k, v in totals.items()}
 
 
+def _dbt_slowest_nodes(result, count: int = 12) -> dict[str, float]:
+    """dbt's slowest models and data tests of the run by execution seconds (name: seconds), for "what dominates"."""
+    seconds: dict[str, float] = {}
+    for mat in result.get_asset_materialization_events():
+        value = mat.materialization.metadata.get("Execution Duration")
+        if value is not None:
+            seconds[mat.asset_key.path[-1]] = float(value.value)
+    for check in result.get_asset_check_evaluations():
+        value = check.metadata.get("Execution Duration")
+        if value is not None:
+            seconds[f"test {check.check_name}"] = float(value.value)
+    slowest = sorted(seconds.items(), key=lambda item: -item[1])[:count]
+    return {name: round(value, 3) for name, value in slowest}
+
+
 def _report_seconds(result) -> float | None:
     """Seconds the publication spent drawing the KPI report (its `report_seconds` metadata), if it drew one."""
     for mat in result.get_asset_materialization_events():
@@ -88,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "outside_steps_s": round(t_run - t_import - sum(steps.values()), 3),
         "steps_s": steps,
         "dbt_node_s": _dbt_node_seconds(result),
+        "dbt_slowest_s": _dbt_slowest_nodes(result),
         "report_s": _report_seconds(result),
     }
     if args.profile:
