@@ -27,34 +27,33 @@ def _step_profile(instance, run_id: str) -> dict[str, float]:
     }
 
 
-def _dbt_node_seconds(result) -> dict[str, float]:
-    """Summed dbt execution time of the built models and evaluated tests (dagster-dbt metadata)."""
-    totals: dict[str, float] = defaultdict(float)
-    for mat in result.get_asset_materialization_events():
-        meta = mat.materialization.metadata
-        if "Execution Duration" in meta:
-            group = mat.asset_key.path[0] if len(mat.asset_key.path) > 1 else "dbt_models"
-            totals[group] += float(meta["Execution Duration"].value)
-    for check in result.get_asset_check_evaluations():
-        value = check.metadata.get("Execution Duration")
-        if value is not None:
-            totals["dbt_tests"] += float(value.value)
-    return {k: round(v, 3) for k, v in totals.items()}
-
-
-def _dbt_slowest_nodes(result, count: int = 12) -> dict[str, float]:
-    """dbt's slowest models and data tests of the run by execution seconds (name: seconds), for "what dominates"."""
-    seconds: dict[str, float] = {}
+def _dbt_durations(result) -> list[tuple[str, str, float]]:
+    """(folder, name, seconds) of every dbt model built and data test evaluated (dagster-dbt's metadata)."""
+    durations = []
     for mat in result.get_asset_materialization_events():
         value = mat.materialization.metadata.get("Execution Duration")
         if value is not None:
-            seconds[mat.asset_key.path[-1]] = float(value.value)
+            path = mat.asset_key.path
+            durations.append((path[0] if len(path) > 1 else "dbt_models", path[-1], float(value.value)))
     for check in result.get_asset_check_evaluations():
         value = check.metadata.get("Execution Duration")
         if value is not None:
-            seconds[f"test {check.check_name}"] = float(value.value)
-    slowest = sorted(seconds.items(), key=lambda item: -item[1])[:count]
-    return {name: round(value, 3) for name, value in slowest}
+            durations.append(("dbt_tests", f"test {check.check_name}", float(value.value)))
+    return durations
+
+
+def _dbt_node_seconds(durations: list[tuple[str, str, float]]) -> dict[str, float]:
+    """Summed dbt execution time per folder of the built models, and of the evaluated tests."""
+    totals: dict[str, float] = defaultdict(float)
+    for folder, _, seconds in durations:
+        totals[folder] += seconds
+    return {k: round(v, 3) for k, v in totals.items()}
+
+
+def _dbt_slowest_nodes(durations: list[tuple[str, str, float]], count: int = 12) -> dict[str, float]:
+    """dbt's slowest models and data tests of the run by execution seconds (name: seconds), for "what dominates"."""
+    slowest = sorted(durations, key=lambda item: -item[2])[:count]
+    return {name: round(seconds, 3) for _, name, seconds in slowest}
 
 
 def _report_seconds(result) -> float | None:
@@ -93,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run_range(args.first, args.last, instance=instance)
     t_run = time.perf_counter()
     steps = _step_profile(instance, result.run_id)
+    durations = _dbt_durations(result)
     profile = {
         "success": result.success,
         "failed_steps": [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"],
@@ -102,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         # Run creation and event bookkeeping outside any step (e.g. one planned event per asset x partition).
         "outside_steps_s": round(t_run - t_import - sum(steps.values()), 3),
         "steps_s": steps,
-        "dbt_node_s": _dbt_node_seconds(result),
-        "dbt_slowest_s": _dbt_slowest_nodes(result),
+        "dbt_node_s": _dbt_node_seconds(durations),
+        "dbt_slowest_s": _dbt_slowest_nodes(durations),
         "report_s": _report_seconds(result),
     }
     if args.profile:

@@ -30,12 +30,11 @@
         {%- do return('') -%}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set window_start = "cast('" ~ run_var('min_date') ~ "' as date)" -%}
     {%- if 'month_start_date' in columns -%}
-        {%- do return(
-            'month_start_date >= cast(' ~ period_trunc("cast('" ~ run_var('min_date') ~ "' as date)") ~ ' as date)'
-        ) -%}
+        {%- do return('month_start_date >= cast(' ~ period_trunc(window_start) ~ ' as date)') -%}
     {%- elif '_partition_date' in columns -%}
-        {%- do return("_partition_date >= cast('" ~ run_var('min_date') ~ "' as date)") -%}
+        {%- do return('_partition_date >= ' ~ window_start) -%}
     {%- endif -%}
     {%- do return('') -%}
 {%- endmacro %}

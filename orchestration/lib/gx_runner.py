@@ -381,7 +381,6 @@ def _gx_context():
 
 def _validate(df, checks: Sequence[Check], batch_name: str, suite_name: str) -> list[ExpectationOutcome]:
     """Validate one DataFrame with GE and turn results into outcomes with a few failing rows."""
-
     context = _gx_context()
     source = context.data_sources.get("pra_gate")
     asset_name = f"{suite_name}.{batch_name}"
