@@ -38,6 +38,7 @@ INCREMENTAL = (
     "staging.stg_program__transactions",
     "staging.stg_program__quarantine",
     "intermediate.int_transactions_converted",
+    "intermediate.int_partner_months_customer_quality",
 )
 
 
@@ -155,17 +156,19 @@ def test_a_sequence_of_nightly_runs_equals_a_full_rebuild(week, full_rebuild):
     assert table_hashes(week.work_db, week.landing) == full_rebuild
 
 
-def late_transactions(dirs: PipelineDirs, day: date) -> tuple[str, float]:
-    """Write a late file of three USD sales for a known partner on `day`; returns the partner and the sum."""
+def late_transactions(dirs: PipelineDirs, day: date, occurred: date | None = None, tag: str = "LATE") -> tuple[str, float]:
+    """Write a late file of three USD sales of three new customers for a known partner into partition `day`, dated
+    `occurred` (default: that day); returns the partner and the sum."""
     partner = query(dirs.work_db, "select min(partner_id) from marts.dim_partners")[0][0]
+    occurred = occurred or day
     columns = ENTITIES["transactions"].columns
     rows = []
     for i in range(3):
         values = {
-            "transaction_id": f"LATE-{day.isoformat()}-{i}",
+            "transaction_id": f"{tag}-{day.isoformat()}-{i}",
             "partner_id": partner,
-            "customer_id": f"LATE-C{i}",
-            "occurred_at": f"{day.isoformat()}T12:0{i}:00Z",
+            "customer_id": f"{tag}-C{i}",
+            "occurred_at": f"{occurred.isoformat()}T12:0{i}:00Z",
             "kind": "sale",
             "amount": "1000.00",
             "currency": "USD",
@@ -268,3 +271,40 @@ def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
         [tid],
     )
     assert quarantined == [(later_day, "duplicate_key")]
+
+
+def customer_quality(dirs: PipelineDirs) -> dict[tuple[str, date], tuple]:
+    return {
+        (p, m): rest
+        for p, m, *rest in query(
+            dirs.work_db,
+            "select partner_id, month_start_date, trailing_12m_customer_count, trailing_12m_repeat_customer_count, "
+            "trailing_12m_customer_net_revenue_reporting from intermediate.int_partner_months_customer_quality",
+        )
+    }
+
+
+def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
+    """Customer quality is incremental per changed period. A file in the last partition brings three sales dated in
+    the folder's first month (late-arriving rows): backfilling only that day adds the three customers to the
+    partner's trailing year from that first month on, though the window starts months later. The file then
+    goes away and the same day is backfilled again: the periods the rows had counted in are rebuilt as before."""
+    first, last = span(week)
+    before = customer_quality(week)
+    occurred = first + timedelta(days=3)
+    partner, amount = late_transactions(week, last, occurred=occurred, tag="AGED")
+    assert occurred.replace(day=1) < last.replace(day=1)
+
+    assert_built(run_pipeline(week, last, last))
+    after = customer_quality(week)
+    assert after.keys() == before.keys()
+    changed = {k for k in after if after[k] != before[k]}
+    assert changed == {(partner, m) for p, m in before if p == partner and m >= occurred.replace(day=1)}
+    for key in changed:
+        (count, repeat, revenue), (count_0, repeat_0, revenue_0) = after[key], before[key]
+        assert (count - count_0, repeat - repeat_0, float(revenue - revenue_0)) == (3, 0, amount)
+
+    (week.landing / "transactions" / f"dt={last.isoformat()}" / "late-delivery.csv").unlink()
+    assert_built(run_pipeline(week, last, last))
+    assert customer_quality(week) == before
+

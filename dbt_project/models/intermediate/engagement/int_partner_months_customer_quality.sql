@@ -7,8 +7,52 @@
 -- change points get the window's sums (a range frame over the customer's periods), each customer's contribution
 -- to its partner (counted, repeat, revenue) becomes a change from its previous change point, and a running sum of
 -- the changes per partner gives every period's totals. Work grows with customer-periods x 2, not x 12.
+--
+-- Incremental per changed period in a window run: the pre-hook deletes each partner's periods the run may have
+-- changed (macro delete_changed_partner_periods), and the model computes only the spine rows missing from its
+-- table, from the transactions of the year before each partner's first missing period on. A customer's totals
+-- at a period depend only on that year, and its running sum from there gives the same totals (the change
+-- points before it carry no period older than the window). A full build computes every row.
+-- depends_on: {{ ref('int_transactions_replaced_periods') }}
+{{
+    config(
+        materialized=windowed_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_partner_periods(ref('int_partner_months_spined')) }}",
+    )
+}}
 with
 
+{% if is_incremental() %}
+-- The spine rows this run computes: those the pre-hook deleted, and new ones (a new period, a new partner).
+partner_months as (
+    select spine.partner_id, spine.month_start_date
+    from {{ ref('int_partner_months_spined') }} as spine
+    where not exists (
+        select 1 from {{ this }} as built
+        where built.partner_id = spine.partner_id and built.month_start_date = spine.month_start_date
+    )
+),
+
+-- Each partner's transactions from a year before its first missing period on (by revenue date).
+reads_from as (
+    select
+        partner_id,
+        cast({{ period_add(-(periods_per_year() - 1), 'min(month_start_date)') }} as date) as first_read_date
+    from partner_months
+    group by partner_id
+),
+
+transactions as (
+    select converted.*
+    from {{ ref('int_transactions_converted') }} as converted
+    inner join reads_from
+        on converted.partner_id = reads_from.partner_id
+        and converted.revenue_date >= reads_from.first_read_date
+    where converted.revenue_date >= (select min(first_read_date) from reads_from)
+),
+{% else %}
 transactions as (
     select * from {{ ref('int_transactions_converted') }}
 ),
@@ -16,6 +60,7 @@ transactions as (
 partner_months as (
     select * from {{ ref('int_partner_months_spined') }}
 ),
+{% endif %}
 
 customer_periods as (
     select

@@ -1,0 +1,26 @@
+-- The partner-periods (by revenue date) of the converted transactions a window run is about to replace: the
+-- rows of int_transactions_converted from the window's first partition on, read *before* that model deletes
+-- them. Incremental partner-period models rebuild from these periods on (macro delete_changed_partner_periods),
+-- so a row that leaves the window (a replaced file, a row now quarantined) still marks the period it counted
+-- in, even a late-arriving row dated months before the window. Empty on a full build, which rebuilds all.
+-- int_transactions_converted depends on this model, which therefore runs first; it reads that model's table by
+-- name, not through ref(), which would be a cycle.
+{{ config(materialized='table') }}
+
+{%- set converted = none -%}
+{%- if execute and has_partition_window() and not flags.FULL_REFRESH and windowed_materialization() == 'incremental' -%}
+    {%- set converted = adapter.get_relation(this.database, this.schema, 'int_transactions_converted') -%}
+{%- endif %}
+
+{% if converted is not none %}
+select distinct
+    partner_id,
+    cast({{ period_trunc('revenue_date') }} as date) as month_start_date
+from {{ converted }}
+where _partition_date >= cast('{{ run_var("min_date") }}' as date)
+{% else %}
+select
+    cast(null as {{ dbt.type_string() }}) as partner_id,
+    cast(null as date) as month_start_date
+where 1 = 0
+{% endif %}
