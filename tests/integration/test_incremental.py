@@ -156,7 +156,9 @@ def test_a_sequence_of_nightly_runs_equals_a_full_rebuild(week, full_rebuild):
     assert table_hashes(week.work_db, week.landing) == full_rebuild
 
 
-def late_transactions(dirs: PipelineDirs, day: date, occurred: date | None = None, tag: str = "LATE") -> tuple[str, float]:
+def late_transactions(
+    dirs: PipelineDirs, day: date, occurred: date | None = None, tag: str = "LATE"
+) -> tuple[str, float]:
     """Write a late file of three USD sales of three new customers for a known partner into partition `day`, dated
     `occurred` (default: that day); returns the partner and the sum."""
     partner = query(dirs.work_db, "select min(partner_id) from marts.dim_partners")[0][0]
@@ -307,4 +309,3 @@ def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
     (week.landing / "transactions" / f"dt={last.isoformat()}" / "late-delivery.csv").unlink()
     assert_built(run_pipeline(week, last, last))
     assert customer_quality(week) == before
-
