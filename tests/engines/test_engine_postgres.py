@@ -79,12 +79,17 @@ def test_push_copied_every_raw_row_by_copy(postgres_pipeline, postgres_server):
 
 def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_pipeline, postgres_server, tmp_path):
     """A nightly window on the server: the incremental models delete and insert the window's rows (delete+insert by
-    their pre-hooks), and running the last month again changes no count and no cent."""
+    their pre-hooks), customer quality its changed partner-periods, and running the last month again changes no
+    count and no cent."""
+    quality = "intermediate.int_partner_months_customer_quality"
     totals_sql = (
         "select (select count(*) from staging.base_program__transactions), "
         "(select count(*) from staging.base_program__transactions where rejection_reason is null), "
         "(select count(*) from intermediate.int_transactions_converted), "
-        "(select sum(net_amount_reporting) from intermediate.int_transactions_converted)"
+        "(select sum(net_amount_reporting) from intermediate.int_transactions_converted), "
+        f"(select count(*) from {quality}), (select sum(trailing_12m_customer_count) from {quality}), "
+        f"(select sum(trailing_12m_repeat_customer_count) from {quality}), "
+        f"(select sum(trailing_12m_customer_net_revenue_reporting) from {quality})"
     )
     connect = postgres_server.connect_kwargs(dbname=DATABASE)
     with psycopg2.connect(**connect) as con, con.cursor() as cur:
@@ -92,7 +97,10 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
         before = cur.fetchone()
     end = date.fromisoformat(postgres_pipeline.manifest()["end"])
     settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
-    select = "base_program__transactions stg_program__transactions int_transactions_converted"
+    select = (
+        "base_program__transactions stg_program__transactions int_transactions_replaced_periods "
+        "int_transactions_converted int_partner_months_customer_quality"
+    )
     cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]
     cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     cmd += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
@@ -101,7 +109,9 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     assert result.returncode == 0, result.stdout[-4000:]
     assert "OK created sql incremental model staging.base_program__transactions" in result.stdout
     assert "OK created sql incremental model intermediate.int_transactions_converted" in result.stdout
+    assert "OK created sql incremental model intermediate.int_partner_months_customer_quality" in result.stdout
     with psycopg2.connect(**connect) as con, con.cursor() as cur:
         cur.execute(totals_sql)
         assert cur.fetchone() == before
     assert before[0] > 10_000
+    assert before[4] > 1_000 and before[5] > 0
