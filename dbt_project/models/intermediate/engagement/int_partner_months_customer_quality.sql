@@ -50,7 +50,6 @@ transactions as (
     inner join reads_from
         on converted.partner_id = reads_from.partner_id
         and converted.revenue_date >= reads_from.first_read_date
-    where converted.revenue_date >= (select min(first_read_date) from reads_from)
 ),
 {% else %}
 transactions as (
