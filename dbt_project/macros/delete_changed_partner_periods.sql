@@ -1,9 +1,9 @@
 {#- Pre-hook of the incremental partner-period models (one row per partner_id x month_start_date): delete every
     row a window run may have changed, so the model inserts exactly the spine rows missing from its table.
     Deleted: each partner's periods from the window's first period on (the as-of period grows, the window's
-    days change), from the first period of any of its transactions the run replaced or added (by revenue date,
-    model int_transactions_replaced_periods and the window's converted rows: a late-arriving row or a refund
-    can count in an older period), and rows no longer on the partner-period spine. A no-op on a full build.
+    days change), from the first period of any of its transactions the run replaced or added (macro
+    window_partner_periods, before and after: a late-arriving row or a refund can count in an older period),
+    and rows no longer on the partner-period spine. A no-op on a full build.
     `spine`: the relation holding the model's partner-periods. -#}
 {% macro delete_changed_partner_periods(spine) -%}
     {%- if is_incremental() and has_partition_window() -%}
@@ -18,9 +18,7 @@
                 from (
                     select partner_id, min(month_start_date) as month_start_date
                     from (
-                        select partner_id, cast({{ period_trunc('revenue_date') }} as date) as month_start_date
-                        from {{ ref('int_transactions_converted') }}
-                        where _partition_date >= cast('{{ run_var("min_date") }}' as date)
+                        {{ window_partner_periods(ref('int_transactions_converted')) }}
                         union all
                         select partner_id, month_start_date from {{ ref('int_transactions_replaced_periods') }}
                     ) as touched

@@ -42,6 +42,9 @@ INCREMENTAL = (
 )
 
 
+# The file late_transactions writes into a partition.
+LATE_FILE = "late-delivery.csv"
+
 GATE_STEPS = {"publish_gates", "publish_gates_predictive", "published_marts"}
 
 
@@ -178,7 +181,7 @@ def late_transactions(
             "product": "Core Subscription",
         }
         rows.append(",".join(values.get(c, "") for c in columns))
-    path = dirs.landing / "transactions" / f"dt={day.isoformat()}" / "late-delivery.csv"
+    path = dirs.landing / "transactions" / f"dt={day.isoformat()}" / LATE_FILE
     path.write_text(",".join(columns) + "\n" + "\n".join(rows) + "\n")
     return partner, 3000.0
 
@@ -306,6 +309,6 @@ def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
         (count, repeat, revenue), (count_0, repeat_0, revenue_0) = after[key], before[key]
         assert (count - count_0, repeat - repeat_0, float(revenue - revenue_0)) == (3, 0, amount)
 
-    (week.landing / "transactions" / f"dt={last.isoformat()}" / "late-delivery.csv").unlink()
+    (week.landing / "transactions" / f"dt={last.isoformat()}" / LATE_FILE).unlink()
     assert_built(run_pipeline(week, last, last))
     assert customer_quality(week) == before

@@ -8,16 +8,12 @@
 {{ config(materialized='table') }}
 
 {%- set converted = none -%}
-{%- if execute and has_partition_window() and not flags.FULL_REFRESH and windowed_materialization() == 'incremental' -%}
+{%- if execute and not flags.FULL_REFRESH and windowed_materialization() == 'incremental' -%}
     {%- set converted = adapter.get_relation(this.database, this.schema, 'int_transactions_converted') -%}
 {%- endif %}
 
 {% if converted is not none %}
-select distinct
-    partner_id,
-    cast({{ period_trunc('revenue_date') }} as date) as month_start_date
-from {{ converted }}
-where _partition_date >= cast('{{ run_var("min_date") }}' as date)
+{{ window_partner_periods(converted) }}
 {% else %}
 select
     cast(null as {{ dbt.type_string() }}) as partner_id,
