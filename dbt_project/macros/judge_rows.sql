@@ -160,7 +160,7 @@ valid_copies as (
     select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
     from {{ history }}
     where (rejection_reason is null or rejection_reason in ('{{ (['duplicate_key'] + later_reasons) | join("', '") }}'))
-        and {{ key[0] }} in (select {{ key[0] }} from field_checked)
+        and ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from field_checked)
     {% endif %}
 ),
 

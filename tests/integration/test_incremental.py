@@ -36,6 +36,7 @@ NIGHTLIES = 2
 INCREMENTAL = (
     "staging.base_program__transactions",
     "staging.stg_program__transactions",
+    "staging.base_program__traffic_daily",
     "staging.stg_program__quarantine",
     "intermediate.int_transactions_converted",
     "intermediate.int_partner_months_customer_quality",
@@ -249,8 +250,9 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
 
 
 def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
-    """A file for an old day re-sends a sale first delivered last week; backfilling only that day makes the old
-    day's row the first occurrence (staged, converted) and last week's row a duplicate_key (quarantined)."""
+    """A file for an old day re-sends a sale first delivered last week, and another a partner's traffic of a day
+    delivered last week; backfilling only that day makes the old day's rows the first occurrences (staged,
+    converted) and last week's rows duplicate_keys (quarantined)."""
     first, last = span(week)
     old_day = first + timedelta(days=12)
     columns = ENTITIES["transactions"].columns
@@ -264,6 +266,16 @@ def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
     )[0]
     folder = week.landing / "transactions" / f"dt={old_day.isoformat()}"
     (folder / "resent.csv").write_text(",".join(columns) + "\n" + ",".join(v or "" for v in values) + "\n")
+    # Traffic's key is the pair (partner, day): the old day's file re-sends one pair of the last partition.
+    traffic_columns = ENTITIES["traffic_daily"].columns
+    partner, traffic_day, *traffic_values = query(
+        week.work_db,
+        f"select partner_id, traffic_date, {', '.join(traffic_columns)} from raw.traffic_daily "
+        "where _partition_date = ? order by partner_id limit 1",
+        [last],
+    )[0]
+    traffic_folder = week.landing / "traffic_daily" / f"dt={old_day.isoformat()}"
+    (traffic_folder / "resent.csv").write_text(",".join(traffic_columns) + "\n" + ",".join(traffic_values) + "\n")
 
     assert_built(run_pipeline(week, old_day, old_day))
 
@@ -276,6 +288,21 @@ def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
         [tid],
     )
     assert quarantined == [(later_day, "duplicate_key")]
+
+    staged = query(
+        week.work_db,
+        "select _partition_date, _source_file from staging.stg_program__traffic_daily "
+        "where partner_id = ? and traffic_date = cast(? as date)",
+        [partner, traffic_day],
+    )
+    assert [(d, Path(f).name) for d, f in staged] == [(old_day, "resent.csv")]
+    quarantined = query(
+        week.work_db,
+        "select _partition_date, rejection_reason from staging.stg_program__quarantine "
+        "where entity = 'traffic_daily' and record_key = ?",
+        [f"{partner}|{traffic_day}"],
+    )
+    assert quarantined == [(last, "duplicate_key")]
 
 
 def customer_quality(dirs: PipelineDirs) -> dict[tuple[str, date], tuple]:

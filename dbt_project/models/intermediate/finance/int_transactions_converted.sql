@@ -15,7 +15,7 @@ with
 
 transactions as (
     {% if is_incremental() %}
-        {{ window_rows(ref('stg_program__transactions'), 'transaction_id') }}
+        {{ window_rows(ref('stg_program__transactions'), 'transactions', typed=true) }}
     {% else %}
         select * from {{ ref('stg_program__transactions') }}
     {% endif %}

@@ -16,7 +16,7 @@ with
 
 {{ judge_rows(
     'transactions',
-    source_sql=(window_rows(source('program', 'transactions'), 'trim(transaction_id)') if is_incremental() else none),
+    source_sql=(window_rows(source('program', 'transactions'), 'transactions', typed=false) if is_incremental() else none),
     history=(this if is_incremental() else none),
     partners=ref('base_program__partners'),
     fx_rates=ref('base_program__fx_rates'),
