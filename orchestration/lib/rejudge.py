@@ -1,22 +1,74 @@
-"""When a run must re-judge quarantined transactions outside its window (no Dagster here).
+"""When a run must re-judge quarantined rows outside its window (no Dagster here).
 
-The judged transactions are incremental: a window run judges only its window's rows. A row quarantined as
-`unknown_partner` (its partner's snapshot had not landed) or `no_fx_rate` (its currency had no rates) becomes
-valid once that snapshot or those rates land, possibly in a later and non-overlapping window (a split
-backfill). This finds such rows, so the run rebuilds the judged transactions from all raw history.
+The judged base models of some entities (transactions, traffic) are incremental on landing partitions: a window
+run judges only its window's rows. A row quarantined as `unknown_partner` (its partner's snapshot had not landed)
+or `no_fx_rate` (its currency had no rates) becomes valid once that snapshot or those rates land, possibly in a
+later and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the incremental
+models from all raw history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
 
+from orchestration.lib.contract import ENTITIES
 from orchestration.lib.tables import table_exists
 
-# The judged transactions of the previous run (dbt model base_program__transactions), read before this run's dbt.
-JUDGED_TRANSACTIONS = "staging.base_program__transactions"
-_PENDING_SQL = f"""
+# The judged base models (dbt, staging schema) are named after their entity.
+BASE_MODEL_PREFIX = "base_program__"
+# What makes a base model incremental on landing partitions: its config (dbt macro windowed_materialization).
+WINDOWED_CONFIG = "windowed_materialization()"
+
+
+def windowed_judged_relations(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """`schema.table` by entity of every judged base model that is incremental on landing partitions, from the dbt
+    manifest's models by name (their SQL is the one place that says so)."""
+    return {
+        name.removeprefix(BASE_MODEL_PREFIX): f"{node['schema']}.{node['alias']}"
+        for name, node in sorted(nodes.items())
+        if name.startswith(BASE_MODEL_PREFIX) and WINDOWED_CONFIG in node.get("raw_code", "")
+    }
+
+
+def _pending_sql(entity: str, relation: str) -> str | None:
+    """Rows of one judged model outside the window that the window's snapshots or fx rates may now stage."""
+    spec = ENTITIES[entity]
+    conditions = []
+    if spec.partner_checked:
+        conditions.append(
+            "(rejection_reason = 'unknown_partner' and partner_id in (select partner_id from window_partners))"
+        )
+    conditions += [
+        f"(rejection_reason = 'no_fx_rate' and {c.name} in (select currency from window_currencies))"
+        for c in spec.contract_columns
+        if c.rules.get("converted")
+    ]
+    if not conditions:
+        return None
+    return f"""
+select '{entity}' as entity, rejection_reason, count(*) as n
+from {relation}
+where not (_partition_date >= $start and _partition_date < $end)
+    and ({" or ".join(conditions)})
+group by rejection_reason"""
+
+
+def pending_rejudgements(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, relations: Mapping[str, str]
+) -> dict[str, int]:
+    """Quarantined rows outside [start, end) of the judged models `relations` (by entity) that this window's
+    snapshots or fx rates may now stage, counted by `entity rejection_reason`."""
+    present = {e: r for e, r in relations.items() if table_exists(con, *r.split("."))}
+    if not present or not all(table_exists(con, "raw", t) for t in ("partners", "fx_rates")):
+        return {}
+    parts = [sql for e, r in present.items() if (sql := _pending_sql(e, r))]
+    if not parts:
+        return {}
+    query = f"""
 with window_partners as (
     select distinct trim(partner_id) as partner_id from raw.partners
     where _partition_date >= $start and _partition_date < $end
@@ -25,22 +77,7 @@ window_currencies as (
     select distinct upper(trim(currency)) as currency from raw.fx_rates
     where _partition_date >= $start and _partition_date < $end
 )
-select rejection_reason, count(*)
-from {JUDGED_TRANSACTIONS}
-where not (_partition_date >= $start and _partition_date < $end)
-    and (
-        (rejection_reason = 'unknown_partner' and partner_id in (select partner_id from window_partners))
-        or (rejection_reason = 'no_fx_rate' and currency in (select currency from window_currencies))
-    )
-group by rejection_reason
-order by rejection_reason
-"""
-
-
-def pending_rejudgements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, int]:
-    """Quarantined transactions outside [start, end) that this window's snapshots or fx rates may now stage."""
-    needed = [tuple(JUDGED_TRANSACTIONS.split(".")), ("raw", "partners"), ("raw", "fx_rates")]
-    if not all(table_exists(con, schema, table) for schema, table in needed):
-        return {}
-    rows = con.execute(_PENDING_SQL, {"start": start, "end": end}).fetchall()
-    return {reason: int(count) for reason, count in rows}
+{" union all ".join(parts)}
+order by entity, rejection_reason"""
+    rows = con.execute(query, {"start": start, "end": end}).fetchall()
+    return {f"{entity} {reason}": int(n) for entity, reason, n in rows}

@@ -20,7 +20,7 @@ from orchestration.lib.engines import engine_for, relations_to_pull
 from orchestration.lib.gx_runner import DbtModels, is_published
 from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
-from orchestration.lib.rejudge import pending_rejudgements
+from orchestration.lib.rejudge import pending_rejudgements, windowed_judged_relations
 from orchestration.lib.tables import table_exists
 from orchestration.lib.windows import window_from_tags
 
@@ -150,15 +150,16 @@ def _dbt_build(
     engine = engine_for(settings)
     with warehouse.connect(read_only=True) as con:
         latest = latest_loaded_window(con)
-        pending = pending_rejudgements(con, *window) if rejudge and window and not full_refresh else {}
+        judged = windowed_judged_relations(DbtModels.load().nodes) if rejudge and window and not full_refresh else {}
+        pending = pending_rejudgements(con, *window, judged) if judged else {}
         missing_predictive = _missing_predictive_tables(con) if engine else []
     window = window or latest
     # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
-    # rebuild the judged transactions from all history rather than leave them quarantined.
+    # rebuild the judged incremental models from all history rather than leave them quarantined.
     full_refresh = full_refresh or bool(pending)
     if pending:
         context.log.info(
-            "re-judging quarantined transactions outside the window ("
+            "re-judging quarantined rows outside the window ("
             + ", ".join(f"{n} {reason}" for reason, n in pending.items())
             + "): incremental models rebuilt from all history"
         )

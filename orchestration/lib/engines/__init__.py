@@ -57,13 +57,14 @@ def engine_for(settings: Settings) -> Engine | None:
 def relations_read_back(models: DbtModels) -> dict[str, tuple[str, str]]:
     """(schema, table) by model name of every model the Python side reads from the work DuckDB file, so an engine
     pulls them back after dbt: the published marts and what their publish gates read, the internal models (the
-    restricted export), the predictive fit's summary, the judged transactions (re-judging) and the quarantine
+    restricted export), the predictive fit's summary, the judged incremental models (re-judging) and the quarantine
     (the console summary). Derived from the manifest and the readers' own constants, never listed twice."""
     from orchestration.lib import contract, predictive, rejudge
 
     read = {name for mart in models.published() for name in suite_reads(mart)}
     read |= {name for name, node in models.nodes.items() if node["schema"] == "internal"}
-    for relation in (predictive.SUMMARY_RELATION, rejudge.JUDGED_TRANSACTIONS, contract.QUARANTINE_RELATION):
+    judged = rejudge.windowed_judged_relations(models.nodes).values()
+    for relation in (predictive.SUMMARY_RELATION, contract.QUARANTINE_RELATION, *judged):
         read.add(relation.split(".")[1])
     return {name: (models.nodes[name]["schema"], models.nodes[name]["alias"]) for name in sorted(read)}
 
