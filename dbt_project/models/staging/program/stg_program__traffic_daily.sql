@@ -1,4 +1,7 @@
 -- Valid daily click counts per partner (optional entity: empty when its folder is absent).
+-- A view on the judged rows of base_program__traffic_daily (an incremental table), like stg_program__transactions:
+-- always in step with the quarantine, and a run copies no table of three years of clicks.
+{{ config(materialized='view') }}
 with
 
 base as (
