@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 
+from orchestration.lib.contract import ENTITIES
 from tests.helpers import PipelineDirs, query, run_pipeline
 from tests.integration.test_ingestion import PARTNER_HEADER, TX_HEADER, write_csv
 
 P1 = "P1,Acme,a@example.com,2023-12-01,NA,US,affiliate,,,Bob,active,,,2024-01-01T00:00:00+00:00"
 P2 = "P2,Beta,b@example.com,2024-01-02,NA,US,agency,,,Bob,active,,,2024-01-03T00:00:00+00:00"
-TRAFFIC_HEADER = "partner_id,traffic_date,clicks,unique_visitors"
+TRAFFIC_HEADER = ",".join(ENTITIES["traffic_daily"].columns)
 
 
 @pytest.fixture(scope="module")
