@@ -511,13 +511,14 @@ def publish(
         live = current_entry(log)
         previous_db = _version_dir(pdir, live["version"]) / DB_NAME if live else None
         with duckdb.connect(str(db)) as con:
-            con.execute("set threads = 1")  # one writer thread: same data, same bytes
+            # Every core sorts the copies (`order by all` fixes their rows' order whatever the threads).
             con.execute(f"attach '{settings.work_db}' as work (read_only)")
             counts = _copy_marts(con, marts, settings.personal_columns_allowed)
             key_metrics = _key_metrics(con, marts)
             changes = restatements(con, marts, previous_db, live.get("as_of_date") if live else None)
             as_of = _as_of_date(con, marts)
             con.execute("detach work")
+            con.execute("set threads = 1")  # one Parquet writer thread: the same rows give the same bytes
             for mart in marts:
                 con.execute(
                     f"copy (select * from main.\"{mart}\") to '{tmp_dir / (mart + '.parquet')}' "
