@@ -334,13 +334,14 @@ def _shard_data(path: Path) -> dict[str, Any]:
 
 
 def test_scorecard_shards_hold_each_partner_once_in_its_own_shard(small_pipeline, tmp_path, monkeypatch):
-    """With 16 partners a shard, the small preset's 80 partners spread over 5 files, one shard at a time: each file
-    holds exactly the partners the page's hash sends to it, each with all its periods, and together they hold what
-    one shard for everyone holds."""
+    """With 16 partners a shard, the small preset's 80 partners spread over 5 files, read two shards a query (three
+    queries, the last with one shard): each file holds exactly the partners the page's hash sends to it, each with
+    all its periods, and together they hold what one shard for everyone holds."""
     from orchestration.lib import report
 
     one = _shard_data(next(Path(small_pipeline.warehouse / "report" / "scorecard_data").glob("*_000.js")))
     monkeypatch.setattr(report, "PARTNERS_PER_SHARD", 16)
+    monkeypatch.setattr(report, "SHARDS_PER_QUERY", 2)
     report.build_report(small_pipeline.warehouse / "marts.duckdb", tmp_path / "report")
     files = sorted((tmp_path / "report" / "scorecard_data").glob("*.js"))
     assert [f.name[-6:] for f in files] == ["000.js", "001.js", "002.js", "003.js", "004.js"]
@@ -359,3 +360,27 @@ def test_scorecard_shards_hold_each_partner_once_in_its_own_shard(small_pipeline
     assert {pid: len(p["series"].get("month_start_date", [])) for pid, p in merged.items()} == {
         pid: periods.get(pid, 0) for pid in merged
     }
+
+
+def test_the_report_bench_grows_the_program_and_draws_it(small_pipeline, tmp_path, capsys):
+    """`python -m bench.report_alone --copies 3` on the small preset's published file: three times its partners and
+    partner-periods, each copy's ids suffixed, in one data file (under 2,000 partners); the file itself unchanged."""
+    from bench import report_alone
+
+    marts = small_pipeline.warehouse / "marts.duckdb"
+    with duckdb.connect(str(marts), read_only=True) as con:
+        partners, periods = con.execute(
+            "select count(distinct partner_id), count(*) from fct_partner_scorecard_monthly"
+        ).fetchone()
+    assert report_alone.main(["--marts", str(marts), "--copies", "3", "--keep", str(tmp_path / "report")]) == 0
+    measured = json.loads(capsys.readouterr().out)
+    assert (measured["partners"], measured["partner_periods"], measured["data_files"]) == (
+        3 * partners,
+        3 * periods,
+        1,
+    )
+    shard = _shard_data(next((tmp_path / "report" / "scorecard_data").glob("*_000.js")))
+    some = next(pid for pid in sorted(shard) if "_" not in pid and shard[pid]["series"])
+    assert shard[f"{some}_1"]["series"] == shard[some]["series"] == shard[f"{some}_2"]["series"]
+    with duckdb.connect(str(marts), read_only=True) as con:
+        assert con.execute("select count(*) from fct_partner_scorecard_monthly").fetchone()[0] == periods
