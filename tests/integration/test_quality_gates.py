@@ -274,12 +274,33 @@ def test_report_names_the_failed_expectation_with_failing_rows(published_pipelin
     detail = json.loads((report.parent / "fct_partner_monthly__publish.json").read_text())
     bad = [o for o in detail["outcomes"] if not o["success"]]
     assert bad[0]["failing_rows"][0]["gross_revenue_reporting"] == -1
+    # The gate read the checked columns only; a failing row still shows every column, to find it by.
+    assert {"partner_month_id", "partner_id", "month_start_date"} <= set(bad[0]["failing_rows"][0])
     # The UI shows the report as Markdown on the check (failures first); no file:// link it cannot open.
     details = evaluation.metadata["details"].value
     assert details.startswith("**fct_partner_monthly__publish: failed ")
     assert "| FAIL | error | expect_column_values_to_be_between | gross_revenue_reporting |" in details
     assert "| ok | error | " in details  # the passed expectations are listed too
     assert not any(str(v.value).startswith("file://") for v in evaluation.metadata.values())
+
+
+def test_the_mart_batch_reads_only_the_columns_its_checks_name():
+    """Ranges, a pair and a single-value check name four columns: those are read, in the mart's order; a check on
+    another batch adds none; the row count alone reads one column; a table-wide check of another kind reads all."""
+    import great_expectations.expectations as gxe
+
+    columns = ["partner_id", "b", "a", "as_of_date", "c", "unchecked"]
+    checks = [
+        gx_runner.between("a", 0, 1),
+        gx_runner.at_least("b", "c"),
+        gx_runner.one_value("as_of_date"),
+        gx_runner.between("unchecked", 0, 0, batch="spine"),
+        gx_runner.Check(gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=9)),
+    ]
+    assert gx_runner.mart_columns_read(checks, columns) == ["b", "a", "as_of_date", "c"]
+    assert gx_runner.mart_columns_read(checks[-1:], columns) == ["partner_id"]
+    table_wide = gx_runner.Check(gxe.ExpectTableColumnCountToEqual(value=6))
+    assert gx_runner.mart_columns_read([*checks, table_wide], columns) == columns
 
 
 def test_ranges_are_generated_from_the_model_yaml():
