@@ -24,22 +24,26 @@ import duckdb
 from orchestration.lib.report import build_report
 
 
-def grow(db: Path, copies: int) -> None:
-    """Repeat every partner's rows of every table with a partner_id column `copies` times in all (in place)."""
+def grow(db: Path, copies: int, schema: str = "main") -> None:
+    """Repeat every partner's rows of every table of `schema` with a partner_id column `copies` times in all (in
+    place; views are left alone)."""
     with duckdb.connect(str(db)) as con:
         tables = [
             r[0]
             for r in con.execute(
-                "select table_name from duckdb_columns() where schema_name = 'main' and column_name = 'partner_id'"
+                "select table_name from duckdb_tables() where schema_name = ? and table_name in "
+                "(select table_name from duckdb_columns() where schema_name = ? and column_name = 'partner_id')",
+                [schema, schema],
             ).fetchall()
         ]
         for table in tables:
-            cols = [r[0] for r in con.execute(f'describe "{table}"').fetchall()]
+            relation = f'"{schema}"."{table}"'
+            cols = [r[0] for r in con.execute(f"describe {relation}").fetchall()]
             select = ", ".join(
                 f"\"{c}\" || '_' || cast(i as varchar)" if c in ("partner_id", "partner_month_id") else f'"{c}"'
                 for c in cols
             )
-            con.execute(f'insert into "{table}" select {select} from "{table}", range(1, {copies:d}) r(i)')
+            con.execute(f"insert into {relation} select {select} from {relation}, range(1, {copies:d}) r(i)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -450,3 +450,20 @@ def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_
     found, compiled = failures(in_window=True)
     assert found == 1
     assert f"month_start_date >= cast(date_trunc('month', cast('{last}' as date)) as date)" in compiled
+
+
+def test_the_gates_bench_runs_every_suite_and_grows_only_the_marts(published_pipeline: PipelineDirs, capsys):
+    """`python -m bench.gates_alone`: on the run's own work file every suite runs and passes; grown twice over,
+    the marts hold twice their partners while the staged money does not, so a revenue mart's reconciliation
+    fails, as its docstring says it must."""
+    from bench import gates_alone
+
+    rows = "select count(*) from marts.fct_partner_monthly"
+    before = query(published_pipeline.work_db, rows)
+    assert gates_alone.main(["--work-db", str(published_pipeline.work_db)]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert (same["suites"], same["failed"]) == (len(published_marts()), [])
+    assert gates_alone.main(["--work-db", str(published_pipeline.work_db), "--copies", "2"]) == 0
+    grown = json.loads(capsys.readouterr().out)
+    assert "fct_partner_monthly" in grown["failed"]
+    assert query(published_pipeline.work_db, rows) == before  # grown in a copy

@@ -1,0 +1,66 @@
+"""Time the publish gates alone on a work warehouse, optionally with its marts grown to a large program's size.
+
+`python -m bench.gates_alone --work-db warehouse/work.duckdb --copies 1250` copies the file to a temporary folder,
+repeats every partner's rows of every mart table `--copies` times (as `bench.report_alone` does), and runs every
+published mart's suite with `orchestration.lib.gx_runner.run_suite`, one after the other in this process, as the
+`publish_gates` step does (without Dagster and without the volume comparison). Printed as JSON: suites, wall and
+CPU seconds, peak memory of this process, the suites that failed and the slowest suites. Only the marts grow: the
+checks that reconcile a mart with the staged transactions or with another model fail on a grown file, which is
+expected (they run and are timed all the same). The small preset's work file with `--copies 1250` holds 100,000
+partners and about a million rows in each partner-period mart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from bench.report_alone import grow
+from orchestration.lib import gx_runner
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work-db", type=Path, required=True, help="a pipeline run's work.duckdb (not changed)")
+    parser.add_argument("--copies", type=int, default=1, help="repeat each partner's mart rows this many times in all")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="pra-gates-bench-") as tmp:
+        db = Path(tmp) / "work.duckdb"  # the file name is the database name the manifest's relations use
+        shutil.copyfile(args.work_db, db)
+        if args.copies > 1:
+            grow(db, args.copies, schema="marts")
+        marts = gx_runner.DbtModels.load().published()
+        seconds: dict[str, float] = {}
+        failed = []
+        wall, cpu = time.perf_counter(), time.process_time()
+        with duckdb.connect(str(db), read_only=True) as con:
+            for mart in marts:
+                started = time.perf_counter()
+                if not gx_runner.run_suite(con, mart).passed:
+                    failed.append(mart)
+                seconds[mart] = round(time.perf_counter() - started, 2)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(
+        json.dumps(
+            {
+                "suites": len(marts),
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                "failed": failed,
+                "slowest_s": dict(sorted(seconds.items(), key=lambda kv: -kv[1])[:6]),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
