@@ -382,8 +382,8 @@ def _gx_context():
 def mart_columns_read(checks: Sequence[Check], columns: Sequence[str]) -> list[str]:
     """The mart's columns (in its order) that the checks on its own rows name: the `mart` batch reads only these, for
     a partner-period mart is millions of rows of up to 40 columns and its checks name a handful. Every column when a
-    check on the mart is of a kind that names none but the row count; the first alone when only the row count is
-    checked (a frame with no column has no rows)."""
+    check on the mart is of a kind that names none but the row count, or has a `row_condition` (which may name any);
+    the first alone when only the row count is checked (a frame with no column has no rows)."""
     import great_expectations.expectations as gxe
 
     named: set[str] = set()
@@ -393,7 +393,9 @@ def mart_columns_read(checks: Sequence[Check], columns: Sequence[str]) -> list[s
         expectation = check.expectation
         fields = [getattr(expectation, f, None) for f in ("column", "column_A", "column_B")]
         fields += list(getattr(expectation, "column_list", None) or [])
-        if not any(fields) and not isinstance(expectation, gxe.ExpectTableRowCountToBeBetween):
+        if getattr(expectation, "row_condition", None) or (
+            not any(fields) and not isinstance(expectation, gxe.ExpectTableRowCountToBeBetween)
+        ):
             return list(columns)
         named.update(f for f in fields if f)
     return [c for c in columns if c in named] or list(columns[:1])

@@ -286,7 +286,8 @@ def test_report_names_the_failed_expectation_with_failing_rows(published_pipelin
 
 def test_the_mart_batch_reads_only_the_columns_its_checks_name():
     """Ranges, a pair and a single-value check name four columns: those are read, in the mart's order; a check on
-    another batch adds none; the row count alone reads one column; a table-wide check of another kind reads all."""
+    another batch adds none; the row count alone reads one column; a table-wide check of another kind, or a check
+    with a row condition (which may name any column), reads all."""
     import great_expectations.expectations as gxe
 
     columns = ["partner_id", "b", "a", "as_of_date", "c", "unchecked"]
@@ -301,6 +302,10 @@ def test_the_mart_batch_reads_only_the_columns_its_checks_name():
     assert gx_runner.mart_columns_read(checks[-1:], columns) == ["partner_id"]
     table_wide = gx_runner.Check(gxe.ExpectTableColumnCountToEqual(value=6))
     assert gx_runner.mart_columns_read([*checks, table_wide], columns) == columns
+    conditional = gx_runner.between(
+        "a", 0, 1, row_condition='col("unchecked") > 0', condition_parser="great_expectations"
+    )
+    assert gx_runner.mart_columns_read([*checks, conditional], columns) == columns
 
 
 def test_ranges_are_generated_from_the_model_yaml():
