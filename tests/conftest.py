@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, run_pipeline
+from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, built_once_per_session, run_pipeline
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -29,21 +30,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
     """The small demo preset, generated and run end to end through Dagster (read-only for tests).
 
-    The weekly job: the nightly work plus the predictive fit, so the published marts carry its scores.
+    The weekly job: the nightly work plus the predictive fit, so the published marts carry its scores. Built once per
+    session and shared by the xdist workers (tests/helpers.py, `built_once_per_session`).
     """
-    from demo.generator import generate
 
-    dirs = PipelineDirs(tmp_path_factory.mktemp("small_pipeline"))
-    generate(dirs.landing, "small")
-    manifest = dirs.manifest()
-    result = run_pipeline(
-        dirs,
-        date.fromisoformat(manifest["start"]),
-        date.fromisoformat(manifest["end"]),
-        job_name="partner_retention_weekly_job",
-    )
-    assert result.success, "the small-preset pipeline run failed; see the Dagster log above"
-    return dirs
+    def build(root: Path) -> None:
+        from demo.generator import generate
+
+        dirs = PipelineDirs(root)
+        generate(dirs.landing, "small")
+        manifest = dirs.manifest()
+        result = run_pipeline(
+            dirs,
+            date.fromisoformat(manifest["start"]),
+            date.fromisoformat(manifest["end"]),
+            job_name="partner_retention_weekly_job",
+        )
+        assert result.success, "the small-preset pipeline run failed; see the Dagster log above"
+
+    return PipelineDirs(built_once_per_session(tmp_path_factory, "small_pipeline", build))
 
 
 @pytest.fixture(scope="session")

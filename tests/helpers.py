@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +17,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
+from filelock import FileLock
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -63,6 +65,33 @@ def environ(values: dict[str, str]) -> Iterator[None]:
             time.tzset()  # this process's local time follows TZ again (child processes read it themselves)
 
 
+def built_once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder `name`, built by `build(folder)` once per test session, whichever pytest-xdist worker asks first.
+
+    The other workers wait for it (a file lock in the session's shared temp folder) and read the same files, so
+    `make test` builds each shared pipeline once instead of once per worker. Read-only for tests: clone it before
+    changing anything. A build that failed is not retried by the next worker: it fails at once with the first
+    worker's error.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' basetemps are popen-gw<N> folders of one session folder
+    folder, done, failed = root / name, root / f"{name}.done", root / f"{name}.failed"
+    with FileLock(root / f"{name}.lock"):
+        if failed.exists():
+            pytest.fail(f"building the shared {name} failed in another worker:\n{failed.read_text()}")
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                build(folder)
+            except BaseException as error:
+                failed.write_text(f"{type(error).__name__}: {error}")
+                raise
+            done.touch()
+    return folder
+
+
 def run_pipeline(
     dirs: PipelineDirs,
     first: date,
@@ -72,9 +101,11 @@ def run_pipeline(
     allow_volume_jump: bool = False,
     accept_mass_change: bool = False,
     job_name: str = "partner_retention_nightly_job",
+    assets: list[dg.AssetKey] | None = None,
     **extra_env: str,
 ) -> dg.ExecuteInProcessResult:
-    """Run the nightly job (or `job_name`) for the inclusive range [first, last] as one in-process Dagster run."""
+    """Run the nightly job (or `job_name`) for the inclusive range [first, last] as one in-process Dagster run;
+    `assets`: only these assets of the job and their checks (e.g. the raw tables: the ingestion step alone)."""
     from orchestration.definitions import defs
     from orchestration.defs.jobs import run_options
     from orchestration.lib.windows import range_tags
@@ -88,6 +119,7 @@ def run_pipeline(
             ),
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
+            asset_selection=assets,
         )
 
 

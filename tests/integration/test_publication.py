@@ -181,11 +181,11 @@ def test_sigkill_at_every_stage_leaves_one_live_version_that_the_log_agrees_with
     assert (crashed.warehouse / "published" / "v0002" / "marts.duckdb").exists()
 
     # 5. The next run (its publish repairs the log first) publishes version 3 while another process reads
-    # the stable file.
+    # the stable file. The gates and the publication alone again: the reader only sees what publication writes.
     reads, stop = tmp_path / "reads.jsonl", tmp_path / "stop-reader"
     reader = spawn_reader(stable_db(dirs), reads, stop)
     try:
-        proc = spawn_pipeline(dirs, tmp_path / "final.log")
+        proc = spawn_pipeline(dirs, tmp_path / "final.log", command="publish")
         assert proc.wait(timeout=300) == 0, (tmp_path / "final.log").read_text()[-3000:]
         time.sleep(0.5)  # let the reader open the new version at least once
     finally:

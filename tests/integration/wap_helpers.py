@@ -25,39 +25,36 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.helpers import PipelineDirs, environ, run_pipeline
+from tests.helpers import PipelineDirs, built_once_per_session, environ, run_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 LANDING_DAYS = 60  # two months: every mart has complete months, and a pipeline run stays short
 
 
-# Both test files import these fixtures, which makes pytest register them twice; this cache keeps it to
-# one landing folder and one pipeline run per session.
-_SESSION: dict[str, object] = {}
-
-
 @pytest.fixture(scope="session")
 def wap_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A short small-preset landing folder (LANDING_DAYS days, read-only for tests)."""
-    from demo.generator import generate
+    """A short small-preset landing folder (LANDING_DAYS days, read-only for tests), one per session."""
 
-    if "landing" not in _SESSION:
-        landing = tmp_path_factory.mktemp("wap_landing") / "landing"
-        generate(landing, "small", days=LANDING_DAYS)
-        _SESSION["landing"] = landing
-    return _SESSION["landing"]
+    def build(root: Path) -> None:
+        from demo.generator import generate
+
+        generate(root / "landing", "small", days=LANDING_DAYS)
+
+    return built_once_per_session(tmp_path_factory, "wap_landing", build) / "landing"
 
 
 @pytest.fixture(scope="session")
 def published_pipeline(tmp_path_factory: pytest.TempPathFactory, wap_landing: Path) -> PipelineDirs:
-    """A pipeline run through Dagster that passed its gates and published version 1 (clone before changing)."""
-    if "published" not in _SESSION:
-        dirs = PipelineDirs(tmp_path_factory.mktemp("wap_published"))
+    """A pipeline run through Dagster that passed its gates and published version 1 (clone before changing), one
+    per session: the test files that import this fixture, on whichever xdist worker, share it."""
+
+    def build(root: Path) -> None:
+        dirs = PipelineDirs(root)
         dirs.landing.symlink_to(wap_landing)
         result = run_pipeline(dirs, *manifest_range(dirs))
         assert result.success, "the healthy pipeline run failed; see the Dagster log above"
-        _SESSION["published"] = dirs
-    return _SESSION["published"]
+
+    return PipelineDirs(built_once_per_session(tmp_path_factory, "wap_published", build))
 
 
 def manifest_range(dirs: PipelineDirs) -> tuple[date, date]:
