@@ -26,6 +26,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         build_manifest()
 
 
+# The test files `make test` starts first, in this order: the longest (several whole pipeline runs, a UI server,
+# killed processes), and early among them a reader of `small_pipeline`, so that shared run is built while the other
+# worker is still busy with a long file rather than while it waits for it. `make test` hands whole files to its
+# two workers in collection order (`--dist loadfile --no-loadscope-reorder`); by default pytest-xdist starts the
+# files with the most tests first, which left test_incremental.py's six minutes running alone at the end. Only
+# the order changes: a stale list costs time, never a result.
+FILES_FIRST = (
+    "tests/integration/test_incremental.py",
+    "tests/integration/test_dagster_ui.py",
+    "tests/e2e/test_marts_recompute.py",
+    "tests/corpus/test_corpus.py",
+    "tests/integration/test_quality_gates.py",
+    "tests/integration/test_publication.py",
+    "tests/integration/test_rejudge.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """FILES_FIRST first, in that order; every other file after them, in the order collected."""
+    missing = [path for path in FILES_FIRST if not (DBT_PROJECT_DIR.parent / path).exists()]
+    if missing:  # a renamed file would quietly lose its place
+        raise pytest.UsageError(f"tests/conftest.py FILES_FIRST names files that do not exist: {missing}")
+    rank = {path: i for i, path in enumerate(FILES_FIRST)}
+    position = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(item.nodeid.split("::")[0], len(rank)), position[id(item)]))
+
+
 @pytest.fixture(scope="session")
 def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
     """The small demo preset, generated and run end to end through Dagster (read-only for tests).
