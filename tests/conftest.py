@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -66,13 +65,7 @@ def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineDirs:
 
         dirs = PipelineDirs(root)
         generate(dirs.landing, "small")
-        manifest = dirs.manifest()
-        result = run_pipeline(
-            dirs,
-            date.fromisoformat(manifest["start"]),
-            date.fromisoformat(manifest["end"]),
-            job_name="partner_retention_weekly_job",
-        )
+        result = run_pipeline(dirs, *dirs.landing_range(), job_name="partner_retention_weekly_job")
         assert result.success, "the small-preset pipeline run failed; see the Dagster log above"
 
     return PipelineDirs(built_once_per_session(tmp_path_factory, "small_pipeline", build))

@@ -44,6 +44,11 @@ class PipelineDirs:
     def manifest(self) -> dict:
         return json.loads((self.landing / "_manifest.json").read_text())
 
+    def landing_range(self) -> tuple[date, date]:
+        """The generator's first and last day of the landing folder (inclusive), from its manifest."""
+        manifest = self.manifest()
+        return date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
+
     def env(self) -> dict[str, str]:
         return {
             "PRA_HOME": str(self.root),
@@ -128,9 +133,7 @@ def run_on_copy_of_landing(source: PipelineDirs, root: Path, **extra_env: str) -
     a publish target): the same data as `source`'s run, for comparing marts."""
     dirs = PipelineDirs(root)
     shutil.copytree(source.landing, dirs.landing)
-    manifest = dirs.manifest()
-    first, last = date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
-    return dirs, run_pipeline(dirs, first, last, job_name="partner_retention_weekly_job", **extra_env)
+    return dirs, run_pipeline(dirs, *dirs.landing_range(), job_name="partner_retention_weekly_job", **extra_env)
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -108,11 +108,6 @@ def new_dirs(tmp_path_factory: pytest.TempPathFactory, landing: Path, name: str)
     return dirs
 
 
-def span(dirs: PipelineDirs) -> tuple[date, date]:
-    manifest = dirs.manifest()
-    return date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
-
-
 @pytest.fixture(scope="module")
 def full_rebuild(published_pipeline: PipelineDirs) -> dict:
     """The reference: every day backfilled in one run into an empty warehouse (the session's published run)."""
@@ -123,7 +118,7 @@ def full_rebuild(published_pipeline: PipelineDirs) -> dict:
 def week(tmp_path_factory, wap_landing) -> PipelineDirs:
     """History backfilled up to NIGHTLIES days ago, then NIGHTLIES nightly runs, each the day before its run date."""
     dirs = new_dirs(tmp_path_factory, wap_landing, "week")
-    first, last = span(dirs)
+    first, last = dirs.landing_range()
     first_partition_into_empty_warehouse(dirs)
     # After a one-day history the bulk backfill is a deliberate volume jump: the documented override.
     history_end = last - timedelta(days=NIGHTLIES)
@@ -145,7 +140,7 @@ def week(tmp_path_factory, wap_landing) -> PipelineDirs:
 
 def first_partition_into_empty_warehouse(dirs: PipelineDirs) -> None:
     """Backfilling only the first partition of an empty warehouse loads and builds exactly that day."""
-    first, _ = span(dirs)
+    first, _ = dirs.landing_range()
     result = run_pipeline(dirs, first, first)
     failed = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE}
     # One day of history may fail a mart's publication gate (e.g. too few partners to tier): that is the
@@ -192,7 +187,7 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.sensors import partner_retention_late_data_sensor
 
-    first, last = span(week)
+    first, last = week.landing_range()
     late_day = first + timedelta(days=9)
     warehouse = WarehouseResource(landing_dir=str(week.landing), warehouse_dir=str(week.warehouse))
     context = dg.build_sensor_context(resources={"warehouse": warehouse})
@@ -254,7 +249,7 @@ def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
     """A file for an old day re-sends a sale first delivered last week, and another a partner's traffic of a day
     delivered last week; backfilling only that day makes the old day's rows the first occurrences (staged,
     converted) and last week's rows duplicate_keys (quarantined)."""
-    first, last = span(week)
+    first, last = week.landing_range()
     old_day = first + timedelta(days=12)
     columns = ENTITIES["transactions"].columns
     select = ", ".join(f'"{c}"' for c in columns)
@@ -322,7 +317,7 @@ def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
     the folder's first month (late-arriving rows): backfilling only that day adds the three customers to the
     partner's trailing year from that first month on, though the window starts months later. The file then
     goes away and the same day is backfilled again: the periods the rows had counted in are rebuilt as before."""
-    first, last = span(week)
+    first, last = week.landing_range()
     before = customer_quality(week)
     occurred = first + timedelta(days=3)
     partner, amount = late_transactions(week, last, occurred=occurred, tag="AGED")

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,7 @@ PUBLISHED = "published version "  # `pra`'s last line; the publication step's IN
 def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path: Path, wap_landing: Path, published_pipeline):
     dirs = PipelineDirs(tmp_path / "shared")
     shutil.copytree(wap_landing, dirs.landing)
-    first, last = (date.fromisoformat(dirs.manifest()[k]) for k in ("start", "end"))
+    first, last = dirs.landing_range()
     # Two shells without a shared Dagster instance (no run queue, no pool between them): only DuckDB's
     # single-writer lock stands between the two runs. Runs queued by the daemon are serialised by the pool.
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | dirs.env()

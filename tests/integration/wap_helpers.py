@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -51,16 +50,10 @@ def published_pipeline(tmp_path_factory: pytest.TempPathFactory, wap_landing: Pa
     def build(root: Path) -> None:
         dirs = PipelineDirs(root)
         dirs.landing.symlink_to(wap_landing)
-        result = run_pipeline(dirs, *manifest_range(dirs))
+        result = run_pipeline(dirs, *dirs.landing_range())
         assert result.success, "the healthy pipeline run failed; see the Dagster log above"
 
     return PipelineDirs(built_once_per_session(tmp_path_factory, "wap_published", build))
-
-
-def manifest_range(dirs: PipelineDirs) -> tuple[date, date]:
-    """The generator's first and last day."""
-    manifest = dirs.manifest()
-    return date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"])
 
 
 def clone(dirs: PipelineDirs, dest: Path) -> PipelineDirs:
@@ -245,7 +238,7 @@ def main(argv: list[str]) -> int:
         if len(argv) == 4:
             pause_at(argv[2], Path(argv[3]))
         dirs = PipelineDirs(Path(argv[1]))
-        result = gate_and_publish(dirs) if argv[0] == "publish" else run_pipeline(dirs, *manifest_range(dirs))
+        result = gate_and_publish(dirs) if argv[0] == "publish" else run_pipeline(dirs, *dirs.landing_range())
         return 0 if result.success else 1
     if argv[0] == "read":
         _read_loop(Path(argv[1]), Path(argv[2]), Path(argv[3]))
