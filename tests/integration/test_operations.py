@@ -24,7 +24,12 @@ from orchestration.defs.jobs import (
 from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.predictive.assets import predictive_fit
 from orchestration.defs.resources import AlertResource, WarehouseResource
-from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
+from orchestration.defs.sensors import (
+    FRESHNESS_ENTITIES,
+    build_freshness_checks,
+    freshness_result,
+    partner_retention_late_data_sensor,
+)
 from orchestration.lib.alerts import failure_text, webhook_host
 from orchestration.lib.late_data import changed_files, find_late_data, hours_overdue, scan_landing
 from orchestration.lib.operations import LATE_FILES_TAG
@@ -119,20 +124,25 @@ def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_pat
     write_file(landing, "transactions", today - timedelta(days=1), "t.csv", "x\n")
     write_file(landing, "leads", today - timedelta(days=5), "l.csv", "x\n")
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"), freshness_hours="30")
-    checks = {
-        c.check_specs_by_output_name[next(iter(c.check_specs_by_output_name))].asset_key.path[-1]: c
-        for c in build_freshness_checks()
-    }
-    assert {"transactions", "leads", "payouts", "traffic_daily"} <= set(checks)
-    assert "partner_targets" not in checks  # occasional: lands once a quarter
-    fresh = checks["transactions"](warehouse=warehouse)
-    stale = checks["leads"](warehouse=warehouse)
+    assert {"transactions", "leads", "payouts", "traffic_daily"} <= set(FRESHNESS_ENTITIES)
+    assert "partner_targets" not in FRESHNESS_ENTITIES  # occasional: lands once a quarter
+    # Every daily entity's check runs in one step (one process in a daemon run), as Dagster runs it.
+    (check,) = build_freshness_checks()
+    result = dg.materialize(
+        [check], resources={"warehouse": warehouse}, selection=dg.AssetSelection.checks(check), raise_on_error=False
+    )
+    evaluations = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+    assert sorted(evaluations) == sorted(FRESHNESS_ENTITIES)
+    assert {e.check_name for e in evaluations.values()} == {"landing_is_fresh"}
+    fresh, stale = evaluations["transactions"], evaluations["leads"]
     assert fresh.passed
     assert not stale.passed and stale.severity == dg.AssetCheckSeverity.WARN
     assert "leads" in stale.description and "30 h deadline" in stale.description
+    assert not evaluations["payouts"].passed  # nothing landed at all: overdue without end
+    assert evaluations["payouts"].metadata["hours_overdue"].value == "inf"
     # PRA_FRESHNESS_HOURS reaches the check through the resource: a 5-day deadline makes `leads` fresh.
     patient = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"), freshness_hours="150")
-    assert checks["leads"](warehouse=patient).passed
+    assert freshness_result("leads", patient).passed
 
 
 # ---- schedules --------------------------------------------------------------------------------------
