@@ -46,8 +46,8 @@ demo: install $(DAGSTER_HOME)/dagster.yaml manifest
 test: install $(DAGSTER_HOME)/dagster.yaml manifest
 	sh tests/system_deps.sh
 	# Two workers, one test file each at a time (module fixtures stay together), the longest files first
-	# (tests/conftest.py); then the tests that race runs or processes on purpose, alone, so their timing is
-	# not another test's load (docs/operations.md).
+	# (tests/conftest.py); then the tests that time how runs take turns on the warehouse pool's slot, alone,
+	# so their timing is not another test's load (docs/operations.md).
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not serial and not engines"
 	$(BIN)/python -m pytest -m "serial and not engines"
 

@@ -38,6 +38,7 @@ FILES_FIRST = (
     "tests/corpus/test_corpus.py",
     "tests/integration/test_quality_gates.py",
     "tests/integration/test_publication.py",
+    "tests/integration/test_operations_concurrency.py",
     "tests/integration/test_rejudge.py",
 )
 

@@ -2,7 +2,8 @@
 
 The two processes are the two documented backfill commands: `pra backfill` and `dagster job execute`, on a
 copy of the session's short landing folder; the clean run it must equal afterwards is the session's full
-backfill of that folder (wap_helpers.published_pipeline).
+backfill of that folder (wap_helpers.published_pipeline). Not a `serial` test: whichever run wins, and however
+slowly either runs beside other tests, the claims below hold, so it runs with the rest of `make test`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tests.helpers import PipelineDirs, environ
 from tests.integration import wap_helpers
 from tests.integration.test_incremental import missing_suites, table_hashes
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.serial]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # The shared session fixtures (one landing folder, one published pipeline run).
 published_pipeline = wap_helpers.published_pipeline
