@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import main
 from orchestration.lib.windows import range_tags
-from tests.helpers import PipelineDirs, environ
+from tests.helpers import PipelineDirs
 from tests.integration import wap_helpers
-from tests.integration.test_incremental import missing_suites, table_hashes
+from tests.integration.test_incremental import table_hashes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -61,9 +60,7 @@ def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path: Path, wap_landin
             # The loser fails cleanly and says why: DuckDB's single-writer file lock.
             assert "lock" in out.lower(), out[-3000:]
 
-    # Afterwards the warehouse is sound: the documented re-run succeeds and equals a clean run from scratch.
-    with environ(dirs.env()):
-        code = main(["backfill", "--start", first.isoformat(), "--end", last.isoformat(), "--full-refresh"])
-    assert code == 0 or missing_suites()
+    # Afterwards the warehouse is sound, with nothing to repair: every mart and incremental model equals a clean run
+    # of the same files from scratch, row for row.
     clean = published_pipeline  # the same landing folder backfilled once into an empty warehouse
     assert table_hashes(dirs.work_db, dirs.landing) == table_hashes(clean.work_db, clean.landing)
