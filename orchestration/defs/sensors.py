@@ -17,6 +17,7 @@ from orchestration.lib.late_data import (
     scan_landing,
 )
 from orchestration.lib.operations import LATE_FILES_TAG
+from orchestration.lib.settings import Settings
 from orchestration.lib.windows import range_tags
 
 
@@ -54,15 +55,15 @@ FRESHNESS_ENTITIES = tuple(
 FRESHNESS_CHECK = "landing_is_fresh"
 
 
-def freshness_result(entity: str, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Newest `dt=` folder of the landing entity against the delivery deadline, now."""
-    settings = warehouse.settings
+def freshness_result(asset_key: dg.AssetKey, settings: Settings) -> dg.AssetCheckResult:
+    """Newest `dt=` folder of the landing entity (the raw table `asset_key`) against the delivery deadline, now."""
+    entity = asset_key.path[-1]
     deadline = settings.freshness_hours
     newest = newest_partition(settings.landing_dir, entity)
     now = datetime.now(ZoneInfo(settings.timezone))
     overdue = hours_overdue(newest, now, settings.timezone, deadline)
     return dg.AssetCheckResult(
-        asset_key=dg.AssetKey(["raw", entity]),
+        asset_key=asset_key,
         check_name=FRESHNESS_CHECK,
         passed=overdue is None,
         severity=dg.AssetCheckSeverity.WARN,
@@ -95,7 +96,8 @@ def build_freshness_checks() -> list[dg.AssetChecksDefinition]:
     )
     def landing_freshness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         """The selected entities' freshness checks."""
+        settings = warehouse.settings
         for key in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.path):
-            yield freshness_result(key.asset_key.path[-1], warehouse)
+            yield freshness_result(key.asset_key, settings)
 
     return [landing_freshness]

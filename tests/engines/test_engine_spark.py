@@ -22,6 +22,7 @@ import duckdb
 import psutil
 import pytest
 
+from orchestration.defs.sensors import FRESHNESS_CHECK
 from orchestration.lib.dbt_args import dbt_build_args, window_env
 from orchestration.lib.engines.spark import SparkEngine, SparkSettings
 from tests.engines.marts_compare import assert_published_marts_equal
@@ -117,7 +118,7 @@ def test_the_pipeline_builds_every_model_and_test_on_spark(spark_pipeline):
     failed = [
         f"{c.asset_key.to_user_string()}:{c.check_name}"
         for c in checks
-        if not c.passed and c.check_name != "landing_is_fresh"
+        if not c.passed and c.check_name != FRESHNESS_CHECK
     ]
     assert not failed, failed
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}

@@ -142,7 +142,7 @@ def test_freshness_check_warns_for_a_stale_source_and_passes_a_fresh_one(tmp_pat
     assert evaluations["payouts"].metadata["hours_overdue"].value == "inf"
     # PRA_FRESHNESS_HOURS reaches the check through the resource: a 5-day deadline makes `leads` fresh.
     patient = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"), freshness_hours="150")
-    assert freshness_result("leads", patient).passed
+    assert freshness_result(dg.AssetKey(["raw", "leads"]), patient.settings).passed
 
 
 # ---- schedules --------------------------------------------------------------------------------------
