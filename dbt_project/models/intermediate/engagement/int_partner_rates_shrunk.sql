@@ -31,7 +31,8 @@ moments as (
         -- the order threads meet the rows: a nightly run and a full rebuild must give the same prior.
         {{ exact_average('raw_rate', 15) }} as mean_rate,
         {{ exact_average('raw_rate * raw_rate', 15) }} as mean_square_rate,
-        {{ safe_ratio('sum(successes)', 'sum(trials)') }} as program_rate
+        -- Successes of refund_amount are fractions: summed exactly too (trials are whole numbers, exact as doubles).
+        {{ safe_ratio('sum(cast(successes as decimal(38, 15)))', 'sum(trials)') }} as program_rate
     from raw
     group by month_start_date, rate_name
 ),
