@@ -1,15 +1,19 @@
 {#- Pre-hook of the incremental partner-period models (one row per partner_id x month_start_date): delete every
-    row a window run may have changed, so the model inserts exactly the spine rows missing from its table.
-    Deleted: each partner's periods from the window's first period on (the as-of period grows, the window's
-    days change), from the first period of any of its transactions the run replaced or added (macro
-    window_partner_periods, before and after: a late-arriving row or a refund can count in an older period),
-    and rows no longer on the partner-period spine. A no-op on a full build.
+    row a window run changed, so the model inserts exactly the spine rows missing from its table.
+    Deleted: each partner's periods from the first period (by revenue date) of any converted transaction the run
+    added, removed or changed (the window's rows before the run, model int_transactions_replaced, against the same
+    rows after it, macro window_row_fingerprints: a late-arriving row or a refund can count in an older period,
+    and a window's days delivered again unchanged change nothing), and rows no longer on the partner-period spine.
+    A new spine row (a new period, a new partner) is missing from the table, so it is computed too. A no-op on a
+    full build.
+    Only for a model whose rows depend on nothing but the converted transactions of their partner and the spine:
+    a row that depends on the as-of date, or on another entity, is not deleted when that changes.
     `spine`: the relation holding the model's partner-periods. -#}
 {% macro delete_changed_partner_periods(spine) -%}
     {%- if is_incremental() and has_partition_window() -%}
+        {%- set before = ref('int_transactions_replaced') -%}
         delete from {{ this }} as built
-        where built.month_start_date >= cast({{ period_trunc("cast('" ~ run_var('min_date') ~ "' as date)") }} as date)
-            or not exists (
+        where not exists (
                 select 1 from {{ spine }} as spine
                 where spine.partner_id = built.partner_id and spine.month_start_date = built.month_start_date
             )
@@ -18,10 +22,20 @@
                 from (
                     select partner_id, min(month_start_date) as month_start_date
                     from (
-                        {{ window_partner_periods(ref('int_transactions_converted')) }}
+                        select * from (
+                            select partner_id, month_start_date, row_fingerprint
+                            from ({{ window_row_fingerprints(ref('int_transactions_converted')) }}) as after_run
+                            {{ dbt.except() }}
+                            select partner_id, month_start_date, row_fingerprint from {{ before }}
+                        ) as added
                         union all
-                        select partner_id, month_start_date from {{ ref('int_transactions_replaced_periods') }}
-                    ) as touched
+                        select * from (
+                            select partner_id, month_start_date, row_fingerprint from {{ before }}
+                            {{ dbt.except() }}
+                            select partner_id, month_start_date, row_fingerprint
+                            from ({{ window_row_fingerprints(ref('int_transactions_converted')) }}) as after_run
+                        ) as removed
+                    ) as changed_rows
                     group by partner_id
                 ) as changed
                 where changed.partner_id = built.partner_id and built.month_start_date >= changed.month_start_date

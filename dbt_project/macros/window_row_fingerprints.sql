@@ -1,8 +1,18 @@
-{#- The partner-periods (by revenue date) of the converted transactions in `relation` from the run's window's
-    first partition on: what a window run adds or replaces there. Read before int_transactions_converted replaces
-    its rows (model int_transactions_replaced_periods) and after (macro delete_changed_partner_periods). -#}
-{% macro window_partner_periods(relation) -%}
-    select distinct partner_id, cast({{ period_trunc('revenue_date') }} as date) as month_start_date
+{#- One row per converted transaction in `relation` from the run's window's first partition on: its partner, its
+    period by revenue date, and a digest of all its columns (macro row_digest). Read before
+    int_transactions_converted replaces its rows (model int_transactions_replaced) and after (macro
+    delete_changed_partner_periods): the rows in one read and not the other are what the run changed. -#}
+{% macro window_row_fingerprints(relation) -%}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) | sort(attribute='name') -%}
+            {%- do columns.append(column.name) -%}
+        {%- endfor -%}
+    {%- endif %}
+    select
+        partner_id,
+        cast({{ period_trunc('revenue_date') }} as date) as month_start_date,
+        {{ row_digest(columns) }} as row_fingerprint
     from {{ relation }}
     where _partition_date >= cast('{{ run_var("min_date") }}' as date)
 {%- endmacro %}

@@ -98,7 +98,7 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     end = date.fromisoformat(postgres_pipeline.manifest()["end"])
     settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
     select = (
-        "base_program__transactions stg_program__transactions int_transactions_replaced_periods "
+        "base_program__transactions stg_program__transactions int_transactions_replaced "
         "int_transactions_converted int_partner_months_customer_quality"
     )
     cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]

@@ -2,18 +2,22 @@
 -- in one year), how many bought on 2 or more distinct days, and their net revenue in the window (by revenue date).
 -- Sale days in different periods are different days, so a window's sale days are the sum over its periods.
 --
--- Without fanning each customer-period out to the 12 windows it falls in: a customer's trailing sums change only
--- in a period where one of its periods enters the window (the period itself) or leaves it (a year later). Those
--- change points get the window's sums (a range frame over the customer's periods), each customer's contribution
--- to its partner (counted, repeat, revenue) becomes a change from its previous change point, and a running sum of
--- the changes per partner gives every period's totals. Work grows with customer-periods x 2, not x 12.
+-- A full build, without fanning each customer-period out to the 12 windows it falls in: a customer's trailing
+-- sums change only in a period where one of its periods enters the window (the period itself) or leaves it (a year
+-- later). Those change points get the window's sums (a range frame over the customer's periods), each customer's
+-- contribution to its partner (counted, repeat, revenue) becomes a change from its previous change point, and a
+-- running sum of the changes per partner gives every period's totals. Work grows with customer-periods x 2, not x 12.
 --
 -- Incremental per changed period in a window run: the pre-hook deletes each partner's periods the run may have
 -- changed (macro delete_changed_partner_periods), and the model computes only the spine rows missing from its
 -- table, from the transactions of the year before each partner's first missing period on. A customer's totals
--- at a period depend only on that year, and its running sum from there gives the same totals (the change
--- points before it carry no period older than the window). A full build computes every row.
--- depends_on: {{ ref('int_transactions_replaced_periods') }}
+-- at a period depend only on that year. A partner missing at most `direct_periods` periods (a nightly window
+-- misses two or three) gets them directly: each customer-period joins the missing periods whose year holds it,
+-- at most that many rows, with no sort. A partner missing more (a long backfill) gets them from the change
+-- points, whose running sum from there gives the same totals (the change points before the first missing period
+-- carry no period older than its year). Measured on 100,000 partners (docs/benchmarks.md).
+-- depends_on: {{ ref('int_transactions_replaced') }}
+{%- set direct_periods = 4 %}
 {{
     config(
         materialized=windowed_materialization(),
@@ -26,7 +30,7 @@ with
 
 {% if is_incremental() %}
 -- The spine rows this run computes: those the pre-hook deleted, and new ones (a new period, a new partner).
-partner_months as (
+missing_partner_months as (
     select spine.partner_id, spine.month_start_date
     from {{ ref('int_partner_months_spined') }} as spine
     where not exists (
@@ -35,25 +39,41 @@ partner_months as (
     )
 ),
 
--- Each partner's transactions from a year before its first missing period on (by revenue date).
+-- Each partner's transactions from a year before its first missing period on (by revenue date), and whether it
+-- misses few enough periods to get them directly.
 reads_from as (
     select
         partner_id,
-        cast({{ period_add(-(periods_per_year() - 1), 'min(month_start_date)') }} as date) as first_read_date
-    from partner_months
+        cast({{ period_add(-(periods_per_year() - 1), 'min(month_start_date)') }} as date) as first_read_date,
+        count(*) <= {{ direct_periods }} as is_direct
+    from missing_partner_months
     group by partner_id
 ),
 
 transactions as (
-    select converted.*
+    select converted.*, reads_from.is_direct
     from {{ ref('int_transactions_converted') }} as converted
     inner join reads_from
         on converted.partner_id = reads_from.partner_id
         and converted.revenue_date >= reads_from.first_read_date
 ),
+
+direct_partner_months as (
+    select missing_partner_months.*
+    from missing_partner_months
+    inner join reads_from on missing_partner_months.partner_id = reads_from.partner_id
+    where reads_from.is_direct
+),
+
+partner_months as (
+    select missing_partner_months.*
+    from missing_partner_months
+    inner join reads_from on missing_partner_months.partner_id = reads_from.partner_id
+    where not reads_from.is_direct
+),
 {% else %}
 transactions as (
-    select * from {{ ref('int_transactions_converted') }}
+    select *, false as is_direct from {{ ref('int_transactions_converted') }}
 ),
 
 partner_months as (
@@ -66,16 +86,18 @@ customer_periods as (
         partner_id,
         customer_id,
         cast({{ period_trunc('revenue_date') }} as date) as month_start_date,
+        is_direct,
         count(distinct case when kind = 'sale' then occurred_date end) as sale_day_count,
         sum(net_amount_reporting) as net_revenue_reporting
     from transactions
-    group by partner_id, customer_id, cast({{ period_trunc('revenue_date') }} as date)
+    group by partner_id, customer_id, cast({{ period_trunc('revenue_date') }} as date), is_direct
 ),
 
 -- Each period where a customer's window changes: its own periods (entering) and a year after each (leaving).
 customer_changes as (
     select partner_id, customer_id, month_start_date, sale_day_count, net_revenue_reporting
     from customer_periods
+    where not is_direct
     union all
     select
         partner_id,
@@ -84,6 +106,7 @@ customer_changes as (
         0 as sale_day_count,
         0 as net_revenue_reporting
     from customer_periods
+    where not is_direct
 ),
 
 customer_windows as (
@@ -160,7 +183,7 @@ partner_windows as (
     )
 ),
 
-final as (
+change_point_totals as (
     select
         partner_id,
         month_start_date,
@@ -169,6 +192,51 @@ final as (
         trailing_12m_customer_net_revenue_reporting
     from partner_windows
     where is_spine_period
+),
+
+{% if is_incremental() %}
+-- A partner missing few periods: each customer's sums over each missing period's year, then the partner's totals.
+direct_customer_windows as (
+    select
+        direct_partner_months.partner_id,
+        direct_partner_months.month_start_date,
+        customer_periods.customer_id,
+        sum(customer_periods.sale_day_count) as sale_day_count,
+        sum(customer_periods.net_revenue_reporting) as net_revenue_reporting
+    from direct_partner_months
+    inner join customer_periods
+        on direct_partner_months.partner_id = customer_periods.partner_id
+        and customer_periods.is_direct
+        and customer_periods.month_start_date <= direct_partner_months.month_start_date
+        and customer_periods.month_start_date
+            >= cast({{ period_add(-(periods_per_year() - 1), 'direct_partner_months.month_start_date') }} as date)
+    group by direct_partner_months.partner_id, direct_partner_months.month_start_date, customer_periods.customer_id
+),
+
+direct_totals as (
+    select
+        direct_partner_months.partner_id,
+        direct_partner_months.month_start_date,
+        cast(sum(case when windows.sale_day_count >= 1 then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as trailing_12m_customer_count,
+        cast(sum(case when windows.sale_day_count >= 2 then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as trailing_12m_repeat_customer_count,
+        coalesce(sum(case when windows.sale_day_count >= 1 then windows.net_revenue_reporting end), 0)
+            as trailing_12m_customer_net_revenue_reporting
+    from direct_partner_months
+    left join direct_customer_windows as windows
+        on direct_partner_months.partner_id = windows.partner_id
+        and direct_partner_months.month_start_date = windows.month_start_date
+    group by direct_partner_months.partner_id, direct_partner_months.month_start_date
+),
+{% endif %}
+
+final as (
+    select * from change_point_totals
+    {% if is_incremental() %}
+    union all
+    select * from direct_totals
+    {% endif %}
 )
 
 select * from final

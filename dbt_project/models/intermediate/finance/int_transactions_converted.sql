@@ -1,8 +1,8 @@
 -- Transactions in the reporting currency at the transaction-date rate, signed, dated by the refund policy.
 -- Incremental on whole landing partitions like base_program__transactions, whose judgments it follows: the
 -- window's rows and the later rows sharing their keys are replaced (fx drift: weekly full rebuild).
--- Runs after int_transactions_replaced_periods, which notes the periods of the rows it is about to replace.
--- depends_on: {{ ref('int_transactions_replaced_periods') }}
+-- Runs after int_transactions_replaced, which notes the periods of the rows it is about to replace.
+-- depends_on: {{ ref('int_transactions_replaced') }}
 {{
     config(
         materialized=windowed_materialization(),

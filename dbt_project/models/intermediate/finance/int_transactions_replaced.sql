@@ -1,10 +1,12 @@
--- The partner-periods (by revenue date) of the converted transactions a window run is about to replace: the
--- rows of int_transactions_converted from the window's first partition on, read *before* that model deletes
--- them. Incremental partner-period models rebuild from these periods on (macro delete_changed_partner_periods),
--- so a row that leaves the window (a replaced file, a row now quarantined) still marks the period it counted
--- in, even a late-arriving row dated months before the window. Empty on a full build, which rebuilds all.
--- int_transactions_converted depends on this model, which therefore runs first; it reads that model's table by
--- name, not through ref(), which would be a cycle.
+-- The converted transactions a window run is about to replace, as fingerprints: every row of
+-- int_transactions_converted from the window's first partition on, read *before* that model deletes them (macro
+-- window_row_fingerprints: partner, period by revenue date, a digest of every column). The incremental
+-- partner-period models compare them with the same rows after the replacement (macro
+-- delete_changed_partner_periods) and rebuild only the periods of rows added, removed or changed: a window's
+-- days delivered again row for row change nothing, while a row that leaves the window (a replaced file, a row
+-- now quarantined) still marks the period it counted in, even a late-arriving row dated months before the
+-- window. Empty on a full build, which rebuilds all. int_transactions_converted depends on this model, which
+-- therefore runs first; it reads that model's table by name, not through ref(), which would be a cycle.
 {{ config(materialized='table') }}
 
 {%- set converted = none -%}
@@ -13,10 +15,11 @@
 {%- endif %}
 
 {% if converted is not none %}
-{{ window_partner_periods(converted) }}
+{{ window_row_fingerprints(converted) }}
 {% else %}
 select
     cast(null as {{ dbt.type_string() }}) as partner_id,
-    cast(null as date) as month_start_date
+    cast(null as date) as month_start_date,
+    cast(null as {{ dbt.type_string() }}) as row_fingerprint
 where 1 = 0
 {% endif %}
