@@ -11,7 +11,6 @@
     `spine`: the relation holding the model's partner-periods. -#}
 {% macro delete_changed_partner_periods(spine) -%}
     {%- if is_incremental() and has_partition_window() -%}
-        {%- set before = ref('int_transactions_replaced') -%}
         delete from {{ this }} as built
         where not exists (
                 select 1 from {{ spine }} as spine
@@ -22,19 +21,17 @@
                 from (
                     select partner_id, min(month_start_date) as month_start_date
                     from (
-                        select * from (
-                            select partner_id, month_start_date, row_fingerprint
+                        -- A row in one read and not in the other: its fingerprint counted a different number of times.
+                        select partner_id, month_start_date
+                        from (
+                            select partner_id, month_start_date, row_fingerprint, 1 as side
                             from ({{ window_row_fingerprints(ref('int_transactions_converted')) }}) as after_run
-                            {{ dbt.except() }}
-                            select partner_id, month_start_date, row_fingerprint from {{ before }}
-                        ) as added
-                        union all
-                        select * from (
-                            select partner_id, month_start_date, row_fingerprint from {{ before }}
-                            {{ dbt.except() }}
-                            select partner_id, month_start_date, row_fingerprint
-                            from ({{ window_row_fingerprints(ref('int_transactions_converted')) }}) as after_run
-                        ) as removed
+                            union all
+                            select partner_id, month_start_date, row_fingerprint, -1 as side
+                            from {{ ref('int_transactions_replaced') }}
+                        ) as both_reads
+                        group by partner_id, month_start_date, row_fingerprint
+                        having sum(side) <> 0
                     ) as changed_rows
                     group by partner_id
                 ) as changed

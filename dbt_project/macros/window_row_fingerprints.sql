@@ -3,12 +3,7 @@
     int_transactions_converted replaces its rows (model int_transactions_replaced) and after (macro
     delete_changed_partner_periods): the rows in one read and not the other are what the run changed. -#}
 {% macro window_row_fingerprints(relation) -%}
-    {%- set columns = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) | sort(attribute='name') -%}
-            {%- do columns.append(column.name) -%}
-        {%- endfor -%}
-    {%- endif %}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | sort if execute else [] %}
     select
         partner_id,
         cast({{ period_trunc('revenue_date') }} as date) as month_start_date,
