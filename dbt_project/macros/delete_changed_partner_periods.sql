@@ -1,9 +1,9 @@
 {#- Pre-hook of the incremental partner-period models (one row per partner_id x month_start_date): delete every
     row a window run changed, so the model inserts exactly the spine rows missing from its table.
     Deleted: each partner's periods from the first period (by revenue date) of any converted transaction the run
-    added, removed or changed (the window's rows before the run, model int_transactions_replaced, against the same
-    rows after it, macro window_row_fingerprints: a late-arriving row or a refund can count in an older period,
-    and a window's days delivered again unchanged change nothing), and rows no longer on the partner-period spine.
+    added, removed or changed (macro changed_converted_rows: a late-arriving row or a refund can count in an older
+    period, and a window's days delivered again unchanged change nothing), and rows no longer on the partner-period
+    spine.
     A new spine row (a new period, a new partner) is missing from the table, so it is computed too. A no-op on a
     full build.
     Only for a model whose rows depend on nothing but the converted transactions of their partner and the spine:
@@ -20,19 +20,7 @@
                 select 1
                 from (
                     select partner_id, min(month_start_date) as month_start_date
-                    from (
-                        -- A row in one read and not in the other: its fingerprint counted a different number of times.
-                        select partner_id, month_start_date
-                        from (
-                            select partner_id, month_start_date, row_fingerprint, 1 as side
-                            from ({{ window_row_fingerprints(ref('int_transactions_converted')) }}) as after_run
-                            union all
-                            select partner_id, month_start_date, row_fingerprint, -1 as side
-                            from {{ ref('int_transactions_replaced') }}
-                        ) as both_reads
-                        group by partner_id, month_start_date, row_fingerprint
-                        having sum(side) <> 0
-                    ) as changed_rows
+                    from ({{ changed_converted_rows() }}) as changed_rows
                     group by partner_id
                 ) as changed
                 where changed.partner_id = built.partner_id and built.month_start_date >= changed.month_start_date

@@ -38,9 +38,12 @@ INCREMENTAL = (
     "staging.base_program__transactions",
     "staging.stg_program__transactions",
     "staging.base_program__traffic_daily",
+    "staging.base_program__leads",
     "staging.stg_program__quarantine",
     "intermediate.int_transactions_converted",
     "intermediate.int_partner_months_customer_quality",
+    "intermediate.int_partners_sales_summarized",
+    "intermediate.int_partner_months_sale_refunds",
 )
 
 
@@ -339,21 +342,28 @@ def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
 
 def test_a_window_delivered_again_unchanged_rebuilds_no_period(week, tmp_path):
     """The window's days delivered again row for row change no converted transaction, so customer quality deletes
-    and recomputes none of its rows: every row keeps its place in the table (DuckDB's rowid; a deleted and
-    re-inserted row gets a new one). The night's window, rebuilt through the three models on a copy."""
+    and recomputes none of its rows, nor the sales summary and the sale refunds any partner's: every row keeps its
+    place in its table (DuckDB's rowid; a deleted and re-inserted row gets a new one). The night's window, rebuilt
+    through the five models on a copy."""
     first, last = week.landing_range()
     start, end = nightly_window(last + timedelta(days=1), LOOKBACK, first)
-    rows = "select partner_id, month_start_date, rowid from intermediate.int_partner_months_customer_quality"
-    before = set(query(week.work_db, rows))
+    tables = {
+        "intermediate.int_partner_months_customer_quality": "partner_id, month_start_date",
+        "intermediate.int_partners_sales_summarized": "partner_id, as_of_date",
+        "intermediate.int_partner_months_sale_refunds": "partner_id, month_start_date",
+    }
+    before = {table: set(query(week.work_db, f"select {key}, rowid from {table}")) for table, key in tables.items()}
     db = tmp_path / "work.duckdb"
     shutil.copy(week.work_db, db)
     window = {"min_date": start.isoformat(), "max_date": (end + timedelta(days=1)).isoformat(), "as_of_date": str(end)}
-    select = "int_transactions_replaced int_transactions_converted int_partner_months_customer_quality"
+    select = "int_transactions_replaced int_transactions_converted " + " ".join(t.split(".")[1] for t in tables)
     result = dbt_on(db, tmp_path / "dbt", "run", window, select)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "incremental model intermediate.int_partner_months_customer_quality" in result.stdout
+    for table in tables:
+        assert f"incremental model {table}" in result.stdout
     # The fingerprints of every converted row of the window were taken, and none differed.
     window_rows = f"select count(*) from intermediate.int_transactions_converted where _partition_date >= '{start}'"
     fingerprints = "select count(*) from intermediate.int_transactions_replaced"
     assert query(db, fingerprints) == query(db, window_rows) != [(0,)]
-    assert set(query(db, rows)) == before
+    for table, key in tables.items():
+        assert before[table] and set(query(db, f"select {key}, rowid from {table}")) == before[table]

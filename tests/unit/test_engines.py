@@ -29,19 +29,21 @@ def test_pulled_back_are_the_marts_and_what_python_reads_not_every_model():
     pulled = relations_read_back(models)
     assert set(models.published()) <= set(pulled)
     # The publish gate of fct_partner_monthly reconciles with the staged money; the fit reads its summary; the
-    # restricted export the internal at-risk contacts; re-judging the judged transactions and traffic.
+    # restricted export the internal at-risk contacts; re-judging the judged transactions, traffic and leads.
     for name, relation in [
         ("int_transactions_converted", ("intermediate", "int_transactions_converted")),
         ("int_partners_sales_summarized", ("intermediate", "int_partners_sales_summarized")),
         ("internal_partners_at_risk_contacts", ("internal", "internal_partners_at_risk_contacts")),
         ("base_program__transactions", ("staging", "base_program__transactions")),
         ("base_program__traffic_daily", ("staging", "base_program__traffic_daily")),
+        ("base_program__leads", ("staging", "base_program__leads")),
         ("stg_program__quarantine", ("staging", "stg_program__quarantine")),
     ]:
         assert pulled[name] == relation
     # The rest are what the publish suites read with {ref[...]} and the internal models (the PostgreSQL publication's
     # restricted schema): nothing else of the models comes back.
     assert sorted(set(pulled) - set(models.published())) == [
+        "base_program__leads",
         "base_program__traffic_daily",
         "base_program__transactions",
         "int_partner_hierarchy",

@@ -14,6 +14,7 @@ WINDOW = (date(2024, 1, 3), date(2024, 1, 4))
 
 def test_the_incremental_judged_models_are_found_by_their_config():
     assert windowed_judged_relations(DbtModels.load().nodes) == {
+        "leads": "staging.base_program__leads",
         "traffic_daily": "staging.base_program__traffic_daily",
         "transactions": "staging.base_program__transactions",
     }

@@ -1,10 +1,27 @@
 -- Partner x period of sale: the sales of the period and how many of them (and how much of their amount) were
 -- refunded by the as-of date, whenever the refund came. A sale's refunded amount is capped at the sale's amount,
 -- so both refund rates stay in [0, 1] (docs/metrics.md "Traffic quality").
+--
+-- Incremental per changed partner in a window run: a row is keyed by its sales' period, and a refund dated in the
+-- window can count in a sale's period of any age, so the pre-hook deletes all rows of the partners whose converted
+-- transactions the run changed (macro delete_changed_partners) and the model computes the partners missing from its
+-- table, each from its whole history. A nightly run recomputes the partners with a transaction in its window.
+-- depends_on: {{ ref('int_transactions_replaced') }}
+{{
+    config(
+        materialized=windowed_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_partners(as_of_dated=false) }}",
+    )
+}}
 with
 
 transactions as (
     select * from {{ ref('int_transactions_converted') }}
+    {% if is_incremental() %}
+    where partner_id not in (select partner_id from {{ this }})
+    {% endif %}
 ),
 
 sales as (

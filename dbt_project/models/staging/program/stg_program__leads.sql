@@ -1,4 +1,7 @@
 -- Valid leads; timestamps in UTC.
+-- A view on the judged rows of base_program__leads (an incremental table), like stg_program__transactions: always
+-- in step with the quarantine, and a run copies no table of all leads.
+{{ config(materialized='view') }}
 with
 
 base as (

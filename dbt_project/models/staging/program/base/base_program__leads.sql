@@ -1,6 +1,21 @@
 -- Every leads row, typed and judged against the landing contract (macro judge_rows).
+-- Incremental on whole landing partitions like base_program__transactions: a nightly run parses and judges only
+-- its window's rows (and later rows sharing their lead ids), against the history already judged here.
+{{
+    config(
+        materialized=windowed_materialization(),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys('leads') }}"],
+    )
+}}
 with
 
-{{ judge_rows('leads', partners=ref('base_program__partners')) }}
+{{ judge_rows(
+    'leads',
+    source_sql=(window_rows(source('program', 'leads'), 'leads', typed=false) if is_incremental() else none),
+    history=(this if is_incremental() else none),
+    partners=ref('base_program__partners'),
+) }}
 
 select * from judged
