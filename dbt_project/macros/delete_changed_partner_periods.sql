@@ -1,7 +1,7 @@
 {#- Pre-hook of the incremental partner-period models (one row per partner_id x month_start_date): delete every
     row a window run changed, so the model inserts exactly the spine rows missing from its table.
     Deleted: each partner's periods from the first period (by revenue date) of any converted transaction the run
-    added, removed or changed (macro changed_converted_rows: a late-arriving row or a refund can count in an older
+    added, removed or changed (model int_transactions_changed: a late-arriving row or a refund can count in an older
     period, and a window's days delivered again unchanged change nothing), and rows no longer on the partner-period
     spine.
     A new spine row (a new period, a new partner) is missing from the table, so it is computed too. A no-op on a
@@ -20,7 +20,7 @@
                 select 1
                 from (
                     select partner_id, min(month_start_date) as month_start_date
-                    from ({{ changed_converted_rows() }}) as changed_rows
+                    from {{ ref('int_transactions_changed') }}
                     group by partner_id
                 ) as changed
                 where changed.partner_id = built.partner_id and built.month_start_date >= changed.month_start_date

@@ -1,7 +1,7 @@
 {#- Pre-hook of the models incremental per changed partner (rows keyed by partner_id, each computed from nothing but
     its partner's converted transactions): delete every row of a partner a window run may have changed, so the model
     inserts exactly the partners missing from its table. Deleted: the partners of any converted transaction the run
-    added, removed or changed (macro changed_converted_rows). `as_of_dated`: the rows count the transactions up to
+    added, removed or changed (model int_transactions_changed). `as_of_dated`: the rows count the transactions up to
     the as-of date, which they carry as `as_of_date`; then also the partners with a transaction dated between the
     table's as-of date and the run's (either way: a backfill may move the as-of date back), and the kept rows depend
     on the as-of date only through the columns the model's post-hook sets (macro update_as_of_date). A no-op on a
@@ -9,7 +9,7 @@
 {% macro delete_changed_partners(as_of_dated) -%}
     {%- if is_incremental() and has_partition_window() -%}
         delete from {{ this }}
-        where partner_id in (select partner_id from ({{ changed_converted_rows() }}) as changed_rows)
+        where partner_id in (select partner_id from {{ ref('int_transactions_changed') }})
         {%- if as_of_dated %}
             or partner_id in (
                 select converted.partner_id

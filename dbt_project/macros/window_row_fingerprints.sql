@@ -1,7 +1,7 @@
 {#- One row per converted transaction in `relation` from the run's window's first partition on: its partner, its
     period by revenue date, and a digest of all its columns (macro row_digest). Read before
-    int_transactions_converted replaces its rows (model int_transactions_replaced) and after (macro
-    changed_converted_rows): the rows in one read and not the other are what the run changed. -#}
+    int_transactions_converted replaces its rows (model int_transactions_replaced) and after (model
+    int_transactions_changed): the rows in one read and not the other are what the run changed. -#}
 {% macro window_row_fingerprints(relation) -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | sort if execute else [] %}
     select

@@ -79,9 +79,11 @@ def test_push_copied_every_raw_row_by_copy(postgres_pipeline, postgres_server):
 
 def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_pipeline, postgres_server, tmp_path):
     """A nightly window on the server: the incremental models delete and insert the window's rows (delete+insert by
-    their pre-hooks), customer quality its changed partner-periods, and running the last month again changes no
-    count and no cent."""
+    their pre-hooks), customer quality its changed partner-periods, the sales summary and the sale refunds their
+    changed partners, and running the last month again changes no count and no cent."""
     quality = "intermediate.int_partner_months_customer_quality"
+    summary = "intermediate.int_partners_sales_summarized"
+    refunds = "intermediate.int_partner_months_sale_refunds"
     totals_sql = (
         "select (select count(*) from staging.base_program__transactions), "
         "(select count(*) from staging.base_program__transactions where rejection_reason is null), "
@@ -89,7 +91,11 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
         "(select sum(net_amount_reporting) from intermediate.int_transactions_converted), "
         f"(select count(*) from {quality}), (select sum(trailing_12m_customer_count) from {quality}), "
         f"(select sum(trailing_12m_repeat_customer_count) from {quality}), "
-        f"(select sum(trailing_12m_customer_net_revenue_reporting) from {quality})"
+        f"(select sum(trailing_12m_customer_net_revenue_reporting) from {quality}), "
+        "(select count(*) from staging.base_program__leads), "
+        f"(select count(*) from {summary}), (select sum(frequency) from {summary}), "
+        f"(select sum(avg_repeat_net_value_reporting) from {summary}), "
+        f"(select count(*) from {refunds}), (select sum(refunded_reporting) from {refunds})"
     )
     connect = postgres_server.connect_kwargs(dbname=DATABASE)
     with psycopg2.connect(**connect) as con, con.cursor() as cur:
@@ -98,8 +104,9 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     end = date.fromisoformat(postgres_pipeline.manifest()["end"])
     settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
     select = (
-        "base_program__transactions stg_program__transactions int_transactions_replaced "
-        "int_transactions_converted int_partner_months_customer_quality"
+        "base_program__transactions stg_program__transactions base_program__leads int_transactions_replaced "
+        "int_transactions_converted int_transactions_changed int_partner_months_customer_quality "
+        "int_partners_sales_summarized int_partner_months_sale_refunds"
     )
     cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]
     cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
@@ -109,9 +116,11 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     assert result.returncode == 0, result.stdout[-4000:]
     assert "OK created sql incremental model staging.base_program__transactions" in result.stdout
     assert "OK created sql incremental model intermediate.int_transactions_converted" in result.stdout
-    assert "OK created sql incremental model intermediate.int_partner_months_customer_quality" in result.stdout
+    for model in ("staging.base_program__leads", quality, summary, refunds):
+        assert f"OK created sql incremental model {model}" in result.stdout
     with psycopg2.connect(**connect) as con, con.cursor() as cur:
         cur.execute(totals_sql)
         assert cur.fetchone() == before
     assert before[0] > 10_000
     assert before[4] > 500 and before[5] > 0  # 824 partner-periods on the small preset
+    assert before[8] > 0 and before[9] > 0 and before[12] > 0  # leads, partners with a sale, refund periods

@@ -344,7 +344,7 @@ def test_a_window_delivered_again_unchanged_rebuilds_no_period(week, tmp_path):
     """The window's days delivered again row for row change no converted transaction, so customer quality deletes
     and recomputes none of its rows, nor the sales summary and the sale refunds any partner's: every row keeps its
     place in its table (DuckDB's rowid; a deleted and re-inserted row gets a new one). The night's window, rebuilt
-    through the five models on a copy."""
+    through the six models on a copy."""
     first, last = week.landing_range()
     start, end = nightly_window(last + timedelta(days=1), LOOKBACK, first)
     tables = {
@@ -356,7 +356,8 @@ def test_a_window_delivered_again_unchanged_rebuilds_no_period(week, tmp_path):
     db = tmp_path / "work.duckdb"
     shutil.copy(week.work_db, db)
     window = {"min_date": start.isoformat(), "max_date": (end + timedelta(days=1)).isoformat(), "as_of_date": str(end)}
-    select = "int_transactions_replaced int_transactions_converted " + " ".join(t.split(".")[1] for t in tables)
+    models = ["int_transactions_replaced", "int_transactions_converted", "int_transactions_changed"]
+    select = " ".join(models + [t.split(".")[1] for t in tables])
     result = dbt_on(db, tmp_path / "dbt", "run", window, select)
     assert result.returncode == 0, result.stdout[-4000:]
     for table in tables:
@@ -365,5 +366,6 @@ def test_a_window_delivered_again_unchanged_rebuilds_no_period(week, tmp_path):
     window_rows = f"select count(*) from intermediate.int_transactions_converted where _partition_date >= '{start}'"
     fingerprints = "select count(*) from intermediate.int_transactions_replaced"
     assert query(db, fingerprints) == query(db, window_rows) != [(0,)]
+    assert query(db, "select count(*) from intermediate.int_transactions_changed") == [(0,)]
     for table, key in tables.items():
         assert before[table] and set(query(db, f"select {key}, rowid from {table}")) == before[table]

@@ -16,7 +16,7 @@
 -- at most that many rows, with no sort. A partner missing more (a long backfill) gets them from the change
 -- points, whose running sum from there gives the same totals (the change points before the first missing period
 -- carry no period older than its year). Measured on 100,000 partners (docs/benchmarks.md).
--- depends_on: {{ ref('int_transactions_replaced') }}
+-- depends_on: {{ ref('int_transactions_changed') }}
 {%- set direct_periods = 4 %}
 {{
     config(

@@ -6,7 +6,7 @@
 -- window can count in a sale's period of any age, so the pre-hook deletes all rows of the partners whose converted
 -- transactions the run changed (macro delete_changed_partners) and the model computes the partners missing from its
 -- table, each from its whole history. A nightly run recomputes the partners with a transaction in its window.
--- depends_on: {{ ref('int_transactions_replaced') }}
+-- depends_on: {{ ref('int_transactions_changed') }}
 {{
     config(
         materialized=windowed_materialization(),

@@ -1,7 +1,7 @@
 -- The converted transactions a window run is about to replace, as fingerprints: every row of
 -- int_transactions_converted from the window's first partition on, read *before* that model deletes them (macro
 -- window_row_fingerprints: partner, period by revenue date, a digest of every column). The models incremental per
--- changed partner or period compare them with the same rows after the replacement (macro changed_converted_rows)
+-- changed partner or period compare them with the same rows after the replacement (model int_transactions_changed)
 -- and rebuild only the partners or periods of rows added, removed or changed: a window's
 -- days delivered again row for row change nothing, while a row that leaves the window (a replaced file, a row
 -- now quarantined) still marks the period it counted in, even a late-arriving row dated months before the

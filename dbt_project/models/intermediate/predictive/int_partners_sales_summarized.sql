@@ -9,7 +9,7 @@
 -- its table, and the post-hook moves the kept rows to the run's as-of date (t_weeks, the only column that follows
 -- from it alone; macro update_as_of_date). A nightly run recomputes the partners with a transaction in its window,
 -- not every partner's whole history. Measured on 100,000 partners (docs/benchmarks.md).
--- depends_on: {{ ref('int_transactions_replaced') }}
+-- depends_on: {{ ref('int_transactions_changed') }}
 {{
     config(
         materialized=windowed_materialization(),
