@@ -65,7 +65,7 @@ bench: install manifest
 dev: install $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/dagster dev -w workspace.yaml -h $(DEV_HOST) -p $(DEV_PORT)
 
-lint: install manifest
+lint: install $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/ruff check orchestration demo tests bench
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
