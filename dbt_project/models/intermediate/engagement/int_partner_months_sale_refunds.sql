@@ -5,7 +5,8 @@
 -- Incremental per changed partner in a window run: a row is keyed by its sales' period, and a refund dated in the
 -- window can count in a sale's period of any age, so the pre-hook deletes all rows of the partners whose converted
 -- transactions the run changed (macro delete_changed_partners) and the model computes the partners missing from its
--- table, each from its whole history. A nightly run recomputes the partners with a transaction in its window.
+-- table, each from its whole history. A nightly run recomputes the partners whose transactions it added or
+-- changed (a new day's sales), not every partner.
 -- depends_on: {{ ref('int_transactions_changed') }}
 {{
     config(

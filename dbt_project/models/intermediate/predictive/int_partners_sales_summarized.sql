@@ -7,8 +7,8 @@
 -- Incremental per changed partner in a window run: the pre-hook deletes the partners whose transactions up to the
 -- as-of date the run may have changed (macro delete_changed_partners), the model computes the partners missing from
 -- its table, and the post-hook moves the kept rows to the run's as-of date (t_weeks, the only column that follows
--- from it alone; macro update_as_of_date). A nightly run recomputes the partners with a transaction in its window,
--- not every partner's whole history. Measured on 100,000 partners (docs/benchmarks.md).
+-- from it alone; macro update_as_of_date). A nightly run recomputes the partners whose transactions it added or
+-- changed, not every partner's whole history. Measured on 100,000 partners (docs/benchmarks.md).
 -- depends_on: {{ ref('int_transactions_changed') }}
 {{
     config(
