@@ -1,10 +1,10 @@
 """When a run must re-judge quarantined rows outside its window (no Dagster here).
 
-The judged base models of some entities (transactions, traffic, leads) are incremental on landing partitions: a
-window run judges only its window's rows. A row quarantined as `unknown_partner` (its partner's snapshot had not landed)
-or `no_fx_rate` (its currency had no rates) becomes valid once that snapshot or those rates land, possibly in a
-later and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the incremental
-models from all raw history.
+The judged base models of some entities (transactions, traffic, leads, partners) are incremental on landing
+partitions: a window run judges only its window's rows. A row quarantined as `unknown_partner` (its partner's
+snapshot had not landed) or `no_fx_rate` (its currency had no rates) becomes valid once that snapshot or those rates
+land, possibly in a later and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the
+incremental models from all raw history.
 """
 
 from __future__ import annotations
@@ -25,17 +25,22 @@ WINDOWED_CONFIG = "windowed_materialization()"
 
 
 def windowed_judged_relations(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """`schema.table` by entity of every judged base model that is incremental on landing partitions, from the dbt
-    manifest's models by name (their SQL is the one place that says so)."""
+    """`schema.table` by entity of every judged base model that is incremental on landing partitions and can hold
+    rows another entity's window may stage (an entity checked against the partners or converted with fx rates), from
+    the dbt manifest's models by name (their SQL is the one place that says so). The partner snapshots themselves
+    are incremental too, but nothing they quarantine waits on another entity."""
     return {
-        name.removeprefix(BASE_MODEL_PREFIX): f"{node['schema']}.{node['alias']}"
+        entity: f"{node['schema']}.{node['alias']}"
         for name, node in sorted(nodes.items())
-        if name.startswith(BASE_MODEL_PREFIX) and WINDOWED_CONFIG in node.get("raw_code", "")
+        if name.startswith(BASE_MODEL_PREFIX)
+        and WINDOWED_CONFIG in node.get("raw_code", "")
+        and _waiting_conditions(entity := name.removeprefix(BASE_MODEL_PREFIX))
     }
 
 
-def _pending_sql(entity: str, relation: str) -> str | None:
-    """Rows of one judged model outside the window that the window's snapshots or fx rates may now stage."""
+def _waiting_conditions(entity: str) -> list[str]:
+    """SQL conditions on one judged model's rows quarantined for want of a partner snapshot or fx rates that the
+    window brings (CTEs window_partners and window_currencies of `pending_rejudgements`)."""
     spec = ENTITIES[entity]
     conditions = []
     if spec.partner_checked:
@@ -47,6 +52,12 @@ def _pending_sql(entity: str, relation: str) -> str | None:
         for c in spec.contract_columns
         if c.rules.get("converted")
     ]
+    return conditions
+
+
+def _pending_sql(entity: str, relation: str) -> str | None:
+    """Rows of one judged model outside the window that the window's snapshots or fx rates may now stage."""
+    conditions = _waiting_conditions(entity)
     if not conditions:
         return None
     return f"""

@@ -39,6 +39,7 @@ INCREMENTAL = (
     "staging.stg_program__transactions",
     "staging.base_program__traffic_daily",
     "staging.base_program__leads",
+    "staging.base_program__partners",
     "staging.stg_program__quarantine",
     "intermediate.int_transactions_converted",
     "intermediate.int_partner_months_customer_quality",
