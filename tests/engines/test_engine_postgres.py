@@ -106,9 +106,8 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
     select = (
         "base_program__partners base_program__transactions stg_program__transactions base_program__leads "
-        "int_transactions_replaced "
-        "int_transactions_converted int_transactions_changed int_partner_months_customer_quality "
-        "int_partners_sales_summarized int_partner_months_sale_refunds"
+        "int_transactions_replaced int_transactions_converted int_transactions_changed "
+        "int_partner_months_customer_quality int_partners_sales_summarized int_partner_months_sale_refunds"
     )
     cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]
     cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
