@@ -13,8 +13,9 @@ run's live events by watching the run's `.db` file for changes, which a WAL writ
 checkpoint. So each write to a run's file touches its modification time.
 
 Enabled by deploy/dagster-sqlite.yaml (`storage: custom:`); PostgreSQL storage (deploy/dagster-postgres.yaml,
-docs/scale-out.md) does not need it. `instance_config` is the one place that puts an instance's dagster.yaml
-together: `python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
+docs/scale-out.md) does not need it; for it, `make dagster-home` also creates Dagster's tables
+(`create_postgres_tables`). `instance_config` is the one place that puts an instance's dagster.yaml together:
+`python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
+import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -134,6 +136,34 @@ def write_instance_config(home: Path, storage: str = "sqlite") -> bool:
     return True
 
 
+def postgres_variables() -> list[str]:
+    """The environment variables the PostgreSQL storage block reads its connection from (`{env: ...}` fields)."""
+    block = yaml.safe_load((PROJECT_DIR / "deploy" / "dagster-postgres.yaml").read_text())
+    fields = block["storage"]["postgres"]["postgres_db"].values()
+    return [field["env"] for field in fields if isinstance(field, dict) and "env" in field]
+
+
+def create_postgres_tables(home: Path) -> None:
+    """Load the PostgreSQL instance of `home` once, so Dagster creates its tables before any other process starts.
+
+    Dagster creates a PostgreSQL instance's tables the first time a process loads it, without a lock: two processes
+    loading an empty database at once (a run and the schedule start, the daemon and the webserver) both issue the
+    `CREATE TABLE`s, and one fails with `type "bulk_actions" already exists`. Loaded once here, every later process
+    finds the tables and creates none. The connection comes from the DAGSTER_PG_* variables (the password is never
+    printed); on a database that already has the tables, loading it changes nothing.
+    """
+    from dagster import DagsterInstance
+
+    missing = [name for name in postgres_variables() if not os.environ.get(name)]
+    if missing:
+        raise ValueError(
+            f"{home / 'dagster.yaml'} is written, but Dagster's tables are not created: set {', '.join(missing)}"
+            " (docs/scale-out.md) and run `make dagster-home DAGSTER_STORAGE=postgres` again"
+        )
+    with DagsterInstance.from_config(str(home)):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m orchestration.lib.dagster_storage <home> [storage]` (`make dagster-home`)."""
     args = sys.argv[1:] if argv is None else argv
@@ -141,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if write_instance_config(home, storage):
             print(f"{home / 'dagster.yaml'}: {storage} storage")
+        if storage == "postgres":
+            create_postgres_tables(home)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1

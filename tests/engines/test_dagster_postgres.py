@@ -59,16 +59,27 @@ def pooled_steps() -> set[str]:
     return {node.name for node in job.graph.node_defs if getattr(node, "pool", None) == WAREHOUSE_POOL}
 
 
-def sql(runs: Runs, text: str, params: list | None = None) -> list[tuple]:
-    """Run one query on the instance database."""
-    with psycopg2.connect(**runs.connect) as con, con.cursor() as cur:
+def query(connect: dict, text: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a database."""
+    with psycopg2.connect(**connect) as con, con.cursor() as cur:
         cur.execute(text, params or [])
         return cur.fetchall()
 
 
+def sql(runs: Runs, text: str, params: list | None = None) -> list[tuple]:
+    """Run one query on the instance database."""
+    return query(runs.connect, text, params)
+
+
+def tables(connect: dict) -> list[str]:
+    """The tables Dagster created in a database."""
+    listed = query(connect, "select table_name from information_schema.tables where table_schema = 'public'")
+    return [t for (t,) in listed]
+
+
 def instance_tables(runs: Runs) -> list[str]:
     """The tables Dagster created in the instance database."""
-    return [t for (t,) in sql(runs, "select table_name from information_schema.tables where table_schema = 'public'")]
+    return tables(runs.connect)
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +109,10 @@ def runs(postgres_server, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         text=True,
     )
     assert made.returncode == 0, made.stdout + made.stderr
+    # make created Dagster's tables, so the three commands below, started at once, find them and create none
+    # (Dagster creates them without a lock: two first loads at once fail with `type "bulk_actions" already exists`).
+    made_tables = set(tables(postgres_server.connect_kwargs(dbname=DB)))
+    assert {"runs", "event_logs", "instigators", "alembic_version"} <= made_tables
     window = [FIRST.isoformat(), LAST.isoformat()]
     commands = {
         "dagster job execute": [

@@ -1,6 +1,7 @@
 """`make dagster-home`: the instance config is the committed dagster.yaml, plus the PostgreSQL storage block on demand.
 
-The PostgreSQL instance itself runs in tests/engines/test_dagster_postgres.py.
+The PostgreSQL instance itself (and the tables `make dagster-home` creates in it) runs in
+tests/engines/test_dagster_postgres.py.
 """
 
 import os
@@ -24,7 +25,10 @@ def test_the_postgres_home_is_the_committed_config_plus_the_storage_block_and_sw
     sqlite = yaml.safe_load((REPO / "deploy" / "dagster-sqlite.yaml").read_text())
     # Each storage file holds only the storage block; the committed file none (no block in two files).
     assert list(storage) == ["storage"] and list(sqlite) == ["storage"] and "storage" not in committed
-    assert make_home(tmp_path, "postgres").returncode == 0
+    # Without the connection variables the config is written, and make says which variables Dagster's tables wait on.
+    made = make_home(tmp_path, "postgres")
+    assert made.returncode != 0
+    assert "Dagster's tables are not created: set DAGSTER_PG_HOST, DAGSTER_PG_PORT, DAGSTER_PG_DB" in made.stderr
     assert yaml.safe_load((tmp_path / "dagster.yaml").read_text()) == {**committed, **storage}
     # Every connection field comes from the environment; the only literal is the driver.
     db = storage["storage"]["postgres"]["postgres_db"]
