@@ -13,7 +13,7 @@ run's live events by watching the run's `.db` file for changes, which a WAL writ
 checkpoint. So each write to a run's file touches its modification time.
 
 Enabled by deploy/dagster-sqlite.yaml (`storage: custom:`); PostgreSQL storage (deploy/dagster-postgres.yaml,
-docs/scale-out.md) does not need it; for it, `make dagster-home` also creates Dagster's tables
+docs/scale-out.md) does not need it; for it, `make dagster-home` also creates Dagster's tables and the pool's row
 (`create_postgres_tables`). `instance_config` is the one place that puts an instance's dagster.yaml together:
 `python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
 """
@@ -144,15 +144,19 @@ def postgres_variables() -> list[str]:
 
 
 def create_postgres_tables(home: Path) -> None:
-    """Load the PostgreSQL instance of `home` once, so Dagster creates its tables before any other process starts.
+    """Load the PostgreSQL instance of `home` once, so Dagster creates its tables and pool row before any run starts.
 
     Dagster creates a PostgreSQL instance's tables the first time a process loads it, without a lock: two processes
     loading an empty database at once (a run and the schedule start, the daemon and the webserver) both issue the
-    `CREATE TABLE`s, and one fails with `type "bulk_actions" already exists`. Loaded once here, every later process
-    finds the tables and creates none. The connection comes from the DAGSTER_PG_* variables (the password is never
-    printed); on a database that already has the tables, loading it changes nothing.
+    `CREATE TABLE`s, and one fails with `type "bulk_actions" already exists`. Likewise a pool's limit row is inserted
+    by the first step that claims the pool; two runs claiming it at once both insert, and on PostgreSQL the loser's
+    transaction is aborted and its step fails (dagster-io/dagster#33552). Made once here, every later process finds
+    the tables and the row and creates neither. The connection comes from the DAGSTER_PG_* variables (the password
+    is never printed); on a database that already has both, nothing changes.
     """
     from dagster import DagsterInstance
+
+    from orchestration.defs.resources import WAREHOUSE_POOL
 
     missing = [name for name in postgres_variables() if not os.environ.get(name)]
     if missing:
@@ -160,8 +164,11 @@ def create_postgres_tables(home: Path) -> None:
             f"{home / 'dagster.yaml'} is written, but Dagster's tables are not created: set {', '.join(missing)}"
             " (docs/scale-out.md) and run `make dagster-home DAGSTER_STORAGE=postgres` again"
         )
-    with DagsterInstance.from_config(str(home)):
-        pass
+    with DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        if WAREHOUSE_POOL not in {pool.name for pool in storage.get_pool_limits()}:
+            # The committed dagster.yaml's default limit, as the first claiming step would set it.
+            storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,18 +101,22 @@ def runs(postgres_server, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRA_", "DAGSTER_"))}
     env |= dirs.env() | pg_env | {"DAGSTER_HOME": str(home)}
-    made = subprocess.run(
-        ["make", "-s", "-o", ".venv/.installed", "dagster-home", "DAGSTER_STORAGE=postgres"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    # make created Dagster's tables, so the three commands below, started at once, find them and create none
-    # (Dagster creates them without a lock: two first loads at once fail with `type "bulk_actions" already exists`).
-    made_tables = set(tables(postgres_server.connect_kwargs(dbname=DB)))
-    assert {"runs", "event_logs", "instigators", "alembic_version"} <= made_tables
+    instance_db = postgres_server.connect_kwargs(dbname=DB)
+    pool_rows = 'select concurrency_key, "limit", using_default_limit from concurrency_limits'
+    for _ in range(2):  # the second time finds everything made and changes nothing
+        made = subprocess.run(
+            ["make", "-s", "-o", ".venv/.installed", "dagster-home", "DAGSTER_STORAGE=postgres"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert made.returncode == 0, made.stdout + made.stderr
+        # make created Dagster's tables and the pool's row, so the three commands below, started at once, create
+        # neither (two first loads at once fail with `type "bulk_actions" already exists`; two first claims of a
+        # pool at once fail the loser's step on PostgreSQL).
+        assert {"runs", "event_logs", "instigators", "alembic_version"} <= set(tables(instance_db))
+        assert query(instance_db, pool_rows) == [(WAREHOUSE_POOL, 1, True)]
     window = [FIRST.isoformat(), LAST.isoformat()]
     commands = {
         "dagster job execute": [
