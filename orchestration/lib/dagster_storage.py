@@ -14,7 +14,7 @@ checkpoint. So each write to a run's file touches its modification time.
 
 Enabled by deploy/dagster-sqlite.yaml (`storage: custom:`); PostgreSQL storage (deploy/dagster-postgres.yaml,
 docs/scale-out.md) does not need it; for it, `make dagster-home` also creates Dagster's tables and the pool's row
-(`create_postgres_tables`). `instance_config` is the one place that puts an instance's dagster.yaml together:
+(`prepare_postgres_instance`). `instance_config` is the one place that puts an instance's dagster.yaml together:
 `python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
 """
 
@@ -143,7 +143,7 @@ def postgres_variables() -> list[str]:
     return [field["env"] for field in fields if isinstance(field, dict) and "env" in field]
 
 
-def create_postgres_tables(home: Path) -> None:
+def prepare_postgres_instance(home: Path) -> None:
     """Load the PostgreSQL instance of `home` once, so Dagster creates its tables and pool row before any run starts.
 
     Dagster creates a PostgreSQL instance's tables the first time a process loads it, without a lock: two processes
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if write_instance_config(home, storage):
             print(f"{home / 'dagster.yaml'}: {storage} storage")
         if storage == "postgres":
-            create_postgres_tables(home)
+            prepare_postgres_instance(home)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1
