@@ -37,15 +37,23 @@ class RangeError(ValueError):
 def dagster_home(settings: Settings) -> Path:
     """The Dagster instance `pra` records runs in: $DAGSTER_HOME, else the project's `.dagster_home` (as `make dev`).
 
-    Its dagster.yaml is written when missing: the committed one with $DAGSTER_STORAGE's storage (default sqlite).
+    Its dagster.yaml is written when missing: the committed one with $DAGSTER_STORAGE's storage (default sqlite);
+    a PostgreSQL instance is then prepared as `make dagster-home` prepares it (its tables and the pool's row).
     """
-    from orchestration.lib.dagster_storage import instance_config
+    from orchestration.lib.dagster_storage import instance_config, prepare_postgres_instance
 
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / ".dagster_home").resolve()
     config = home / "dagster.yaml"
     if not config.exists():
+        storage = os.environ.get("DAGSTER_STORAGE") or "sqlite"
         home.mkdir(parents=True, exist_ok=True)
-        config.write_text(instance_config(os.environ.get("DAGSTER_STORAGE") or "sqlite"))
+        config.write_text(instance_config(storage))
+        if storage == "postgres":
+            try:
+                prepare_postgres_instance(home)
+            except Exception:
+                config.unlink()  # so the next call prepares it again
+                raise
     return home
 
 
@@ -329,6 +337,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run (or backfill) an inclusive date range as a single Dagster run; a failed run alerts like the sensor."""
+    from orchestration.lib.dagster_storage import InstanceSetupError
+
     settings = Settings.from_env()
     try:
         result = run_range(
@@ -341,7 +351,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             predict=args.predict,
             settings=settings,
         )
-    except RangeError as exc:
+    except (RangeError, InstanceSetupError) as exc:
         print(f"pra {args.command}: {exc}", file=sys.stderr)
         return 2
     outcome = "success" if result.success else "FAILED"

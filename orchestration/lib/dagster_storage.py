@@ -143,6 +143,10 @@ def postgres_variables() -> list[str]:
     return [field["env"] for field in fields if isinstance(field, dict) and "env" in field]
 
 
+class InstanceSetupError(ValueError):
+    """A PostgreSQL instance that cannot be prepared (the message names what to set)."""
+
+
 def prepare_postgres_instance(home: Path) -> None:
     """Load the PostgreSQL instance of `home` once, so Dagster creates its tables and pool row before any run starts.
 
@@ -160,9 +164,8 @@ def prepare_postgres_instance(home: Path) -> None:
 
     missing = [name for name in postgres_variables() if not os.environ.get(name)]
     if missing:
-        raise ValueError(
-            f"{home / 'dagster.yaml'} is written, but Dagster's tables are not created: set {', '.join(missing)}"
-            " (docs/scale-out.md) and run `make dagster-home DAGSTER_STORAGE=postgres` again"
+        raise InstanceSetupError(
+            f"{home}: Dagster's tables are not created: set {', '.join(missing)} (docs/scale-out.md) and run again"
         )
     with DagsterInstance.from_config(str(home)) as instance:
         storage = instance.event_log_storage

@@ -24,15 +24,19 @@ import dagster as dg
 import psycopg2
 import pytest
 
+from orchestration.cli import dagster_home
 from orchestration.defs.jobs import NIGHTLY_JOB
 from orchestration.defs.resources import WAREHOUSE_POOL
+from orchestration.lib.dagster_storage import InstanceSetupError
 from orchestration.lib.publish import read_log
+from orchestration.lib.settings import Settings
 from orchestration.lib.windows import range_tags
 from tests.helpers import PipelineDirs, environ, stop_process_group
 
 pytestmark = [pytest.mark.engines, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
+POOL_ROWS = 'select concurrency_key, "limit", using_default_limit from concurrency_limits'
 BIN = Path(sys.executable).parent
 FIRST, LAST = date(2024, 1, 1), date(2024, 1, 3)  # the small preset's first three days
 DB = "dagster_instance"
@@ -102,7 +106,6 @@ def runs(postgres_server, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRA_", "DAGSTER_"))}
     env |= dirs.env() | pg_env | {"DAGSTER_HOME": str(home)}
     instance_db = postgres_server.connect_kwargs(dbname=DB)
-    pool_rows = 'select concurrency_key, "limit", using_default_limit from concurrency_limits'
     for _ in range(2):  # the second time finds everything made and changes nothing
         made = subprocess.run(
             ["make", "-s", "-o", ".venv/.installed", "dagster-home", "DAGSTER_STORAGE=postgres"],
@@ -116,7 +119,7 @@ def runs(postgres_server, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         # neither (two first loads at once fail with `type "bulk_actions" already exists`; two first claims of a
         # pool at once fail the loser's step on PostgreSQL).
         assert {"runs", "event_logs", "instigators", "alembic_version"} <= set(tables(instance_db))
-        assert query(instance_db, pool_rows) == [(WAREHOUSE_POOL, 1, True)]
+        assert query(instance_db, POOL_ROWS) == [(WAREHOUSE_POOL, 1, True)]
     window = [FIRST.isoformat(), LAST.isoformat()]
     commands = {
         "dagster job execute": [
@@ -254,3 +257,30 @@ def test_the_database_password_is_in_no_event_row_and_no_log_file(runs: Runs):
     assert any(run_ids[0] in t for t in texts.values()) and any(run_ids[1] in t for t in texts.values())
     assert [name for name, text in texts.items() if runs.password in text] == []
     assert "{env: DAGSTER_PG_PASSWORD}" in (runs.home / "dagster.yaml").read_text()
+
+
+def test_pra_prepares_a_new_postgres_home_as_make_does(postgres_server, tmp_path: Path):
+    """`pra` on a home without dagster.yaml and DAGSTER_STORAGE=postgres: the config, the tables and the pool's row."""
+    postgres_server.create_database("dagster_pra_home")
+    home = tmp_path / "dagster_home"
+    pg_env = {
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_STORAGE": "postgres",
+        "DAGSTER_PG_HOST": postgres_server.host,
+        "DAGSTER_PG_PORT": str(postgres_server.port),
+        "DAGSTER_PG_DB": "dagster_pra_home",
+        "DAGSTER_PG_USERNAME": postgres_server.superuser,
+        "DAGSTER_PG_PASSWORD": postgres_server.password,
+    }
+    # Without the password: a clear error, and no config left behind, so the next call prepares the instance.
+    with environ({k: v for k, v in pg_env.items() if k != "DAGSTER_PG_PASSWORD"}), pytest.raises(
+        InstanceSetupError, match="Dagster's tables are not created: set DAGSTER_PG_PASSWORD"
+    ):
+        dagster_home(Settings.from_env())
+    assert not (home / "dagster.yaml").exists()
+    with environ(pg_env):
+        assert dagster_home(Settings.from_env()) == home
+    assert "postgres_db:" in (home / "dagster.yaml").read_text()
+    instance_db = postgres_server.connect_kwargs(dbname="dagster_pra_home")
+    assert {"runs", "event_logs", "instigators", "alembic_version"} <= set(tables(instance_db))
+    assert query(instance_db, POOL_ROWS) == [(WAREHOUSE_POOL, 1, True)]
