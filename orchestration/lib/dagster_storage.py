@@ -13,9 +13,9 @@ run's live events by watching the run's `.db` file for changes, which a WAL writ
 checkpoint. So each write to a run's file touches its modification time.
 
 Enabled by deploy/dagster-sqlite.yaml (`storage: custom:`); PostgreSQL storage (deploy/dagster-postgres.yaml,
-docs/scale-out.md) does not need it; for it, `make dagster-home` also creates Dagster's tables and the pool's row
-(`prepare_postgres_instance`). `instance_config` is the one place that puts an instance's dagster.yaml together:
-`python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
+docs/scale-out.md) does not need it; for it, `make dagster-home` and `pra` also create Dagster's tables and the
+pool's row (`prepare_postgres_instance`). `instance_config` is the one place that puts an instance's dagster.yaml
+together: `python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]` (`make dagster-home`) and `pra`.
 """
 
 from __future__ import annotations

@@ -81,9 +81,10 @@ def tables(connect: dict) -> list[str]:
     return [t for (t,) in listed]
 
 
-def instance_tables(runs: Runs) -> list[str]:
-    """The tables Dagster created in the instance database."""
-    return tables(runs.connect)
+def assert_prepared(connect: dict) -> None:
+    """The database holds Dagster's tables and the warehouse pool's one row, as `make dagster-home` and `pra` make."""
+    assert {"runs", "event_logs", "instigators", "alembic_version"} <= set(tables(connect))
+    assert query(connect, POOL_ROWS) == [(WAREHOUSE_POOL, 1, True)]
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +119,7 @@ def runs(postgres_server, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         # make created Dagster's tables and the pool's row, so the three commands below, started at once, create
         # neither (two first loads at once fail with `type "bulk_actions" already exists`; two first claims of a
         # pool at once fail the loser's step on PostgreSQL).
-        assert {"runs", "event_logs", "instigators", "alembic_version"} <= set(tables(instance_db))
-        assert query(instance_db, POOL_ROWS) == [(WAREHOUSE_POOL, 1, True)]
+        assert_prepared(instance_db)
     window = [FIRST.isoformat(), LAST.isoformat()]
     commands = {
         "dagster job execute": [
@@ -236,8 +236,8 @@ def test_the_pool_kept_the_two_runs_off_the_warehouse_at_the_same_time(runs: Run
 
 
 def test_schedule_state_is_stored_in_postgres(runs: Runs):
-    tables = set(instance_tables(runs))
-    assert {"runs", "event_logs", "instigators", "jobs", "job_ticks", "concurrency_slots"} <= tables
+    names = set(tables(runs.connect))
+    assert {"runs", "event_logs", "instigators", "jobs", "job_ticks", "concurrency_slots"} <= names
     started = sql(
         runs, "select status, instigator_type, instigator_body::jsonb #>> '{origin,job_name}' from instigators"
     )
@@ -246,9 +246,9 @@ def test_schedule_state_is_stored_in_postgres(runs: Runs):
 
 def test_the_database_password_is_in_no_event_row_and_no_log_file(runs: Runs):
     assert len(runs.password) >= 20
-    tables = instance_tables(runs)
+    names = tables(runs.connect)
     pattern = [f"%{runs.password}%"]
-    leaking = [t for t in tables if sql(runs, f"select count(*) from {t} r where r::text like %s", pattern)[0][0]]
+    leaking = [t for t in names if sql(runs, f"select count(*) from {t} r where r::text like %s", pattern)[0][0]]
     assert leaking == []
     # The files: the instance config, the step logs Dagster captured, `pra`'s run log, and the consoles.
     files = [p for p in runs.home.rglob("*") if p.is_file()] + list((runs.dirs.warehouse / "logs").glob("pra-*.log"))
@@ -281,6 +281,4 @@ def test_pra_prepares_a_new_postgres_home_as_make_does(postgres_server, tmp_path
     with environ(pg_env):
         assert dagster_home(Settings.from_env()) == home
     assert "postgres_db:" in (home / "dagster.yaml").read_text()
-    instance_db = postgres_server.connect_kwargs(dbname="dagster_pra_home")
-    assert {"runs", "event_logs", "instigators", "alembic_version"} <= set(tables(instance_db))
-    assert query(instance_db, POOL_ROWS) == [(WAREHOUSE_POOL, 1, True)]
+    assert_prepared(postgres_server.connect_kwargs(dbname="dagster_pra_home"))
