@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -50,3 +51,20 @@ def window_from_tags(tags: dict[str, str]) -> tuple[date, date] | None:
     else:
         return None
     return first, last + timedelta(days=1)
+
+
+# What a dbt step's data tests read, recorded on the run for the publish gates of the same step to read the same rows
+# (docs/quality.md, "Which rows the data tests and the gates read"): the window's first day, or "all".
+CHECKED_FROM_TAG = "pra/{step}/checked_from"
+EVERY_ROW = "all"
+
+
+def checked_from_tags(step: str, start: date, full_refresh: bool) -> dict[str, str]:
+    """The run tag of a dbt step that tested the periods from `start`'s on, or every row after a full refresh."""
+    return {CHECKED_FROM_TAG.format(step=step): EVERY_ROW if full_refresh else start.isoformat()}
+
+
+def checked_from(tags: Mapping[str, str], step: str) -> date | None:
+    """The first day whose periods the step's checks read; None (every row) when recorded so, or not recorded."""
+    value = tags.get(CHECKED_FROM_TAG.format(step=step), EVERY_ROW)
+    return None if value == EVERY_ROW else date.fromisoformat(value)

@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.publish import read_log
-from orchestration.lib.windows import nightly_window
+from orchestration.lib.windows import RANGE_START_TAG, checked_from, nightly_window
 from tests.helpers import PipelineDirs, dbt_on, environ, query, run_pipeline
 from tests.integration import wap_helpers
 
@@ -212,10 +212,16 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
         from orchestration.definitions import defs
 
         job = defs().resolve_job_def("partner_retention_nightly_job")
-        result = job.execute_in_process(
-            tags=request.tags, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
-        )
+        instance = dg.DagsterInstance.ephemeral()
+        result = job.execute_in_process(tags=request.tags, instance=instance, raise_on_error=False)
     assert_built(result)
+    # Each dbt step recorded the rows its tests read, the window's periods, for its gates to check the same.
+    tags = instance.get_run_by_id(result.run_id).tags
+    window_start = date.fromisoformat(request.tags[RANGE_START_TAG])
+    assert {step: checked_from(tags, step) for step in ("dbt_models", "dbt_predictive_models")} == {
+        "dbt_models": window_start,
+        "dbt_predictive_models": window_start,
+    }
 
     after = dict(
         ((p, m), n)

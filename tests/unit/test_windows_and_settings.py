@@ -5,7 +5,14 @@ import dagster as dg
 import pytest
 
 from orchestration.lib.settings import Settings
-from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG, nightly_window, range_tags
+from orchestration.lib.windows import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    checked_from,
+    checked_from_tags,
+    nightly_window,
+    range_tags,
+)
 
 
 def test_nightly_window_is_yesterday_plus_lookback():
@@ -156,3 +163,14 @@ def test_the_engine_is_a_setting_refused_by_name_and_its_server_reaches_dbt_as_e
         "PGTZ": "UTC",
     }
     assert Settings.from_env({"PRA_HOME": str(tmp_path)}).engine == "duckdb"
+
+
+def test_a_dbt_step_records_the_rows_its_checks_read_for_its_gates():
+    window = checked_from_tags("dbt_models", date(2025, 11, 28), full_refresh=False)
+    assert window == {"pra/dbt_models/checked_from": "2025-11-28"}
+    assert checked_from(window, "dbt_models") == date(2025, 11, 28)
+    assert checked_from(window, "dbt_predictive_models") is None  # another step's tag: every row
+    weekly = checked_from_tags("dbt_models", date(2025, 11, 28), full_refresh=True)
+    assert weekly == {"pra/dbt_models/checked_from": "all"}
+    assert checked_from(weekly, "dbt_models") is None
+    assert checked_from({}, "dbt_models") is None  # gates run without their dbt step: every row

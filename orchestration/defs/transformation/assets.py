@@ -22,7 +22,7 @@ from orchestration.lib.ingestion import latest_loaded_window
 from orchestration.lib.operations import effective_as_of
 from orchestration.lib.rejudge import pending_rejudgements, windowed_judged_relations
 from orchestration.lib.tables import table_exists
-from orchestration.lib.windows import window_from_tags
+from orchestration.lib.windows import checked_from_tags, window_from_tags
 
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
 # the marts folder in dbt_project.yml) and the gates and the publication read it from the asset specs.
@@ -177,6 +177,8 @@ def _dbt_build(
         started = time.monotonic()
         _log_transfer(context, f"pushed to {engine.name}:", engine.push(settings.work_db, pushed_schemas), started)
     args = dbt_build_args(full_refresh=full_refresh, project_vars=settings.dbt_vars(), target=settings.engine)
+    # The rows its data tests read (macro get_where_subquery), for this step's publish gates to read the same.
+    context.instance.add_run_tags(context.run_id, checked_from_tags(context.op_def.name, window[0], full_refresh))
     engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
     with environment({**window_env(*window, as_of=as_of), **engine_env}):
         invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
