@@ -15,10 +15,11 @@ KINDS = next(c for c in load_entities()["interactions"].contract_columns if c.na
 _KINDS_SQL = ", ".join(f"'{kind}'" for kind in KINDS)
 
 BATCHES = {
+    # Per partner-period, so a window run reads the periods it checks (`{checked}`).
     "kinds": f"""
         select partner_month_id, count(*) filter (where interaction_kind in ({_KINDS_SQL})) as contract_kind_count,
             count(*) as kind_count
-        from {{mart}}
+        from {{checked}}
         group by partner_month_id
     """,
     # Every staged interaction is counted once (partners' periods run from signup to the as-of date).

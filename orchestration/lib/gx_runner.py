@@ -7,8 +7,9 @@ A suite file is plain Python that defines `CHECKS: list[Check]` (the judgement: 
 cross-column and per-period rules, warnings) and may define `KEY_METRICS` ({name: SQL
 aggregate over the mart}), compared with the last published version and recorded in the publish log,
 `BATCHES` ({name: SQL}) for derived DataFrames, and `RESTATEMENT_METRICS` ({name: SQL aggregate}) summed by
-`month_start_date` for restatements. In SQL, `{mart}` is the mart's relation and `{ref[model]}` the relation
-of a dbt model upstream of the mart, both read from the dbt manifest (docs/quality.md).
+`month_start_date` for restatements. In SQL, `{mart}` is the mart's relation, `{checked}` its rows a window run
+checks one by one (every row otherwise) and `{ref[model]}` the relation of a dbt model upstream of the mart, read
+from the dbt manifest (docs/quality.md).
 
 What is mechanical comes from the dbt manifest, not from the suite: value ranges declared on the model's
 columns (`config: {meta: {pra: {range: [min, max]}}}`), one `as_of_date` and one `reporting_currency` per
@@ -27,6 +28,7 @@ import string
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -379,16 +381,16 @@ def _gx_context():
     return _CONTEXT
 
 
-def mart_columns_read(checks: Sequence[Check], columns: Sequence[str]) -> list[str]:
-    """The mart's columns (in its order) that the checks on its own rows name: the `mart` batch reads only these, for
-    a partner-period mart is millions of rows of up to 40 columns and its checks name a handful. Every column when a
-    check on the mart is of a kind that names none but the row count, or has a `row_condition` (which may name any);
-    the first alone when only the row count is checked (a frame with no column has no rows)."""
+def mart_columns_read(checks: Sequence[Check], columns: Sequence[str], batch: str = "mart") -> list[str]:
+    """The mart's columns (in its order) that the checks on its own rows name: the `mart` batch (or `table`, below)
+    reads only these, for a partner-period mart is millions of rows of up to 40 columns and its checks name a handful.
+    Every column when a check on the mart is of a kind that names none but the row count, or has a `row_condition`
+    (which may name any); the first alone when only the row count is checked (a frame with no column has no rows)."""
     import great_expectations.expectations as gxe
 
     named: set[str] = set()
     for check in checks:
-        if check.batch != "mart":
+        if check.batch != batch:
             continue
         expectation = check.expectation
         fields = [getattr(expectation, f, None) for f in ("column", "column_A", "column_B")]
@@ -399,6 +401,23 @@ def mart_columns_read(checks: Sequence[Check], columns: Sequence[str]) -> list[s
             return list(columns)
         named.update(f for f in fields if f)
     return [c for c in columns if c in named] or list(columns[:1])
+
+
+def checked_rows_filter(columns: Sequence[str], checked_from: date | None) -> str:
+    """The SQL `where` of the rows a window run checks one by one, or "" (every row): the periods that end after
+    `checked_from`, that is from the period holding it on. The same rows as the dbt tests' (macro
+    get_where_subquery, docs/quality.md); a mart without its periods' bounds is checked whole."""
+    if checked_from is None or not {"month_start_date", "next_month_start_date"} <= set(columns):
+        return ""
+    return f"where next_month_start_date > date '{checked_from.isoformat()}'"
+
+
+def is_table_level(check: Check) -> bool:
+    """A check on the table as a whole (its row count, its distinct values), not on each row by itself."""
+    import great_expectations.expectations as gxe
+
+    table_level = (gxe.ExpectTableRowCountToBeBetween, gxe.ExpectColumnUniqueValueCountToBeBetween)
+    return isinstance(check.expectation, table_level)
 
 
 def _validate(
@@ -492,8 +511,13 @@ def run_suite(
     expectations_dir: Path = EXPECTATIONS_DIR,
     manifest_path: Path = MANIFEST_PATH,
     tolerance: float = DEFAULT_VOLUME_TOLERANCE,
+    checked_from: date | None = None,
 ) -> SuiteResult:
-    """Run `<mart>__publish` on an open (read-only) DuckDB connection to the work warehouse."""
+    """Run `<mart>__publish` on an open (read-only) DuckDB connection to the work warehouse.
+
+    `checked_from`: the first day of a window run's window (not a full refresh). The checks on single rows then read
+    the periods from the one holding that day on, as the run's dbt tests do; the rest read the whole mart.
+    """
     started = time.monotonic()
     suite_name = f"{mart}__publish"
     suite = load_suite(mart, expectations_dir)
@@ -521,9 +545,18 @@ def run_suite(
         *suite.checks,
         *(ctx.volume_checks(suite.key_metrics) if suite.volume_checked else []),
     ]
+    scope = checked_rows_filter(columns, checked_from)
+    if scope:
+        # A window run: each row is checked in the periods it could have changed, the table as a whole on every row.
+        checks = [replace(c, batch="table") if c.batch == "mart" and is_table_level(c) else c for c in checks]
+        (checked,) = con.execute(f"select count(*) from {rel} {scope}").fetchone()
+        notes.append(f"rows checked one by one: the {checked:,} of {row_count:,} in the periods from {checked_from} on")
+        if any(c.batch == "table" for c in checks):
+            read = ", ".join(f'"{c}"' for c in mart_columns_read(checks, columns, batch="table"))
+            frames["table"] = con.execute(f"select {read} from {rel}").df()
     read = ", ".join(f'"{c}"' for c in mart_columns_read(checks, columns))
-    frames["mart"] = con.execute(f"select {read} from {rel}").df()
-    whole = functools.cache(lambda: con.execute(f"select * from {rel}").df())  # for failing rows only
+    frames["mart"] = con.execute(f"select {read} from {rel} {scope}").df()
+    whole = functools.cache(lambda: con.execute(f"select * from {rel} {scope}").df())  # for failing rows only
     key_metrics: dict[str, float] = {}
     if suite.key_metrics:
         select = ", ".join(f"cast({sql} as double) as {name}" for name, sql in suite.key_metrics.items())
@@ -532,7 +565,7 @@ def run_suite(
     batches = {**suite.batches, **{c.batch: c.sql for c in checks if c.sql}}
     refs = _UpstreamRefs(models, mart)
     for name, sql in batches.items():
-        frames[name] = con.execute(sql.format(mart=rel, ref=refs)).df()
+        frames[name] = con.execute(sql.format(mart=rel, ref=refs, checked=f"(select * from {rel} {scope})")).df()
     outcomes: list[ExpectationOutcome] = []
     by_batch: dict[str, list[Check]] = {}
     for check in checks:

@@ -17,6 +17,7 @@ import pytest
 from orchestration.defs.transformation.assets import PUBLISHED_TAG, ProjectTranslator
 from orchestration.lib import gx_runner
 from orchestration.lib.publish import previous_for, read_log
+from orchestration.lib.windows import checked_from_tags
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, dbt_on, query
 from tests.integration import wap_helpers
 from tests.integration.wap_helpers import (
@@ -478,6 +479,47 @@ def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_
     found, compiled = failures(in_window=True)
     assert found == 1
     assert f"month_start_date >= cast(date_trunc('month', cast('{last}' as date)) as date)" in compiled
+
+
+def test_a_window_run_gates_each_row_of_its_periods_and_the_whole_table(
+    published_pipeline: PipelineDirs, tmp_path: Path
+):
+    """The gates of a window run check each row of the periods its dbt tests read (from the window's first period
+    on), and the table as a whole (row count, one as-of date) on every row; without a window, every row. Through
+    Dagster, the rows are those the run's dbt step recorded (docs/quality.md)."""
+    dirs = clone(published_pipeline, tmp_path / "scoped")
+    mart = "fct_partner_monthly"
+    periods = f"select min(month_start_date), max(month_start_date), count(*) from marts.{mart}"
+    [(first, last, rows)] = query(dirs.work_db, periods)
+    [(in_last,)] = query(dirs.work_db, f"select count(*) from marts.{mart} where month_start_date = '{last}'")
+    assert first < last and 0 < in_last < rows
+    window_start = last + timedelta(days=3)  # inside the last period: that period is checked whole
+    row_of = f"(select min(partner_month_id) from marts.{mart} where month_start_date = '{{}}')"
+    old, new = row_of.format(first), row_of.format(last)
+
+    def failed(checked_from=None) -> set[str]:
+        return failed_names(run_gate(dirs, mart, checked_from=checked_from))
+
+    negative_refunds = "expect_column_values_to_be_between(refunds_reporting)"
+    corrupt(dirs, f"update marts.{mart} set refunds_reporting = -1 where partner_month_id = {old}")
+    scoped = run_gate(dirs, mart, checked_from=window_start)
+    assert scoped.passed, scoped.summary()  # a period before the window: its rows are not read one by one
+    assert f"the {in_last:,} of {rows:,} in the periods from {window_start} on" in " ".join(scoped.notes)
+    assert negative_refunds in failed()
+    # The same through Dagster: with the tag a window run's first dbt step sets, then without (no dbt step).
+    assert gate_and_publish(dirs, tags=checked_from_tags("dbt_models", window_start, full_refresh=False)).success
+    refused = gate_and_publish(dirs)
+    assert (f"{mart}__publish", False) in {(c.check_name, c.passed) for c in refused.get_asset_check_evaluations()}
+
+    corrupt(dirs, f"update marts.{mart} set refunds_reporting = -1 where partner_month_id = {new}")
+    assert negative_refunds in failed(window_start)  # a row of the window's period
+    # The table as a whole, on every row: one as-of date, and the row count against the last published version.
+    corrupt(dirs, f"update marts.{mart} set refunds_reporting = 0 where refunds_reporting = -1")
+    corrupt(dirs, f"update marts.{mart} set as_of_date = as_of_date - 1 where partner_month_id = {old}")
+    assert failed(window_start) == {"expect_column_unique_value_count_to_be_between(as_of_date)"}
+    corrupt(dirs, f"update marts.{mart} set as_of_date = as_of_date + 1 where partner_month_id = {old}")
+    corrupt(dirs, f"delete from marts.{mart} where month_start_date < '{last}'")
+    assert "expect_table_row_count_to_be_between" in failed(window_start)
 
 
 def test_the_gates_bench_runs_every_suite_and_grows_only_the_marts(published_pipeline: PipelineDirs, capsys):

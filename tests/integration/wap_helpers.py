@@ -77,8 +77,11 @@ def version_files(dirs: PipelineDirs) -> dict[str, int]:
     return {sha256(p / "marts.duckdb"): int(p.name[1:]) for p in (dirs.warehouse / "published").glob("v[0-9]*")}
 
 
-def gate_and_publish(dirs: PipelineDirs, *, allow_volume_jump: bool = False) -> dg.ExecuteInProcessResult:
-    """Run only the publish gates and the publication step (dbt not re-run) on a warehouse's current marts."""
+def gate_and_publish(
+    dirs: PipelineDirs, *, allow_volume_jump: bool = False, tags: dict[str, str] | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run only the publish gates and the publication step (dbt not re-run) on a warehouse's current marts; `tags`:
+    those a dbt step of the same run would have set (e.g. the rows its tests read)."""
     from orchestration.definitions import defs
     from orchestration.defs.jobs import run_options
 
@@ -91,6 +94,7 @@ def gate_and_publish(dirs: PipelineDirs, *, allow_volume_jump: bool = False) -> 
         ).resolve(asset_graph=graph)
         return job.execute_in_process(
             run_config=run_options(allow_volume_jump=allow_volume_jump),
+            tags=tags,
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
             resources=d.resources,
