@@ -523,7 +523,8 @@ def test_a_window_run_gates_each_row_of_its_periods_and_the_whole_table(
 
 
 def test_the_gates_bench_runs_every_suite_and_grows_only_the_marts(published_pipeline: PipelineDirs, capsys):
-    """`python -m bench.gates_alone`: on the run's own work file every suite runs and passes; grown twice over,
+    """`python -m bench.gates_alone`: on the run's own work file every suite runs and passes, also as a window run's
+    gates (`--checked-from`); grown twice over,
     the marts hold twice their partners while the staged money does not, so a revenue mart's reconciliation
     fails, as its docstring says it must."""
     from bench import gates_alone
@@ -532,7 +533,11 @@ def test_the_gates_bench_runs_every_suite_and_grows_only_the_marts(published_pip
     before = query(published_pipeline.work_db, rows)
     assert gates_alone.main(["--work-db", str(published_pipeline.work_db)]) == 0
     same = json.loads(capsys.readouterr().out)
-    assert (same["suites"], same["failed"]) == (len(published_marts()), [])
+    assert (same["suites"], same["checked_from"], same["failed"]) == (len(published_marts()), "all", [])
+    ((last_period,),) = query(published_pipeline.work_db, "select max(month_start_date) from marts.fct_partner_monthly")
+    assert gates_alone.main(["--work-db", str(published_pipeline.work_db), "--checked-from", str(last_period)]) == 0
+    window = json.loads(capsys.readouterr().out)  # as a window run's gates: its last period row by row
+    assert (window["checked_from"], window["failed"]) == (str(last_period), [])
     assert gates_alone.main(["--work-db", str(published_pipeline.work_db), "--copies", "2"]) == 0
     grown = json.loads(capsys.readouterr().out)
     assert "fct_partner_monthly" in grown["failed"]
