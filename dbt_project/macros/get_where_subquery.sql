@@ -4,7 +4,7 @@
     the periods from the window's first period on (`month_start_date`), or of the landing partitions from its first
     day on (`_partition_date`). Earlier periods depend only on data the window did not touch, and they were tested
     when they were built. A model with neither column, a run without a window, and a full refresh (the weekly
-    rebuild, `pra run --full-refresh`) test every row. docs/quality.md, "Which rows the data tests read".
+    rebuild, `pra run --full-refresh`) test every row. docs/quality.md, "Which rows the data tests and the gates read".
     A test's own `where` config still applies, on top. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set filters = [] -%}
