@@ -546,17 +546,19 @@ def run_suite(
         *(ctx.volume_checks(suite.key_metrics) if suite.volume_checked else []),
     ]
     scope = checked_rows_filter(columns, checked_from)
+    checked = f"(select * from {rel} {scope})" if scope else rel  # the rows checked one by one
     if scope:
         # A window run: each row is checked in the periods it could have changed, the table as a whole on every row.
         checks = [replace(c, batch="table") if c.batch == "mart" and is_table_level(c) else c for c in checks]
-        (checked,) = con.execute(f"select count(*) from {rel} {scope}").fetchone()
-        notes.append(f"rows checked one by one: the {checked:,} of {row_count:,} in the periods from {checked_from} on")
         if any(c.batch == "table" for c in checks):
             read = ", ".join(f'"{c}"' for c in mart_columns_read(checks, columns, batch="table"))
             frames["table"] = con.execute(f"select {read} from {rel}").df()
     read = ", ".join(f'"{c}"' for c in mart_columns_read(checks, columns))
-    frames["mart"] = con.execute(f"select {read} from {rel} {scope}").df()
-    whole = functools.cache(lambda: con.execute(f"select * from {rel} {scope}").df())  # for failing rows only
+    frames["mart"] = con.execute(f"select {read} from {checked}").df()
+    if scope:
+        period = f"in the periods from {checked_from} on"
+        notes.append(f"rows checked one by one: the {len(frames['mart']):,} of {row_count:,} {period}")
+    whole = functools.cache(lambda: con.execute(f"select * from {checked}").df())  # for failing rows only
     key_metrics: dict[str, float] = {}
     if suite.key_metrics:
         select = ", ".join(f"cast({sql} as double) as {name}" for name, sql in suite.key_metrics.items())
@@ -565,7 +567,7 @@ def run_suite(
     batches = {**suite.batches, **{c.batch: c.sql for c in checks if c.sql}}
     refs = _UpstreamRefs(models, mart)
     for name, sql in batches.items():
-        frames[name] = con.execute(sql.format(mart=rel, ref=refs, checked=f"(select * from {rel} {scope})")).df()
+        frames[name] = con.execute(sql.format(mart=rel, ref=refs, checked=checked)).df()
     outcomes: list[ExpectationOutcome] = []
     by_batch: dict[str, list[Check]] = {}
     for check in checks:

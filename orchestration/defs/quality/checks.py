@@ -139,7 +139,8 @@ def _build_gates(dbt_models: dg.AssetsDefinition, name: str) -> dg.AssetChecksDe
         override = config.allow_volume_jump
         if override:
             context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
-        # The rows the step's dbt tests read: a window run checks each row of the periods it could have changed.
+        # The rows the step's dbt tests read: a window run checks each row of the periods it could have changed. The
+        # step tags the run while it runs, so the tags come from the instance, not from the run as it started.
         rows_from = checked_from(context.instance.get_run_by_id(context.run.run_id).tags, dbt_step)
         results = []
         with warehouse.connect(read_only=True) as con:
