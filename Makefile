@@ -14,8 +14,11 @@ DAGSTER_STORAGE ?= sqlite
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
-# One "planned" event per asset for a single-run range instead of one per day (docs/operations.md).
+# Dagster settings that are environment variables only, for `make dev`'s webserver and daemon too: one "planned"
+# event per asset for a single-run range, one stored batch of per-day events per asset (docs/operations.md). The
+# same values as DAGSTER_ENV in orchestration/lib/dagster_storage.py (a test keeps them equal).
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
 .PHONY: install demo test test-engines bench dev lint manifest clean dagster-home FORCE
 

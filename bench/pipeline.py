@@ -80,15 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         PRA_LANDING_DIR=str(args.landing.resolve()),
         PRA_WAREHOUSE_DIR=str(args.warehouse.resolve()),
     )
-    # The same setting `pra` and the Makefile use: one planned event per asset for a range run.
-    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
-    import dagster as dg
-
     from orchestration.cli import run_range
+    from orchestration.lib.dagster_storage import ephemeral_instance
 
     t_import = time.perf_counter()
     # Exactly what `pra run` does (definitions, tags, console logging), on a throwaway instance.
-    instance = dg.DagsterInstance.ephemeral()
+    instance = ephemeral_instance()
     result = run_range(args.first, args.last, instance=instance)
     t_run = time.perf_counter()
     steps = _step_profile(instance, result.run_id)

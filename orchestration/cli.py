@@ -103,20 +103,21 @@ def run_range(
     from orchestration.definitions import build_definitions
     from orchestration.defs.jobs import NIGHTLY_JOB, WEEKLY_JOB, run_options
     from orchestration.lib import progress
+    from orchestration.lib.dagster_storage import ephemeral_instance, use_dagster_env
     from orchestration.lib.windows import range_problem, range_tags
 
     settings = settings or Settings.from_env()
     problem = range_problem(first, last, settings.partitions_start, datetime.now(UTC).date())
     if problem:
         raise RangeError(problem)
-    # One "planned" event per asset for the range instead of one per day (docs/architecture.md).
-    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    # One "planned" event per asset for the range, one stored batch of per-day events per asset (docs/operations.md).
+    use_dagster_env()
     if instance is None and persistent:
         home = dagster_home(settings)
         # The committed dagster.yaml places the storage under $DAGSTER_HOME (orchestration/lib/dagster_storage.py).
         os.environ["DAGSTER_HOME"] = str(home)
         instance = dg.DagsterInstance.from_config(str(home))
-    instance = instance or dg.DagsterInstance.ephemeral()
+    instance = instance or ephemeral_instance()
     run_id = make_new_run_id()
     log_file = run_log(settings, run_id)
     log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.lib.dagster_storage import use_dagster_env
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, built_once_per_session, run_pipeline
+
+# Runs started by a lone `pytest` get the Dagster settings `make test`, `pra` and the bench give theirs.
+use_dagster_env()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

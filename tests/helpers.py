@@ -113,6 +113,7 @@ def run_pipeline(
     `assets`: only these assets of the job and their checks (e.g. the raw tables: the ingestion step alone)."""
     from orchestration.definitions import defs
     from orchestration.defs.jobs import run_options
+    from orchestration.lib.dagster_storage import ephemeral_instance
     from orchestration.lib.windows import range_tags
 
     with environ({**dirs.env(), **extra_env}):
@@ -122,7 +123,7 @@ def run_pipeline(
             run_config=run_options(
                 full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
             ),
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=ephemeral_instance(),
             raise_on_error=False,
             asset_selection=assets,
         )

@@ -20,17 +20,22 @@ together: `python -m orchestration.lib.dagster_storage <home> [sqlite|postgres]`
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy
 import yaml
+from dagster._core.events import DagsterEventType
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.base import EventLogCursor
+from dagster._core.storage.event_log.in_memory import InMemoryEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -42,6 +47,44 @@ from dagster._serdes import ConfigurableClassData
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # DAGSTER_STORAGE values: each is a file deploy/dagster-<storage>.yaml holding only a `storage:` block.
 STORAGES = ("sqlite", "postgres")
+
+# Dagster settings that exist only as environment variables, for every run `pra`, the bench and the tests start
+# (`use_dagster_env`). The Makefile exports the same for `make dev`, whose webserver and daemon create runs without
+# importing this project (tests/unit/test_dagster_home.py keeps the two the same).
+DAGSTER_ENV = {
+    # One "planned" event per asset for a single-run range instead of one per day (docs/operations.md).
+    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+    # A ranged step's materializations, one per asset and day, reach the storage as one batch per asset
+    # (`store_event_batch` below) instead of one write each (docs/operations.md).
+    "DAGSTER_EVENT_BATCH_SIZE": "1000",
+}
+
+# The events a batch written together may hold; any other batch is stored event by event, as Dagster does.
+BATCHED_KINDS = frozenset({DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION})
+
+
+def use_dagster_env() -> None:
+    """Set DAGSTER_ENV in this process where the environment does not say otherwise."""
+    for name, value in DAGSTER_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+def _batchable(events: Sequence[EventLogEntry]) -> bool:
+    kinds = {event.dagster_event_type for event in events}
+    return bool(events) and kinds <= BATCHED_KINDS and len({event.run_id for event in events}) == 1
+
+
+def _index_asset_events(storage: Any, conn: sqlalchemy.Connection, events: Sequence[EventLogEntry], ids: list) -> None:
+    """The index rows of stored asset events: every event's tags, and each asset's entry from its last event.
+
+    Event by event, Dagster rewrites an asset's entry (its last materialization) with each one; the last write wins,
+    so writing it once from the batch's last event leaves the same row (Dagster's PostgreSQL storage does the same).
+    """
+    storage._store_asset_event_tags(conn, events, ids)
+    last = {event.dagster_event.asset_key: (event, event_id) for event, event_id in zip(events, ids, strict=True)}
+    for event, event_id in last.values():
+        storage._store_asset_event(conn, event, event_id)
+
 
 # Engines kept open per process: the index, the runs being written and a few read by the UI.
 MAX_OPEN_SHARDS = 16
@@ -87,6 +130,19 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 if os.path.exists(path):
                     os.utime(path)
 
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """A ranged step's materializations of one asset in two transactions (the run's file, then the index)
+        instead of two per event; the rows are those `store_event` writes."""
+        if not _batchable(events):
+            return super().store_event_batch(events)
+        statements = [self.prepare_insert_event(event) for event in events]
+        with self.run_connection(events[0].run_id) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        with self.index_transaction() as conn:
+            ids = [conn.execute(statement).inserted_primary_key[0] for statement in statements]
+            _index_asset_events(self, conn, events, ids)
+
     def wipe(self) -> None:
         # Dagster deletes the run files: close their engines first, or a pooled connection would keep the deleted file.
         with self._db_lock:
@@ -115,6 +171,45 @@ class PooledSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Any) -> PooledSqliteStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
+
+
+class BatchedInMemoryEventLogStorage(InMemoryEventLogStorage):
+    """Dagster's in-memory event log (a throwaway instance) with the same batched write of a ranged step's events."""
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        if not _batchable(events):
+            return super().store_event_batch(events)
+        with self.index_transaction() as conn:  # one in-memory database holds the run's events and the index
+            ids = [conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0] for event in events]
+            _index_asset_events(self, conn, events, ids)
+        for event in events:  # what InMemoryEventLogStorage.store_event does after each write
+            self._storage_id += 1
+            for handler in list(self._handlers[event.run_id]):
+                try:
+                    handler(event, str(EventLogCursor.from_storage_id(self._storage_id)))
+                except Exception:
+                    logging.exception("Exception in callback for event watch on run %s.", event.run_id)
+
+
+def ephemeral_instance():
+    """A throwaway in-memory Dagster instance, as `DagsterInstance.ephemeral()` builds it, with the batched event log
+    (`pra run --no-record`, the bench and the tests)."""
+    from dagster._core.instance import DagsterInstance, InstanceType
+    from dagster._core.launcher.sync_in_memory_run_launcher import SyncInMemoryRunLauncher
+    from dagster._core.run_coordinator import DefaultRunCoordinator
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
+    from dagster._core.storage.root import TemporaryLocalArtifactStorage
+    from dagster._core.storage.runs import InMemoryRunStorage
+
+    return DagsterInstance(
+        instance_type=InstanceType.EPHEMERAL,
+        local_artifact_storage=TemporaryLocalArtifactStorage(),
+        run_storage=InMemoryRunStorage(),
+        event_storage=BatchedInMemoryEventLogStorage(),
+        compute_log_manager=NoOpComputeLogManager(),
+        run_coordinator=DefaultRunCoordinator(),
+        run_launcher=SyncInMemoryRunLauncher(),
+    )
 
 
 def instance_config(storage: str = "sqlite") -> str:

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from orchestration.lib import gx_runner, predictive
+from orchestration.lib.dagster_storage import ephemeral_instance
 from tests.helpers import PipelineDirs, dbt_on, query
 from tests.landing_oracle import clean_transactions
 
@@ -180,7 +181,7 @@ def _fit_once(work_db: Path, **settings: str) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [predictive_fit],
         resources={"warehouse": warehouse, "alerts": AlertResource(warehouse_dir=str(work_db.parent))},
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=ephemeral_instance(),
         raise_on_error=False,
     )
 

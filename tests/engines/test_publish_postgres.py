@@ -20,6 +20,7 @@ import duckdb
 import psycopg2
 import pytest
 
+from orchestration.lib.dagster_storage import ephemeral_instance
 from orchestration.lib.publish import DB_NAME, is_personal
 from orchestration.lib.publish_postgres import PostgresPublishError, PostgresTarget, publish_version, rollback
 from tests.helpers import PipelineDirs, environ, query
@@ -75,7 +76,7 @@ def published(postgres_server, tmp_path_factory):
         "PRA_PUBLISH_PG_USER": PIPELINE_USER,
         "PRA_PUBLISH_PG_PASSWORD": password,
     }
-    instance = dg.DagsterInstance.ephemeral()
+    instance = ephemeral_instance()
     started = time.perf_counter()
     with environ(env):
         result = run_range(

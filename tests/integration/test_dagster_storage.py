@@ -6,13 +6,25 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 
-from orchestration.lib.dagster_storage import PooledSqliteEventLogStorage, write_instance_config
+from orchestration.defs.ingestion.assets import build_ingestion_assets
+from orchestration.defs.partitions import build_daily_partitions
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.contract import ENTITIES
+from orchestration.lib.dagster_storage import (
+    DAGSTER_ENV,
+    PooledSqliteEventLogStorage,
+    ephemeral_instance,
+    write_instance_config,
+)
+from orchestration.lib.windows import range_tags
 from tests.helpers import environ
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,3 +86,90 @@ def test_committed_storage_keeps_dagsters_layout_and_readers_see_every_write(tmp
     finally:
         writer.dispose()
         reader.dispose()
+
+
+def _stored(instance: dg.DagsterInstance) -> dict:
+    """What the UI and the asset pages read back of the run's materializations of raw.transactions."""
+    key = dg.AssetKey(["raw", "transactions"])
+    records = instance.fetch_materializations(key, limit=100).records
+    latest = instance.get_latest_materialization_event(key)
+    return {
+        "partitions_newest_first": [r.partition_key for r in records],
+        "materialized": sorted(instance.get_materialized_partitions(key)),
+        "latest": (latest.run_id, latest.dagster_event.partition),
+        "run_events": len(instance.all_logs(RUN_ID)),
+        "asset_keys": [k.to_user_string() for k in instance.all_asset_keys()],
+    }
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "in_memory"])
+def test_a_batch_of_a_ranged_steps_events_stores_what_event_by_event_stores(tmp_path, storage):
+    """31 daily materializations of one asset, stored one by one or as one batch, read back the same."""
+    events = [_materialization(day) for day in range(1, 32)]
+    instances = []
+    for name in ("one_by_one", "batch"):
+        if storage == "sqlite":
+            home = tmp_path / name
+            write_instance_config(home, "sqlite")
+            with environ({"DAGSTER_HOME": str(home)}):  # the committed config places the storage there
+                instances.append(dg.DagsterInstance.from_config(str(home)))
+        else:
+            instances.append(ephemeral_instance())
+    one_by_one, batch = instances
+    try:
+        for event in events:
+            one_by_one.event_log_storage.store_event(event)
+        batch.event_log_storage.store_event_batch(events)
+        expected = _stored(one_by_one)
+        assert expected["partitions_newest_first"] == [f"2024-01-{d:02d}" for d in range(31, 0, -1)]
+        assert expected["latest"] == (RUN_ID, "2024-01-31")
+        assert expected["run_events"] == 31
+        assert _stored(batch) == expected
+    finally:
+        one_by_one.dispose()
+        batch.dispose()
+
+
+def test_a_range_run_hands_the_storage_one_batch_per_raw_asset(tmp_path):
+    """What `pra run` does for a history load: each raw asset's days reach the storage as one write, not one each."""
+    landing = tmp_path / "landing"
+    header = ",".join(ENTITIES["transactions"].columns)
+    for day in range(1, 11):
+        folder = landing / "transactions" / f"dt=2024-01-{day:02d}"
+        folder.mkdir(parents=True)
+        (folder / "transactions.csv").write_text(header + "\n")  # a header alone: a day without sales
+    home = tmp_path / "dagster_home"
+    write_instance_config(home, "sqlite")
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
+    with environ({"DAGSTER_HOME": str(home), **DAGSTER_ENV}):
+        instance = dg.DagsterInstance.from_config(str(home))
+        storage = instance.event_log_storage
+        batches: list[list[str]] = []  # the batches of materializations
+        single: list[str] = []
+        store_event, store_event_batch = storage.store_event, storage.store_event_batch
+
+        def spy_single(event):
+            single.append(event.dagster_event_type)
+            store_event(event)
+
+        def spy_batch(events):
+            if {e.dagster_event_type for e in events} == {dg.DagsterEventType.ASSET_MATERIALIZATION}:
+                batches.append([e.dagster_event.partition for e in events])
+            store_event_batch(events)
+
+        storage.store_event, storage.store_event_batch = spy_single, spy_batch
+        try:
+            result = dg.materialize(
+                [build_ingestion_assets(build_daily_partitions(date(2020, 1, 1)))],
+                tags=range_tags(date(2024, 1, 1), date(2024, 1, 10)),
+                resources={"warehouse": warehouse},
+                selection=[dg.AssetKey(["raw", "transactions"])],
+                instance=instance,
+            )
+            assert result.success
+            days = [f"2024-01-{d:02d}" for d in range(1, 11)]
+            assert batches == [days]
+            assert dg.DagsterEventType.ASSET_MATERIALIZATION not in single
+            assert instance.get_materialized_partitions(dg.AssetKey(["raw", "transactions"])) == set(days)
+        finally:
+            instance.dispose()

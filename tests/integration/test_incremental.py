@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.contract import ENTITIES
+from orchestration.lib.dagster_storage import ephemeral_instance
 from orchestration.lib.publish import read_log
 from orchestration.lib.windows import RANGE_START_TAG, checked_from, nightly_window
 from tests.helpers import PipelineDirs, dbt_on, environ, query, run_pipeline
@@ -212,7 +213,7 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
         from orchestration.definitions import defs
 
         job = defs().resolve_job_def("partner_retention_nightly_job")
-        instance = dg.DagsterInstance.ephemeral()
+        instance = ephemeral_instance()
         result = job.execute_in_process(tags=request.tags, instance=instance, raise_on_error=False)
     assert_built(result)
     # Each dbt step recorded the rows its tests read, the window's periods, for its gates to check the same.

@@ -13,6 +13,7 @@ from orchestration.defs.ingestion.assets import build_ingestion_assets
 from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.contract import ENTITIES
+from orchestration.lib.dagster_storage import ephemeral_instance
 from orchestration.lib.ingestion import LandingError, load_window
 
 # CSV headers in contract order (the landing contract is their one home).
@@ -164,7 +165,7 @@ def test_dagster_partition_rerun_is_idempotent(landing: Path, tmp_path: Path):
             partition_key="2024-01-01",
             resources={"warehouse": warehouse},
             selection=selection,
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=ephemeral_instance(),
         )
         assert result.success
     mats = {

@@ -31,6 +31,7 @@ from orchestration.defs.sensors import (
     partner_retention_late_data_sensor,
 )
 from orchestration.lib.alerts import failure_text, webhook_host
+from orchestration.lib.dagster_storage import ephemeral_instance
 from orchestration.lib.late_data import changed_files, find_late_data, hours_overdue, scan_landing
 from orchestration.lib.operations import LATE_FILES_TAG
 from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
@@ -224,7 +225,7 @@ def test_failed_pipeline_run_posts_an_alert_with_step_and_link(tmp_path: Path, w
     with environ({**dirs.env(), "PRA_ALERT_WEBHOOK_URL": url, "PRA_UI_URL": "http://dagster.example:3000/"}):
         from orchestration.definitions import defs
 
-        instance = dg.DagsterInstance.ephemeral()
+        instance = ephemeral_instance()
         d = defs()
         job = d.resolve_job_def("partner_retention_nightly_job")
         result = job.execute_in_process(
@@ -261,7 +262,7 @@ def test_failed_blocking_check_is_named_in_the_alert(webhook):
     def published() -> None:
         return None
 
-    instance = dg.DagsterInstance.ephemeral()
+    instance = ephemeral_instance()
     job = dg.Definitions(
         assets=[mart, published],
         asset_checks=[mart__publish],

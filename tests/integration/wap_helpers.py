@@ -24,6 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.lib.dagster_storage import ephemeral_instance
 from tests.helpers import PipelineDirs, built_once_per_session, environ, run_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,7 +96,7 @@ def gate_and_publish(
         return job.execute_in_process(
             run_config=run_options(allow_volume_jump=allow_volume_jump),
             tags=tags,
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=ephemeral_instance(),
             raise_on_error=False,
             resources=d.resources,
         )

@@ -50,3 +50,17 @@ def test_an_unknown_storage_is_refused(tmp_path: Path):
     made = make_home(tmp_path, "mysql")
     assert made.returncode != 0 and "DAGSTER_STORAGE must be sqlite or postgres" in made.stderr
     assert not (tmp_path / "dagster.yaml").exists()
+
+
+def test_make_gives_make_dev_the_dagster_settings_pra_and_the_tests_use():
+    """`make dev`'s webserver and daemon create runs without importing the project: the Makefile exports the same
+    Dagster environment settings as DAGSTER_ENV, which `pra`, the bench and the tests set."""
+    from orchestration.lib.dagster_storage import DAGSTER_ENV
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_")}
+    names = " ".join(DAGSTER_ENV)
+    printed = subprocess.run(
+        ["make", "-s", "--eval", f"print-env: ; @for n in {names}; do printenv $$n || echo unset; done", "print-env"],
+        cwd=REPO, env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert dict(zip(DAGSTER_ENV, printed, strict=True)) == DAGSTER_ENV
