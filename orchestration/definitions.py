@@ -12,6 +12,7 @@ from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.resources import build_resources
 from orchestration.defs.sensors import build_freshness_checks, partner_retention_late_data_sensor
 from orchestration.defs.transformation.assets import build_dbt_assets
+from orchestration.lib.dagster_storage import use_dagster_env
 from orchestration.lib.settings import Settings
 
 
@@ -42,5 +43,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings."""
+    """Built when Dagster loads the code location (not at import): reads the dbt manifest and settings.
+
+    A process that loads it (the UI's run workers, `dagster job execute`) runs the steps and stores their events: it
+    gets the Dagster settings `pra` runs with (DAGSTER_ENV), where its environment does not set them.
+    """
+    use_dagster_env()
     return build_definitions(Settings.from_env())

@@ -12,6 +12,11 @@ last events, never corrupt the file. One thing Dagster relied on the closing con
 run's live events by watching the run's `.db` file for changes, which a WAL write does not touch until a
 checkpoint. So each write to a run's file touches its modification time.
 
+A ranged step (a history load) stores one materialization per asset and day. With DAGSTER_EVENT_BATCH_SIZE set
+(DAGSTER_ENV), Dagster hands those of one asset over as one batch, and `store_event_batch` writes it in two
+transactions instead of two per event; `ephemeral_instance` is Dagster's throwaway in-memory instance with the same
+batch write. The stored rows are those of event-by-event writes (tests/integration/test_dagster_storage.py).
+
 Enabled by deploy/dagster-sqlite.yaml (`storage: custom:`); PostgreSQL storage (deploy/dagster-postgres.yaml,
 docs/scale-out.md) does not need it; for it, `make dagster-home` and `pra` also create Dagster's tables and the
 pool's row (`prepare_postgres_instance`). `instance_config` is the one place that puts an instance's dagster.yaml
