@@ -28,6 +28,20 @@ WAREHOUSE_POOL = "duckdb_work_warehouse"
 OWNERS = ["team:partner-analytics"]
 
 
+class ProjectDbtCliResource(DbtCliResource):
+    """dagster-dbt's `DbtCliResource` without the dbt adapter it builds in the Dagster process before each command.
+
+    dagster-dbt uses that adapter only for `fetch_row_counts()` and `fetch_column_metadata()` on a dbt stream, which
+    this project does not call. Building it loads dbt's profile, project and macros again in the Dagster process:
+    0.9-2.6 s per dbt step on this project's machines (docs/benchmarks.md), two dbt steps per run. dbt itself runs
+    as before, in its own process.
+    tests/integration/test_dbt_asset_specs.py checks that dagster-dbt still asks this hook for its adapter.
+    """
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's hook: no adapter here)
+        return None
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """Landing folder, work warehouse, dbt engine, volume checks, publication, freshness and predictive settings."""
 
@@ -142,7 +156,7 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, dg.Co
         "warehouse": from_environment(WarehouseResource, env),
         "alerts": from_environment(AlertResource, env),
         "publish_postgres": from_environment(PostgresPublishResource, env),
-        "dbt": DbtCliResource(
+        "dbt": ProjectDbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
             # The dbt next to this interpreter, so a venv works without being activated.

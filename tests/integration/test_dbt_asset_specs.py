@@ -127,3 +127,31 @@ def test_the_predictive_fit_sits_between_the_two_dbt_steps_of_the_weekly_job(def
         "internal/internal_partners_at_risk_contacts",
         "internal/internal_partner_scorecards_monthly",
     }
+
+
+def test_a_dbt_command_runs_without_dagster_dbts_adapter_in_the_dagster_process(tmp_path):
+    """dagster-dbt asks `_initialize_dbt_core_adapter` for an adapter before each command; the project's resource
+    answers none (orchestration/defs/resources.py), and the command still runs and reports."""
+    from orchestration.defs.resources import ProjectDbtCliResource, build_resources
+
+    asked: list[list[str]] = []
+
+    class Recording(ProjectDbtCliResource):
+        def _initialize_dbt_core_adapter(self, args):
+            asked.append(list(args))
+            return super()._initialize_dbt_core_adapter(args)
+
+    resource = build_resources()["dbt"]
+    assert isinstance(resource, ProjectDbtCliResource)
+    recording = Recording(**resource.model_dump())
+    invocation = recording.cli(
+        ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"],
+        manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
+        target_path=tmp_path,
+    )
+    events = [e.raw_event["info"] for e in invocation.stream_raw_events()]
+    listed = [info["msg"] for info in events if info["name"] in ("ListCmdOut", "PrintEvent")]  # `dbt ls` output
+    assert invocation.is_successful()
+    assert listed == ["fct_program_kpis_monthly"]
+    assert invocation.adapter is None
+    assert len(asked) == 1 and asked[0][0] == "ls", asked
