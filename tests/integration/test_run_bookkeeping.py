@@ -17,6 +17,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
+from orchestration.lib.dagster_storage import DAGSTER_ENV
 from orchestration.lib.windows import range_tags
 from tests.helpers import PipelineDirs, environ
 
@@ -30,7 +31,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory):
 
     dirs = PipelineDirs(tmp_path_factory.mktemp("bookkeeping"))
     # As `pra`, the Makefile and the bench run it: one planned event per asset for the whole range.
-    with environ({**dirs.env(), "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}):
+    with environ({**dirs.env(), **DAGSTER_ENV}):
         job = defs().resolve_job_def("partner_retention_nightly_job")
         instance = dg.DagsterInstance.ephemeral()
         run = instance.create_run_for_job(job, tags=range_tags(FIRST, LAST))
