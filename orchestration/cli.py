@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from orchestration.lib.dbt_args import installed_dbt
 from orchestration.lib.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -20,9 +21,8 @@ DBT_DIR = PROJECT_DIR / "dbt_project"
 def build_manifest() -> Path:
     """Parse the dbt project once (the Dagster code location reads target/manifest.json)."""
     dbt_vars = json.dumps(Settings.from_env().dbt_vars(), sort_keys=True)
-    dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        [str(installed_dbt()), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
         + ["--vars", dbt_vars],
         check=True,
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},

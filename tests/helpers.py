@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ import dagster as dg
 import duckdb
 import pytest
 from filelock import FileLock
+
+from orchestration.lib.dbt_args import installed_dbt
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -162,7 +163,7 @@ def dbt_on(
     project_dir: Path = DBT_PROJECT_DIR,
 ) -> subprocess.CompletedProcess:
     """Run `dbt <command>` of `project_dir` against the warehouse file `db`, target and logs in `root`."""
-    cmd = [str(Path(sys.executable).parent / "dbt"), command, "--vars", json.dumps(variables)]
+    cmd = [str(installed_dbt()), command, "--vars", json.dumps(variables)]
     cmd += ["--select", select] if select else []
     cmd += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]

@@ -8,16 +8,19 @@ unset fields keep their default. Code reads parsed values through `.settings`.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging.version import Version
 
+from orchestration.lib.dbt_args import installed_dbt
 from orchestration.lib.settings import ENV_VARS, Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -29,17 +32,27 @@ OWNERS = ["team:partner-analytics"]
 
 
 class ProjectDbtCliResource(DbtCliResource):
-    """dagster-dbt's `DbtCliResource` without the dbt adapter it builds in the Dagster process before each command.
+    """dagster-dbt's `DbtCliResource` without two things it does in the Dagster process before a run's dbt commands.
 
-    dagster-dbt uses that adapter only for `fetch_row_counts()` and `fetch_column_metadata()` on a dbt stream, which
-    this project does not call. Building it loads dbt's profile, project and macros again in the Dagster process:
-    0.9-2.6 s per dbt step on this project's machines (docs/benchmarks.md), two dbt steps per run. dbt itself runs
-    as before, in its own process.
-    tests/integration/test_dbt_asset_specs.py checks that dagster-dbt still asks this hook for its adapter.
+    - The dbt adapter it builds before each command. dagster-dbt uses it only for `fetch_row_counts()` and
+      `fetch_column_metadata()` on a dbt stream, which this project does not call. Building it loads dbt's profile,
+      project and macros again in the Dagster process: 0.9-2.6 s per dbt step on this project's machines
+      (docs/benchmarks.md), two dbt steps per run.
+    - The `dbt --version` process it starts once per run to learn dbt's version (to tell dbt Core from the Fusion
+      engine): about 3 s, importing dbt and asking the package index for the latest release. The project's dbt is
+      the one installed beside this interpreter, so its version is the installed dbt-core package's.
+    dbt itself runs as before, in its own process. tests/integration/test_dbt_asset_specs.py checks that dagster-dbt
+    still asks both hooks and that a dbt command starts no other process.
     """
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's hook: no adapter here)
         return None
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        if Path(self.dbt_executable) == installed_dbt():
+            return Version(importlib.metadata.version("dbt-core"))
+        return DbtCliResource._cli_version.func(self)  # another dbt: ask it, as dagster-dbt does
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -159,7 +172,6 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, dg.Co
         "dbt": ProjectDbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
-            # The dbt next to this interpreter, so a venv works without being activated.
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            dbt_executable=str(installed_dbt()),
         ),
     }

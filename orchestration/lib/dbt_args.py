@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
+
+
+def installed_dbt() -> Path:
+    """The dbt executable installed beside this interpreter: a venv works without being activated."""
+    return Path(sys.executable).parent / "dbt"
+
 
 # The run's window reaches the models as environment variables PRA_DBT_<NAME> that dbt reads only while executing
 # (macro run_var, dbt_project/macros/run_var.sql), never as --vars: dbt keeps its parsed project across runs

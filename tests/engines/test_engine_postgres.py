@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import psycopg2
 import pytest
 
-from orchestration.lib.dbt_args import dbt_build_args, window_env
+from orchestration.lib.dbt_args import dbt_build_args, installed_dbt, window_env
 from orchestration.lib.settings import Settings
 from tests.engines.marts_compare import assert_published_marts_equal
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, query, run_on_copy_of_landing
@@ -109,7 +107,7 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
         "int_transactions_replaced int_transactions_converted int_transactions_changed "
         "int_partner_months_customer_quality int_partners_sales_summarized int_partner_months_sale_refunds"
     )
-    cmd = [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(target="postgres"), "--select", *select.split()]
+    cmd = [str(installed_dbt()), *dbt_build_args(target="postgres"), "--select", *select.split()]
     cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     cmd += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
     env = {**os.environ, **settings.dbt_env(), **window_env(end.replace(day=1), end + timedelta(days=1))}

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import psutil
 import pytest
 
 from orchestration.defs.sensors import FRESHNESS_CHECK
-from orchestration.lib.dbt_args import dbt_build_args, window_env
+from orchestration.lib.dbt_args import dbt_build_args, installed_dbt, window_env
 from orchestration.lib.engines.spark import SparkEngine, SparkSettings
 from tests.engines.marts_compare import assert_published_marts_equal
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, run_on_copy_of_landing
@@ -48,7 +47,7 @@ def run_dbt_on_spark(engine: SparkEngine, root: Path, dirs: PipelineDirs, args: 
     manifest = dirs.manifest()
     window = (date.fromisoformat(manifest["start"]), date.fromisoformat(manifest["end"]) + timedelta(days=1))
     env = {**os.environ, **dirs.env(), **window_env(*window), **engine.settings.dbt_env(), "PRA_ENGINE": "spark"}
-    cmd = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR)]
+    cmd = [str(installed_dbt()), *args, "--project-dir", str(DBT_PROJECT_DIR)]
     cmd += [
         "--profiles-dir",
         str(DBT_PROJECT_DIR),

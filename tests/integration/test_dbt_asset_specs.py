@@ -5,6 +5,9 @@ description instead of SQL) and which marts are published (the dbt flag, read on
 """
 
 import json
+import re
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -129,9 +132,11 @@ def test_the_predictive_fit_sits_between_the_two_dbt_steps_of_the_weekly_job(def
     }
 
 
-def test_a_dbt_command_runs_without_dagster_dbts_adapter_in_the_dagster_process(tmp_path):
-    """dagster-dbt asks `_initialize_dbt_core_adapter` for an adapter before each command; the project's resource
-    answers none (orchestration/defs/resources.py), and the command still runs and reports."""
+def test_a_dbt_command_starts_only_dbt_and_builds_no_adapter_in_the_dagster_process(tmp_path):
+    """dagster-dbt asks `_initialize_dbt_core_adapter` for an adapter before each command and `_cli_version` for dbt's
+    version; the project's resource answers no adapter and the installed dbt-core's version
+    (orchestration/defs/resources.py). The command still runs and reports, and the only process it starts is dbt's
+    own: no `dbt --version` (seen through Python's audit events, which every subprocess start raises)."""
     from orchestration.defs.resources import ProjectDbtCliResource, build_resources
 
     asked: list[list[str]] = []
@@ -141,17 +146,32 @@ def test_a_dbt_command_runs_without_dagster_dbts_adapter_in_the_dagster_process(
             asked.append(list(args))
             return super()._initialize_dbt_core_adapter(args)
 
+    started: list[list[str]] = []
+    recording = [True]
+
+    def audit(event: str, args: tuple) -> None:
+        if recording[0] and event == "subprocess.Popen":
+            started.append([str(a) for a in args[1]])
+
+    sys.addaudithook(audit)  # for the rest of this process: `recording` turns it off below
     resource = build_resources()["dbt"]
     assert isinstance(resource, ProjectDbtCliResource)
-    recording = Recording(**resource.model_dump())
-    invocation = recording.cli(
-        ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"],
-        manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
-        target_path=tmp_path,
-    )
-    events = [e.raw_event["info"] for e in invocation.stream_raw_events()]
+    dbt = Recording(**resource.model_dump())
+    try:
+        invocation = dbt.cli(
+            ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"],
+            manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
+            target_path=tmp_path,
+        )
+        events = [e.raw_event["info"] for e in invocation.stream_raw_events()]
+    finally:
+        recording[0] = False
     listed = [info["msg"] for info in events if info["name"] in ("ListCmdOut", "PrintEvent")]  # `dbt ls` output
     assert invocation.is_successful()
     assert listed == ["fct_program_kpis_monthly"]
     assert invocation.adapter is None
     assert len(asked) == 1 and asked[0][0] == "ls", asked
+    assert [args[1] for args in started] == ["ls"], started
+    # The version it answered is the one the dbt executable itself reports.
+    reported = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"installed: (\d+\.\d+\.\d+)", reported).group(1) == str(dbt._cli_version)
