@@ -29,7 +29,7 @@
     {%- if not execute or flags.FULL_REFRESH or not has_partition_window() -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set columns = tested_relation_columns(relation) -%}
     {%- set window_start = "cast('" ~ run_var('min_date') ~ "' as date)" -%}
     {%- if 'month_start_date' in columns -%}
         {%- do return('month_start_date >= cast(' ~ period_trunc(window_start) ~ ' as date)') -%}
@@ -37,4 +37,19 @@
         {%- do return('_partition_date >= ' ~ window_start) -%}
     {%- endif -%}
     {%- do return('') -%}
+{%- endmacro %}
+
+
+{#- The lower-cased column names of `relation`, a model the current test depends on. A model with an enforced
+    contract has exactly the columns it declares (dbt fails its build otherwise): they are read from the project,
+    which costs no query. Any other relation is described by the database, one query per test. -#}
+{% macro tested_relation_columns(relation) -%}
+    {%- for unique_id in model.depends_on.nodes if unique_id in graph.nodes -%}
+        {%- set node = graph.nodes[unique_id] -%}
+        {%- if node.config.contract.enforced and (node.alias | lower) == (relation.identifier | lower)
+              and (node.schema | lower) == (relation.schema | lower) -%}
+            {%- do return(node.columns.keys() | map('lower') | list) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do return(adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list) -%}
 {%- endmacro %}

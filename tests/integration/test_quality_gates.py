@@ -452,6 +452,8 @@ def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_
     old_row = f"(select min(partner_month_id) from marts.fct_partner_monthly where month_start_date = '{first}')"
     new_row = f"(select min(partner_month_id) from marts.fct_partner_monthly where month_start_date = '{last}')"
     test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
+    # A test on a staging model, which has no contract: its columns come from the database, not the project.
+    staged = "not_null_stg_program__transactions_transaction_id"
     # The window as a Dagster run passes it (environment variables; one parse serves the three runs).
     window = {
         "PRA_DBT_PARTITIONED": "true",
@@ -459,18 +461,18 @@ def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_
         "PRA_DBT_MAX_DATE": (last + timedelta(days=1)).isoformat(),
     }
 
-    def failures(in_window: bool) -> tuple[int, str]:
+    def failures(in_window: bool) -> tuple[int, dict[str, str]]:
+        """The mart test's failures, and the SQL each test ran by test name."""
         for name, value in window.items():
             if in_window:
                 monkeypatch.setenv(name, value)
             else:
                 monkeypatch.delenv(name, raising=False)
-        dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "test", {}, test)
+        dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "test", {}, f"{test} {staged}")
         results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
-        [result] = [r for r in results if r["unique_id"].startswith("test.")]
-        assert dbt.returncode == (1 if result["failures"] else 0), dbt.stdout[-4000:]
-        [compiled] = [p.read_text() for p in (tmp_path / "dbt" / "target" / "run").rglob("*.sql")]
-        return result["failures"], compiled
+        ran = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+        assert dbt.returncode == (1 if ran[test]["failures"] else 0), dbt.stdout[-4000:]
+        return ran[test]["failures"], {name: r["compiled_code"] for name, r in ran.items()}
 
     corrupt(dirs, f"update marts.fct_partner_monthly set refund_policy = 'whenever' where partner_month_id = {old_row}")
     assert failures(in_window=True)[0] == 0  # a period before the window: not read
@@ -478,7 +480,8 @@ def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_
     corrupt(dirs, f"update marts.fct_partner_monthly set refund_policy = 'whenever' where partner_month_id = {new_row}")
     found, compiled = failures(in_window=True)
     assert found == 1
-    assert f"month_start_date >= cast(date_trunc('month', cast('{last}' as date)) as date)" in compiled
+    assert f"month_start_date >= cast(date_trunc('month', cast('{last}' as date)) as date)" in compiled[test]
+    assert f"_partition_date >= cast('{last}' as date)" in compiled[staged]
 
 
 def test_a_window_run_gates_each_row_of_its_periods_and_the_whole_table(
