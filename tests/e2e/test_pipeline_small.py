@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -123,3 +124,14 @@ def test_pra_summary_prints_the_health_lines_from_the_marts(small_pipeline: Pipe
         [month],
     )[0][0]
     assert f"leads created {created:,} (" in text
+
+
+def test_the_runs_dbt_file_log_has_each_nodes_result_and_no_debug_lines(small_pipeline: PipelineDirs):
+    """A pipeline run's dbt file log is at info (orchestration/lib/dbt_args.py, FILE_LOG_LEVEL): what dbt prints,
+    without the SQL statements and connection events of its default debug level. It is JSON, like dbt's output to
+    Dagster."""
+    lines = (small_pipeline.warehouse / "dbt_target" / "dbt.log").read_text().splitlines()
+    events = [json.loads(line)["info"] for line in lines if line.strip()]
+    assert {e["level"] for e in events} == {"info"}
+    results = {e["msg"] for e in events if e["name"] == "LogModelResult"}
+    assert any("sql table model marts.fct_partner_predictions" in m for m in results), sorted(results)[:5]

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.dbt_args import dbt_build_args, environment, window_env, window_vars
+from orchestration.lib.dbt_args import dbt_build_args, environment, file_log_env, window_env, window_vars
 
 
 def test_window_vars_are_half_open_and_as_of_is_last_day_inside():
@@ -50,3 +50,10 @@ def test_environment_is_restored(monkeypatch):
         assert os.environ["PRA_DBT_MIN_DATE"] == "2024-01-01"
     assert os.environ["PRA_DBT_MIN_DATE"] == "2020-01-01"
     assert "PRA_DBT_MAX_DATE" not in os.environ
+
+
+def test_a_runs_dbt_file_log_is_at_info_unless_dbts_own_variable_says_otherwise(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert file_log_env() == {"DBT_LOG_LEVEL_FILE": "info"}
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert file_log_env() == {"DBT_LOG_LEVEL_FILE": "debug"}
