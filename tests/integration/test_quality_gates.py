@@ -367,8 +367,8 @@ def test_suites_name_no_relation_and_read_only_upstream_models(published_pipelin
 
 
 def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: PipelineDirs, tmp_path: Path):
-    """Partner uniqueness, S + N - churned + reactivated = E, the bridge identity, one segment per partner and the
-    refund policy's values: dbt tests fail, suites pass."""
+    """Filled columns, partner uniqueness, S + N - churned + reactivated = E, the bridge identity, one segment per
+    partner and the refund policy's values: dbt tests fail, suites pass."""
     dirs = clone(published_pipeline, tmp_path / "dbt_owned")
     latest = "(select max(month_start_date) from marts.fct_program_kpis_monthly)"
     corrupt(
@@ -384,9 +384,15 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_segments_monthly)",
         "update marts.fct_partner_monthly set refund_policy = 'whenever' "
         "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_monthly)",
+        # Two empty cells of one column and one of another, in two rows: three failures, one test.
+        "update marts.fct_partner_tiers_monthly set tier_movement = null "
+        "where partner_month_id in (select partner_month_id from marts.fct_partner_tiers_monthly order by 1 limit 2)",
+        "update marts.fct_partner_tiers_monthly set as_of_date = null "
+        "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_tiers_monthly)",
     )
     refund_policy_test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
     tests = [
+        "not_null_columns_fct_partner_tiers_monthly",
         "unique_dim_partners_partner_id",
         "assert_retention_counts_balance",
         "assert_revenue_bridge_balances",
@@ -401,6 +407,7 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
     failures = {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in tests_run}
     # One duplicated partner; one retention row and one KPI month off balance; one partner-month bridge open.
     assert failures == {
+        "not_null_columns_fct_partner_tiers_monthly": ("fail", 3),
         "unique_dim_partners_partner_id": ("fail", 1),
         "assert_retention_counts_balance": ("fail", 2),
         "assert_revenue_bridge_balances": ("fail", 1),
@@ -453,7 +460,7 @@ def test_a_window_run_tests_the_rows_of_its_periods_and_a_run_without_one_every_
     new_row = f"(select min(partner_month_id) from marts.fct_partner_monthly where month_start_date = '{last}')"
     test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
     # A test on a staging model, which has no contract: its columns come from the database, not the project.
-    staged = "not_null_stg_program__transactions_transaction_id"
+    staged = "not_null_columns_stg_program__transactions"
     # The window as a Dagster run passes it (environment variables; one parse serves the three runs).
     window = {
         "PRA_DBT_PARTITIONED": "true",
