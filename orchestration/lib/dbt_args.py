@@ -1,4 +1,4 @@
-"""Pure helpers that build the dbt CLI arguments and environment of a partition window (unit-tested)."""
+"""Pure helpers that build a dbt command: its executable, arguments and window environment (unit-tested)."""
 
 from __future__ import annotations
 
