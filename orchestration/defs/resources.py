@@ -20,7 +20,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
-from orchestration.lib.dbt_args import installed_dbt
+from orchestration.lib.dbt_args import environment, file_log_env, installed_dbt
 from orchestration.lib.settings import ENV_VARS, Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -41,12 +41,18 @@ class ProjectDbtCliResource(DbtCliResource):
     - The `dbt --version` process it starts once per run to learn dbt's version (to tell dbt Core from the Fusion
       engine): about 3 s, importing dbt and asking the package index for the latest release. The project's dbt is
       the one installed beside this interpreter, so its version is the installed dbt-core package's.
-    dbt itself runs as before, in its own process. tests/integration/test_dbt_asset_specs.py checks that dagster-dbt
-    still asks both hooks and that a dbt command starts no other process.
+    dbt itself runs as before, in its own process, with its file log at info (`cli`).
+    tests/integration/test_dbt_asset_specs.py checks that dagster-dbt still asks both hooks and that a dbt command
+    starts no other process.
     """
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's hook: no adapter here)
         return None
+
+    def cli(self, args, **kwargs):
+        """dagster-dbt's command, with dbt's file log at the project's level (lib/dbt_args.py, file_log_env)."""
+        with environment(file_log_env()):  # dbt's process starts inside and inherits it
+            return super().cli(args, **kwargs)
 
     @cached_property
     def _cli_version(self) -> Version:

@@ -44,9 +44,9 @@ def window_env(start: date, end: date, as_of: date | None = None) -> dict[str, s
 
 
 # dbt writes its file log (a pipeline run's: warehouse/dbt_target/dbt.log) at debug level unless told otherwise: every
-# SQL statement and connection event, about nine lines per node, which cost 1.5-2 s of a run's data tests. A pipeline
-# run writes it at info, the lines dbt prints (each node's start, result and error); dbt's own DBT_LOG_LEVEL_FILE,
-# when set (for example to debug), wins.
+# SQL statement and connection event, about nine lines per node, which cost 1.5-2 s of a run's data tests. Every dbt
+# command of the pipeline (ProjectDbtCliResource.cli, orchestration/defs/resources.py) writes it at info, the lines
+# dbt prints (each node's start, result and error); dbt's own DBT_LOG_LEVEL_FILE, when set (e.g. to debug), wins.
 FILE_LOG_LEVEL = "info"
 
 

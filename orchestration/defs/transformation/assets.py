@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
-from orchestration.lib.dbt_args import dbt_build_args, environment, file_log_env, window_env
+from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
 from orchestration.lib.engines import engine_for, relations_to_pull
 from orchestration.lib.gx_runner import DbtModels, is_published
 from orchestration.lib.ingestion import latest_loaded_window
@@ -180,7 +180,7 @@ def _dbt_build(
     # The rows its data tests read (macro get_where_subquery), for this step's publish gates to read the same.
     context.instance.add_run_tags(context.run_id, checked_from_tags(context.op_def.name, window[0], full_refresh))
     engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
-    with environment({**window_env(*window, as_of=as_of), **engine_env, **file_log_env()}):
+    with environment({**window_env(*window, as_of=as_of), **engine_env}):
         invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
     yield from _every_result(context, invocation.stream())
     if engine:
