@@ -64,16 +64,19 @@ def run_log(settings: Settings, run_id: str) -> Path:
     return log_path(settings.warehouse_dir, run_id)
 
 
-def _step_totals(definitions) -> dict[str, int]:
-    """How many raw tables a full run loads, and models and tests each dbt step builds (the bars' and lines' totals)."""
+def _step_totals(job) -> dict[str, int]:
+    """How many raw tables a full run loads, and models and tests each dbt step of `job` builds (the bars' and lines'
+    totals)."""
+    import dagster as dg
+
+    from orchestration.defs.jobs import DBT_STEP, step_keys
     from orchestration.lib.contract import ENTITIES
 
     totals = {"ingest_landing_files": len(ENTITIES)}
-    for assets in definitions.assets or []:
-        name = getattr(assets, "op", None) and assets.op.name
-        if name and name.startswith("dbt_"):
-            totals[name] = len(assets.keys)
-            totals[f"{name}/tests"] = len(list(assets.check_specs))
+    for step, keys in step_keys(job).items():
+        if step.startswith(DBT_STEP):
+            totals[step] = sum(isinstance(key, dg.AssetKey) for key in keys)
+            totals[f"{step}/tests"] = len(keys) - totals[step]
     return totals
 
 
@@ -122,12 +125,12 @@ def run_range(
     log_file = run_log(settings, run_id)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     definitions = build_definitions(settings)
-    run_console = progress.RunConsole(console or progress.terminal(), _step_totals(definitions))
+    job = definitions.resolve_job_def(WEEKLY_JOB if predict else NIGHTLY_JOB)
+    run_console = progress.RunConsole(console or progress.terminal(), _step_totals(job))
     options = run_options(
-        full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
+        job, full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
     )
     with open(log_file, "w", encoding="utf-8") as stream:
-        job = definitions.resolve_job_def(WEEKLY_JOB if predict else NIGHTLY_JOB)
         job = job.with_logger_defs(
             {
                 "pra_console": progress.console_logger(run_console),

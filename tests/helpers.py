@@ -122,7 +122,10 @@ def run_pipeline(
         return job.execute_in_process(
             tags=range_tags(first, last),
             run_config=run_options(
-                full_refresh=full_refresh, allow_volume_jump=allow_volume_jump, accept_mass_change=accept_mass_change
+                job,
+                full_refresh=full_refresh,
+                allow_volume_jump=allow_volume_jump,
+                accept_mass_change=accept_mass_change,
             ),
             instance=ephemeral_instance(),
             raise_on_error=False,

@@ -10,11 +10,13 @@ from orchestration.lib.windows import nightly_window, range_tags
 NIGHTLY_JOB = "partner_retention_nightly_job"
 # The nightly job plus the predictive fit: what the weekly schedule runs, and `pra demo` (docs/operations.md).
 WEEKLY_JOB = "partner_retention_weekly_job"
-# Step (op) names the per-run options configure: the ingestion and dbt multi-assets and the publish-gate check.
+# Op names the per-run options configure: the ingestion and dbt multi-assets and the publish-gate checks. In the
+# weekly job Dagster runs the dbt op as two steps around the predictive fit (`dbt_models`, `dbt_models_2`); an option
+# goes to every step of its op (`run_options`).
 INGEST_STEP = "ingest_landing_files"
 DBT_STEP = "dbt_models"
 GATES_STEP = "publish_gates"
-# One gate step per dbt step (orchestration/defs/quality/checks.py): the marts, then the predictive marts.
+# Two gate ops (orchestration/defs/quality/checks.py): the marts, then those reading the predictive scores.
 GATES_STEPS = (GATES_STEP, "publish_gates_predictive")
 
 
@@ -44,17 +46,39 @@ class GateConfig(dg.Config):
 
 
 def run_options(
-    *, full_refresh: bool = False, allow_volume_jump: bool = False, accept_mass_change: bool = False
+    job: dg.JobDefinition | None = None,
+    *,
+    full_refresh: bool = False,
+    allow_volume_jump: bool = False,
+    accept_mass_change: bool = False,
 ) -> dict:
-    """Run config for the per-run options; only options that are on, so any asset selection accepts it."""
+    """Run config for the per-run options of `job`: only options that are on, so any asset selection accepts it, each
+    for every step of its op in the job (the weekly job has two dbt steps); without `job`, for the op's step of the
+    same name."""
+
+    def steps(op: str) -> list[str]:
+        return [node.name for node in job.graph.nodes if node.definition.name == op] if job else [op]
+
     ops: dict[str, dict] = {}
-    if accept_mass_change:
-        ops[INGEST_STEP] = {"config": {"accept_mass_change": True}}
-    if full_refresh:
-        ops[DBT_STEP] = {"config": {"full_refresh": True}}
-    if allow_volume_jump:
-        ops.update({step: {"config": {"allow_volume_jump": True}} for step in GATES_STEPS})
+    for on, op_names, config in (
+        (accept_mass_change, [INGEST_STEP], {"accept_mass_change": True}),
+        (full_refresh, [DBT_STEP], {"full_refresh": True}),
+        (allow_volume_jump, GATES_STEPS, {"allow_volume_jump": True}),
+    ):
+        if on:
+            ops.update({step: {"config": config} for op in op_names for step in steps(op)})
     return {"ops": ops} if ops else {}
+
+
+def step_keys(job: dg.JobDefinition) -> dict[str, set[dg.AssetKey | dg.AssetCheckKey]]:
+    """The assets and checks each step of `job` materializes or evaluates, by step name (`dbt_models_2`: the weekly
+    job's second dbt step)."""
+    from dagster._core.definitions.dependency import NodeHandle  # Dagster has no public way from a step to its keys
+
+    layer = job.asset_layer
+    return {
+        node.name: set(layer.get_selected_entity_keys_for_node(NodeHandle(node.name, None))) for node in job.graph.nodes
+    }
 
 
 def build_jobs(
@@ -120,7 +144,8 @@ def build_weekly_full_rebuild_schedule(
         return dg.RunRequest(
             run_key=f"full-rebuild-{run_date.isoformat()}",
             tags=range_tags(first, last),
-            run_config=run_options(full_refresh=True),
+            # Both dbt steps of the weekly job test every row; the job as the code location resolved it says which.
+            run_config=run_options(context.repository_def.get_job(job.name), full_refresh=True),
         )
 
     return partner_retention_weekly_full_rebuild_schedule

@@ -178,6 +178,11 @@ class DbtModels:
                     todo.append(name)
         return seen
 
+    def reads_source(self, model: str, source_name: str) -> bool:
+        """Whether the model selects from a table of the dbt source `source_name` itself."""
+        parents = self.nodes[model]["depends_on"]["nodes"]
+        return any(p.startswith("source.") and p.split(".")[2] == source_name for p in parents)
+
     def column_meta(self, model: str) -> dict[str, dict[str, Any]]:
         """`pra` meta of each column declared in the model's YAML."""
         out = {}

@@ -20,14 +20,13 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-# The run's steps (ops), in the order they run, and the name each has on the console.
+# The run's ops, in the order they run, and the name each has on the console.
 STEP_LABELS = {
     "ingest_landing_files": "ingest",
     "dbt_models": "dbt",
     "predictive_fit": "predict",
     "publish_gates": "quality",
-    # The models that read the predictive fit's scores, and their gates (orchestration/defs/transformation).
-    "dbt_predictive_models": "dbt",
+    # The gates of the marts that read the predictive fit's scores (orchestration/defs/quality/checks.py).
     "publish_gates_predictive": "quality",
     "published_marts": "publish",
 }
@@ -50,6 +49,13 @@ class StepCounts:
     status: str = ""  # the predictive fit's one-line outcome (its materialization's `status`)
 
 
+def op_of(step: str) -> str:
+    """The op a step runs: the weekly job runs the dbt models and the gates each as two steps around the predictive
+    fit, and Dagster names the second `<op>_2` (orchestration/defs/transformation/assets.py)."""
+    base, _, number = step.rpartition("_")
+    return base if number.isdigit() and base in STEP_LABELS else step
+
+
 def _meta_value(value: Any) -> Any:
     """The plain value of a Dagster metadata entry (int, text, path, ...)."""
     return getattr(value, "value", value)
@@ -69,11 +75,11 @@ class RunConsole:
     def handle(self, event: dg.DagsterEvent) -> None:
         """Update counts and bars from one event; print a line when a step ends."""
         step = event.step_key
-        if step is None or step not in STEP_LABELS:
+        if step is None or op_of(step) not in STEP_LABELS:
             return
         counts = self.steps.setdefault(step, StepCounts())
         kind = event.event_type
-        if kind == dg.DagsterEventType.STEP_START and step in BAR_STEPS and self.console.is_terminal:
+        if kind == dg.DagsterEventType.STEP_START and op_of(step) in BAR_STEPS and self.console.is_terminal:
             self._start_bar(step)
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
@@ -108,32 +114,29 @@ class RunConsole:
             for line in details:
                 self.console.print(f"{'':<9}{line}", highlight=False, soft_wrap=True)
         elif kind == dg.DagsterEventType.STEP_SKIPPED:
-            self.console.print(f"{STEP_LABELS[step]:<9} skipped (an upstream step failed)", highlight=False)
+            self.console.print(f"{STEP_LABELS[op_of(step)]:<9} skipped (an upstream step failed)", highlight=False)
 
     def step_line(self, step: str, c: StepCounts, failure: str | None = None) -> str:
         """One line: what the step did, in counts."""
-        label = f"{STEP_LABELS[step]:<9}"
+        op = op_of(step)
+        label = f"{STEP_LABELS[op]:<9}"
         checks = c.checks_passed + len(c.checks_failed) + len(c.warnings)
         built = len(c.assets)
-        if step == "ingest_landing_files":
+        if op == "ingest_landing_files":
             text = (
                 f"{built}/{self.totals.get(step, built)} raw tables, {c.rows:,} rows from {c.files:,} files; "
                 f"volume checks {c.checks_passed}/{checks} passed"
             )
-        elif step == "dbt_predictive_models":
-            text = (
-                f"models {built}/{self.totals.get(step, built)} built; "
-                f"tests {c.checks_passed}/{self.totals.get(step + '/tests', checks)} passed "
-                "(reading the predictive scores)"
-            )
-        elif step == "predictive_fit":
+        elif op == "predictive_fit":
             text = c.status or "no fit"
-        elif step == "dbt_models":
+        elif op == "dbt_models":
             text = (
                 f"models {built}/{self.totals.get(step, built)} built; "
                 f"tests {c.checks_passed}/{self.totals.get(step + '/tests', checks)} passed"
             )
-        elif step.startswith("publish_gates"):
+            if step != op:
+                text += " (reading the predictive scores)"
+        elif op.startswith("publish_gates"):
             gates = c.gates_passed + len(c.checks_failed)
             warning_checks = checks - gates
             text = f"Great Expectations publish gates {c.gates_passed}/{gates} passed; "
@@ -149,7 +152,7 @@ class RunConsole:
                 if self.published
                 else "nothing published"
             )
-        if c.warnings and not step.startswith("publish_gates"):
+        if c.warnings and not op.startswith("publish_gates"):
             text += f"; warnings: {', '.join(c.warnings[:5])}" + (" ..." if len(c.warnings) > 5 else "")
         if c.checks_failed:
             text += f"; FAILED: {', '.join(c.checks_failed[:5])}" + (" ..." if len(c.checks_failed) > 5 else "")
@@ -159,7 +162,7 @@ class RunConsole:
 
     def _start_bar(self, step: str) -> None:
         self._progress = Progress(
-            TextColumn(f"{STEP_LABELS[step]:<9}"),
+            TextColumn(f"{STEP_LABELS[op_of(step)]:<9}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

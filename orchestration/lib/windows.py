@@ -53,8 +53,9 @@ def window_from_tags(tags: dict[str, str]) -> tuple[date, date] | None:
     return first, last + timedelta(days=1)
 
 
-# What a dbt step's data tests read, recorded on the run for the publish gates of the same step to read the same rows
-# (docs/quality.md, "Which rows the data tests and the gates read"): the window's first day, or "all".
+# What a dbt step's data tests read, recorded on the run for the publish gates to read the same rows (docs/quality.md,
+# "Which rows the data tests and the gates read"): the window's first day, or "all". One tag per dbt step (the weekly
+# job runs the dbt models as two steps).
 CHECKED_FROM_TAG = "pra/{step}/checked_from"
 EVERY_ROW = "all"
 
@@ -64,7 +65,11 @@ def checked_from_tags(step: str, start: date, full_refresh: bool) -> dict[str, s
     return {CHECKED_FROM_TAG.format(step=step): EVERY_ROW if full_refresh else start.isoformat()}
 
 
-def checked_from(tags: Mapping[str, str], step: str) -> date | None:
-    """The first day whose periods the step's checks read; None (every row) when recorded so, or not recorded."""
-    value = tags.get(CHECKED_FROM_TAG.format(step=step), EVERY_ROW)
-    return None if value == EVERY_ROW else date.fromisoformat(value)
+def checked_from(tags: Mapping[str, str]) -> date | None:
+    """The first day whose periods the gates read: the earliest any dbt step of the run tested from; None (every row)
+    when a step tested every row, or when none recorded it (gates run without a dbt step)."""
+    prefix, suffix = CHECKED_FROM_TAG.split("{step}")
+    values = [v for k, v in tags.items() if k.startswith(prefix) and k.endswith(suffix)]
+    if not values or EVERY_ROW in values:
+        return None
+    return min(date.fromisoformat(v) for v in values)

@@ -12,6 +12,7 @@ import sys
 import dagster as dg
 import pytest
 
+from orchestration.defs.jobs import step_keys
 from orchestration.defs.resources import dbt_project
 from orchestration.defs.transformation.assets import (
     PUBLISHED_TAG,
@@ -103,22 +104,33 @@ def test_every_asset_has_an_owner_and_every_check_a_prose_description(definition
     assert sql == []
 
 
-def test_the_predictive_fit_sits_between_the_two_dbt_steps_of_the_weekly_job(definitions):
-    """Weekly: dbt (summary) -> fit -> dbt (models reading the scores) -> gates, no step split to break a cycle.
-    Nightly: the same steps without the fit (the second dbt step reads the last fit's scores)."""
-    steps = {"dbt_models", "dbt_predictive_models", "publish_gates", "publish_gates_predictive"}
-    weekly = set(definitions.resolve_job_def("partner_retention_weekly_job").graph.node_names())
-    nightly = set(definitions.resolve_job_def("partner_retention_nightly_job").graph.node_names())
-    assert steps | {"predictive_fit"} <= weekly
-    assert steps <= nightly and "predictive_fit" not in nightly
-    assert not [n for n in weekly | nightly if n.endswith("_2")]
-    graph = definitions.resolve_asset_graph()
-    scores = dg.AssetKey(["predictive", "partner_scores"])
-    assert dg.AssetKey(["intermediate", "int_partners_sales_summarized"]) in graph.get(scores).parent_keys
-    assert graph.get(dg.AssetKey(["staging", "stg_predictive__partner_scores"])).parent_keys == {scores}
-    _, after_fit = build_dbt_assets()
+def test_the_nightly_job_is_one_dbt_step_and_the_weekly_fits_between_two(definitions):
+    """Nightly: ingest -> dbt -> gates -> publish, one dbt step. Weekly: Dagster runs the dbt models as two steps
+    around the predictive fit, the summary the fit reads first and the models reading its scores after, and each of
+    the two gate steps after the dbt step of its marts; nothing before the day's load."""
+    nightly = definitions.resolve_job_def("partner_retention_nightly_job")
+    assert set(nightly.graph.node_names()) == {
+        "ingest_landing_files",
+        "landing_freshness",
+        "dbt_models",
+        "publish_gates",
+        "publish_gates_predictive",
+        "published_marts",
+    }
+    weekly = definitions.resolve_job_def("partner_retention_weekly_job")
+    deps = weekly.graph.dependency_structure
+
+    def upstream(step: str) -> set[str]:
+        return {handle.node_name for handle in deps.all_upstream_outputs_from_node(step)}
+
+    def keys(step: str) -> set[str]:
+        return {key.to_user_string() for key in step_keys(weekly)[step] if isinstance(key, dg.AssetKey)}
+
+    assert upstream("dbt_models") == {"ingest_landing_files"}
+    assert upstream("predictive_fit") == {"dbt_models"}
+    assert {"dbt_models", "predictive_fit"} <= upstream("dbt_models_2")
     # The scorecard joins the scores; the at-risk list and its backtest read the scorecard.
-    assert {key.to_user_string() for key in after_fit.keys} == {
+    after_fit = {
         "staging/stg_predictive__fit_runs",
         "staging/stg_predictive__partner_scores",
         "marts/fct_partner_predictions",
@@ -130,6 +142,20 @@ def test_the_predictive_fit_sits_between_the_two_dbt_steps_of_the_weekly_job(def
         "internal/internal_partners_at_risk_contacts",
         "internal/internal_partner_scorecards_monthly",
     }
+    assert keys("dbt_models_2") == after_fit
+    (models,) = build_dbt_assets()
+    assert keys("dbt_models") == {key.to_user_string() for key in models.keys} - after_fit
+    # The gates: the first dbt step's marts right after it (the second step reads gated marts), the others after the
+    # second, each gate op one step.
+    gates = {step: upstream(step) for step in weekly.graph.node_names() if step.startswith("publish_gates")}
+    assert gates == {"publish_gates": {"dbt_models"}, "publish_gates_predictive": {"dbt_models_2"}}
+    assert "publish_gates" in upstream("dbt_models_2")
+    predictive_marts = {k.asset_key.to_user_string() for k in step_keys(weekly)["publish_gates_predictive"]}
+    assert predictive_marts == {k for k in after_fit if k.startswith("marts/")}
+    # Every dbt model has a parent in the lineage: one without would start the graph, and Dagster would run it as a
+    # step of its own, before the load (the spine and the replaced-rows model declare the transactions, in their SQL).
+    graph = definitions.resolve_asset_graph()
+    assert [key.to_user_string() for key in models.keys if not graph.get(key).parent_keys] == []
 
 
 def test_a_dbt_command_starts_only_dbt_and_builds_no_adapter_in_the_dagster_process(tmp_path):

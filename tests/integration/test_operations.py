@@ -154,12 +154,17 @@ def test_nightly_and_weekly_schedules_request_one_range_run():
     job, weekly_job = build_jobs(build_daily_partitions(date(2020, 1, 1)), predictive_fit)
     nightly = build_nightly_schedule(job, "30 2 * * *", "UTC", 35)
     weekly = build_weekly_full_rebuild_schedule(weekly_job, "0 4 * * 0", "UTC", 35)
+    from orchestration.definitions import defs
+
+    repository = defs().get_repository_def()  # where the daemon resolves the weekly job's steps
     n = nightly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
-    w = weekly.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    w = weekly.evaluate_tick(
+        dg.build_schedule_context(scheduled_execution_time=when, repository_def=repository)
+    ).run_requests[0]
     assert (n.tags[RANGE_START_TAG], n.tags[RANGE_END_TAG]) == ("2024-02-04", "2024-03-09")
     assert not n.run_config  # the nightly: every per-run option at its default
-    # The weekly rebuild asks the dbt step for --full-refresh through run config, not a tag.
-    assert w.run_config == {"ops": {DBT_STEP: {"config": {"full_refresh": True}}}}
+    # The weekly rebuild asks both dbt steps of the weekly job (around the fit) for --full-refresh through run config.
+    assert w.run_config == {"ops": {step: {"config": {"full_refresh": True}} for step in (DBT_STEP, f"{DBT_STEP}_2")}}
     assert w.tags[RANGE_END_TAG] == "2024-03-09"
     assert weekly.cron_schedule == "0 4 * * 0"
     # The weekly run is the job with the predictive fit; the nightly one joins the last fit's scores.
@@ -399,10 +404,12 @@ def test_alert_text_and_host_only():
 
 
 def test_run_options_and_as_of():
+    from orchestration.definitions import defs
     from orchestration.lib.operations import effective_as_of
 
     assert run_options() == {}  # no option on: no config, so any asset selection accepts it
-    assert run_options(full_refresh=True, allow_volume_jump=True, accept_mass_change=True) == {
+    every = {"full_refresh": True, "allow_volume_jump": True, "accept_mass_change": True}
+    assert run_options(**every) == {
         "ops": {
             "ingest_landing_files": {"config": {"accept_mass_change": True}},
             "dbt_models": {"config": {"full_refresh": True}},
@@ -410,6 +417,16 @@ def test_run_options_and_as_of():
             "publish_gates_predictive": {"config": {"allow_volume_jump": True}},
         }
     }
+    # The weekly job runs the dbt models as two steps: an option goes to both.
+    weekly = defs().resolve_job_def("partner_retention_weekly_job")
+    assert run_options(weekly, **every)["ops"] == {
+        "ingest_landing_files": {"config": {"accept_mass_change": True}},
+        "dbt_models": {"config": {"full_refresh": True}},
+        "dbt_models_2": {"config": {"full_refresh": True}},
+        "publish_gates": {"config": {"allow_volume_jump": True}},
+        "publish_gates_predictive": {"config": {"allow_volume_jump": True}},
+    }
+    assert dg.validate_run_config(weekly, run_options(weekly, **every))  # the config Dagster accepts for it
     # A late-data run for January, with data loaded up to March: the marts stay as of March.
     assert effective_as_of(date(2024, 1, 11), date(2024, 3, 9)) == date(2024, 3, 9)
     assert effective_as_of(date(2024, 3, 10), date(2024, 3, 9)) == date(2024, 3, 9)
@@ -458,24 +475,23 @@ def test_history_before_the_default_partitions_start_loads_once_the_setting_says
     assert lines[0] == f"ingest   9/9 raw tables, {landed:,} rows from {files:,} files; volume checks 2/2 passed"
     dbt_line = re.fullmatch(r"dbt      models (\d+)/(\d+) built; tests (\d+)/(\d+) passed", lines[1])
     built, models, passed, tests = map(int, dbt_line.groups())
-    assert (built, passed) == (models, tests) and models > 50 and tests > 150
+    # One dbt step in the nightly job, the models reading the predictive scores (of the last fit, none here) included.
+    assert (built, passed) == (models, tests) and models > 80 and tests > 180
+    # The gates: the marts, and those reading the predictive scores.
     gates = r"quality  Great Expectations publish gates (\d+)/\1 passed; no warning among \1 warning checks"
     assert re.fullmatch(gates, lines[2]), lines[2]
-    # The models reading the predictive scores (the nightly job: of the last fit, none here) and their gates.
-    scores_line = r"dbt      models (\d+)/\1 built; tests (\d+)/\2 passed \(reading the predictive scores\)"
-    assert re.fullmatch(scores_line, lines[3]), lines[3]
-    assert re.fullmatch(gates, lines[4]), lines[4]
-    assert lines[5].startswith("publish  version 1 as of 1997-03-01, ")
-    log = dirs.warehouse / "logs" / f"pra-{lines[6].split()[1].rstrip(':')}.log"
-    assert lines[6].endswith(f": success; full log: {log}")
+    assert re.fullmatch(gates, lines[3]), lines[3]
+    assert lines[4].startswith("publish  version 1 as of 1997-03-01, ")
+    log = dirs.warehouse / "logs" / f"pra-{lines[5].split()[1].rstrip(':')}.log"
+    assert lines[5].endswith(f": success; full log: {log}")
     assert "Finished running" in log.read_text()  # dbt's own output went to the log file, not the console
-    assert lines[7:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
+    assert lines[6:] == [f"published version 1 (as of 1997-03-01): {dirs.warehouse / 'marts.duckdb'}"]
     # Recorded where `make dev` looks (DAGSTER_HOME unset: <PRA_HOME>/.dagster_home): the run, its success, and the
     # version it published on the publication's materialization.
     with environ({"DAGSTER_HOME": str(tmp_path / ".dagster_home")}):
         instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster_home"))
     try:
-        run = instance.get_run_by_id(lines[6].split()[1].rstrip(":"))
+        run = instance.get_run_by_id(lines[5].split()[1].rstrip(":"))
         assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
         published = instance.get_latest_materialization_event(dg.AssetKey("published_marts"))
         assert published.asset_materialization.metadata["version"].value == 1

@@ -94,7 +94,7 @@ def gate_and_publish(
             "gate_and_publish", selection=dg.AssetSelection.assets("published_marts") | dg.AssetSelection.checks(*gates)
         ).resolve(asset_graph=graph)
         return job.execute_in_process(
-            run_config=run_options(allow_volume_jump=allow_volume_jump),
+            run_config=run_options(job, allow_volume_jump=allow_volume_jump),
             tags=tags,
             instance=ephemeral_instance(),
             raise_on_error=False,

@@ -165,3 +165,34 @@ def test_on_a_terminal_the_bar_gives_way_to_the_step_line_and_library_output_sta
     shown = screen.getvalue()
     assert "marts.a" not in shown
     assert shown.rstrip().endswith("dbt      models 2/2 built; tests 0/0 passed")
+
+
+def test_the_weekly_jobs_second_dbt_step_has_a_line_of_its_own_with_its_totals():
+    """The weekly job's dbt models run as two steps (`dbt_models`, then `dbt_models_2` after the predictive fit):
+    each gets its line, with its own totals from the job; the nightly job has the first only."""
+    import io
+
+    from rich.console import Console
+
+    from orchestration.cli import _step_totals
+    from orchestration.definitions import defs
+    from orchestration.lib.progress import RunConsole, StepCounts, op_of
+
+    assert [op_of(s) for s in ("dbt_models_2", "dbt_models", "publish_gates_predictive", "published_marts")] == [
+        "dbt_models",
+        "dbt_models",
+        "publish_gates_predictive",
+        "published_marts",
+    ]
+    definitions = defs()
+    weekly = _step_totals(definitions.resolve_job_def("partner_retention_weekly_job"))
+    nightly = _step_totals(definitions.resolve_job_def("partner_retention_nightly_job"))
+    # The ten models downstream of the fit's scores and their 22 data tests (dbt_project/models/**/_*.yml).
+    assert (weekly["dbt_models_2"], weekly["dbt_models_2/tests"]) == (10, 22)
+    assert weekly["dbt_models"] + 10 == nightly["dbt_models"]
+    assert weekly["dbt_models/tests"] + 22 == nightly["dbt_models/tests"]
+    assert "dbt_models_2" not in nightly
+    console = RunConsole(Console(file=io.StringIO(), width=200), weekly)
+    counts = StepCounts(assets={f"m{i}" for i in range(10)}, checks_passed=22)
+    line = console.step_line("dbt_models_2", counts)
+    assert line == "dbt      models 10/10 built; tests 22/22 passed (reading the predictive scores)"

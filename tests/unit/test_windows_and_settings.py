@@ -165,12 +165,15 @@ def test_the_engine_is_a_setting_refused_by_name_and_its_server_reaches_dbt_as_e
     assert Settings.from_env({"PRA_HOME": str(tmp_path)}).engine == "duckdb"
 
 
-def test_a_dbt_step_records_the_rows_its_checks_read_for_its_gates():
+def test_a_dbt_step_records_the_rows_its_checks_read_for_the_gates():
     window = checked_from_tags("dbt_models", date(2025, 11, 28), full_refresh=False)
     assert window == {"pra/dbt_models/checked_from": "2025-11-28"}
-    assert checked_from(window, "dbt_models") == date(2025, 11, 28)
-    assert checked_from(window, "dbt_predictive_models") is None  # another step's tag: every row
+    assert checked_from(window) == date(2025, 11, 28)
+    # The weekly job's two dbt steps: the gates read the earliest day either tested from, every row if one did.
+    second = checked_from_tags("dbt_models_2", date(2025, 12, 1), full_refresh=False)
+    assert checked_from({**window, **second, "dagster/partition": "x"}) == date(2025, 11, 28)
     weekly = checked_from_tags("dbt_models", date(2025, 11, 28), full_refresh=True)
     assert weekly == {"pra/dbt_models/checked_from": "all"}
-    assert checked_from(weekly, "dbt_models") is None
-    assert checked_from({}, "dbt_models") is None  # gates run without their dbt step: every row
+    assert checked_from(weekly) is None
+    assert checked_from({**weekly, **second}) is None
+    assert checked_from({}) is None  # gates run without a dbt step: every row

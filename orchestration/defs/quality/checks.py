@@ -7,8 +7,9 @@ import dagster as dg
 
 from orchestration.defs.jobs import GATES_STEPS, GateConfig
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.defs.transformation.assets import published_mart_keys
+from orchestration.defs.transformation.assets import published_mart_keys, reads_predictive_scores
 from orchestration.lib import gx_runner
+from orchestration.lib.gx_runner import DbtModels
 from orchestration.lib.publish import PublishSettings, live_log, previous_for
 from orchestration.lib.windows import checked_from
 
@@ -100,15 +101,21 @@ def _results(result: gx_runner.SuiteResult, key: dg.AssetKey, report: Path, sele
 
 
 def build_quality_checks(dbt_models: Sequence[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """The gates of each dbt step as their own step (`GATES_STEPS`): a single one over the marts of both dbt steps
-    would sit both before the second (which reads gated marts) and after it, a cycle Dagster cuts by splitting steps."""
-    return [_build_gates(models, name) for models, name in zip(dbt_models, GATES_STEPS, strict=True)]
+    """The gates as two steps (`GATES_STEPS`): the marts that do not read the predictive fit's scores, then those that
+    do. In the weekly job the first sit between the first dbt step and the second, which reads gated marts, and the
+    others after the second; one gate op over both would be split by Dagster under names that are not stable from
+    one process to the next."""
+    models = DbtModels.load()
+    keys = published_mart_keys(dbt_models)
+    predictive = {mart for mart in keys if reads_predictive_scores(models, mart)}
+    return [
+        _build_gates({m: k for m, k in keys.items() if m not in predictive}, GATES_STEPS[0]),
+        _build_gates({m: k for m, k in keys.items() if m in predictive}, GATES_STEPS[1]),
+    ]
 
 
-def _build_gates(dbt_models: dg.AssetsDefinition, name: str) -> dg.AssetChecksDefinition:
-    """One blocking `<mart>__publish` check and one warning check per published mart of the dbt assets."""
-    keys = published_mart_keys([dbt_models])
-    dbt_step = dbt_models.node_def.name
+def _build_gates(keys: dict[str, dg.AssetKey], name: str) -> dg.AssetChecksDefinition:
+    """One blocking `<mart>__publish` check and one warning check per published mart in `keys` (by mart name)."""
     marts_by_key = {key: mart for mart, key in keys.items()}
     specs = []
     for mart, key in keys.items():
@@ -139,9 +146,9 @@ def _build_gates(dbt_models: dg.AssetsDefinition, name: str) -> dg.AssetChecksDe
         override = config.allow_volume_jump
         if override:
             context.log.warning("allow_volume_jump override: volume comparison with the last version skipped")
-        # The rows the step's dbt tests read: a window run checks each row of the periods it could have changed. The
+        # The rows the run's dbt tests read: a window run checks each row of the periods it could have changed. A dbt
         # step tags the run while it runs, so the tags come from the instance, not from the run as it started.
-        rows_from = checked_from(context.instance.get_run_by_id(context.run.run_id).tags, dbt_step)
+        rows_from = checked_from(context.instance.get_run_by_id(context.run.run_id).tags)
         results = []
         with warehouse.connect(read_only=True) as con:
             for mart in chosen:

@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
+from orchestration.lib.contract import SOURCE_NAME
 from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
 from orchestration.lib.engines import engine_for, relations_to_pull
 from orchestration.lib.gx_runner import DbtModels, is_published
@@ -27,9 +28,9 @@ from orchestration.lib.windows import checked_from_tags, window_from_tags
 # Asset tag on every published mart; dbt says which models are published (`+meta: {pra: {published: true}}` on
 # the marts folder in dbt_project.yml) and the gates and the publication read it from the asset specs.
 PUBLISHED_TAG = "pra/published"
-# The models downstream of the predictive fit's tables (dbt source `predictive`): the second dbt step.
-PREDICTIVE_SELECTION = "source:predictive+"
-PREDICTIVE_DBT_STEP = "dbt_predictive_models"
+# The dbt source of the predictive fit's tables (models/staging/predictive): the models downstream of it run after the
+# fit in the weekly job.
+PREDICTIVE_SOURCE = "predictive"
 
 
 class ProjectTranslator(DagsterDbtTranslator):
@@ -75,6 +76,11 @@ def published_mart_keys(dbt_models: Sequence[dg.AssetsDefinition]) -> dict[str, 
         for spec in assets.specs
         if spec.tags.get(PUBLISHED_TAG) == "true"
     }
+
+
+def reads_predictive_scores(models: DbtModels, model: str) -> bool:
+    """Whether the model or one it depends on reads the predictive fit's tables (dbt source `predictive`)."""
+    return any(models.reads_source(name, PREDICTIVE_SOURCE) for name in models.upstream(model) | {model})
 
 
 def _missing_predictive_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -130,27 +136,28 @@ def _every_result(context: dg.AssetExecutionContext, events: Iterable) -> Iterat
 
 
 def _dbt_build(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    full_refresh: bool,
-    rejudge: bool,
-    pushed_schemas: Sequence[str],
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, full_refresh: bool
 ) -> Iterator:
     """`dbt build` of the step's selected models for the run's window (or the latest loaded one) as of the newest
     loaded day; the events dagster-dbt streams from it.
 
-    `rejudge`: rebuild the incremental models from all history when quarantined rows outside the window can now be
-    staged (only the first dbt step has incremental models).
-    With an engine other than DuckDB (PRA_ENGINE), `pushed_schemas` of the work file go to it first, and the models
-    the Python side reads come back after dbt (orchestration/lib/engines).
+    Rebuilds the selected judged incremental models from all history when quarantined rows outside the window can now
+    be staged. With an engine other than DuckDB (PRA_ENGINE), the work file's schemas the step reads go to it first
+    (the raw tables and the predictive fit's; only the fit's for a step of the models reading its scores alone), and
+    the models the Python side reads come back after dbt (orchestration/lib/engines).
     """
     window = window_from_tags(context.run.tags)
     settings = warehouse.settings
     engine = engine_for(settings)
+    models = DbtModels.load()
+    selected = {key.path[-1] for key in context.selected_asset_keys}
     with warehouse.connect(read_only=True) as con:
         latest = latest_loaded_window(con)
-        judged = windowed_judged_relations(DbtModels.load().nodes) if rejudge and window and not full_refresh else {}
+        judged = (
+            windowed_judged_relations({name: node for name, node in models.nodes.items() if name in selected})
+            if window and not full_refresh
+            else {}
+        )
         pending = pending_rejudgements(con, *window, judged) if judged else {}
         missing_predictive = _missing_predictive_tables(con) if engine else []
     window = window or latest
@@ -174,26 +181,30 @@ def _dbt_build(
     if engine:
         if missing_predictive:
             _create_predictive_tables(dbt, settings)
+        reads_raw = any(models.reads_source(name, SOURCE_NAME) for name in selected)
+        pushed = ("raw", "predictive") if reads_raw else ("predictive",)
         started = time.monotonic()
-        _log_transfer(context, f"pushed to {engine.name}:", engine.push(settings.work_db, pushed_schemas), started)
+        _log_transfer(context, f"pushed to {engine.name}:", engine.push(settings.work_db, pushed), started)
     args = dbt_build_args(full_refresh=full_refresh, project_vars=settings.dbt_vars(), target=settings.engine)
-    # The rows its data tests read (macro get_where_subquery), for this step's publish gates to read the same.
-    context.instance.add_run_tags(context.run_id, checked_from_tags(context.op_def.name, window[0], full_refresh))
+    # The rows its data tests read (macro get_where_subquery), for the publish gates to read the same. Tagged by
+    # step: in the weekly job the dbt models run as two steps (`dbt_models`, `dbt_models_2`).
+    step = context.op_handle.name
+    context.instance.add_run_tags(context.run_id, checked_from_tags(step, window[0], full_refresh))
     engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
     with environment({**window_env(*window, as_of=as_of), **engine_env}):
         invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
     yield from _every_result(context, invocation.stream())
     if engine:
-        built = {key.path[-1] for key in context.selected_asset_keys}
-        relations = relations_to_pull(DbtModels.load(), built)
+        relations = relations_to_pull(models, selected)
         started = time.monotonic()
         _log_transfer(context, f"pulled from {engine.name}:", engine.pull(settings.work_db, relations), started)
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
-    """The dbt models as two multi-assets, split at the predictive fit: everything that does not read its scores
-    (`dbt_models`), then the models downstream of the `predictive` source (`dbt_predictive_models`), so one run
-    orders dbt -> fit -> dbt -> gates -> publish. Reads the manifest built by `pra manifest`."""
+    """Every dbt model as one multi-asset, `dbt_models`: one dbt step in the nightly job. In the weekly job the
+    predictive fit reads one of its models and others read the fit's scores (dbt source `predictive`), so Dagster
+    runs the multi-asset as two steps around the fit, `dbt_models` and `dbt_models_2`: dbt -> fit -> dbt -> gates ->
+    publish. Reads the manifest built by `pra manifest`."""
     project = dbt_project()
     translator = ProjectTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -201,30 +212,12 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=translator,
-        exclude=PREDICTIVE_SELECTION,
         pool=WAREHOUSE_POOL,
     )
     def dbt_models(
         context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """`dbt build` of the selected models and their tests for the run's window."""
-        yield from _dbt_build(
-            context, dbt, warehouse, config.full_refresh, rejudge=True, pushed_schemas=("raw", "predictive")
-        )
+        yield from _dbt_build(context, dbt, warehouse, config.full_refresh)
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=translator,
-        select=PREDICTIVE_SELECTION,
-        name=PREDICTIVE_DBT_STEP,
-        pool=WAREHOUSE_POOL,
-    )
-    def dbt_predictive_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        """`dbt build` of the models that read the predictive fit's scores (none of them is incremental)."""
-        # The fit has just written new scores into the work file: only they go to the engine again.
-        yield from _dbt_build(
-            context, dbt, warehouse, full_refresh=False, rejudge=False, pushed_schemas=("predictive",)
-        )
-
-    return [dbt_models, dbt_predictive_models]
+    return [dbt_models]

@@ -7,6 +7,9 @@
 -- now quarantined) still marks the period it counted in, even a late-arriving row dated months before the
 -- window. Empty on a full build, which rebuilds all. int_transactions_converted depends on this model, which
 -- therefore runs first; it reads that model's table by name, not through ref(), which would be a cycle.
+-- It has to run in the dbt step that replaces those rows: the dependency below ties it to the transactions for dbt
+-- and Dagster (without one, Dagster could run it in a step of its own, before the day's load).
+-- depends_on: {{ source('program', 'transactions') }}
 {{ config(materialized='table') }}
 
 {%- set converted = none -%}
