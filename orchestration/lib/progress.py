@@ -139,7 +139,8 @@ class RunConsole:
         elif op.startswith("publish_gates"):
             gates = c.gates_passed + len(c.checks_failed)
             warning_checks = checks - gates
-            text = f"Great Expectations publish gates {c.gates_passed}/{gates} passed; "
+            text = f"Great Expectations publish gates {c.gates_passed}/{gates} passed"
+            text += "; " if op == "publish_gates" else " (marts reading the predictive scores); "
             text += (
                 f"{len(c.warnings)}/{warning_checks} warning checks fired: {', '.join(c.warnings)}"
                 if c.warnings

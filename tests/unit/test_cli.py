@@ -196,3 +196,8 @@ def test_the_weekly_jobs_second_dbt_step_has_a_line_of_its_own_with_its_totals()
     counts = StepCounts(assets={f"m{i}" for i in range(10)}, checks_passed=22)
     line = console.step_line("dbt_models_2", counts)
     assert line == "dbt      models 10/10 built; tests 22/22 passed (reading the predictive scores)"
+    gates = StepCounts(checks_passed=10, gates_passed=5)
+    assert console.step_line("publish_gates_predictive", gates) == (
+        "quality  Great Expectations publish gates 5/5 passed (marts reading the predictive scores); "
+        "no warning among 5 warning checks"
+    )
