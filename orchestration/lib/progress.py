@@ -50,8 +50,8 @@ class StepCounts:
 
 
 def op_of(step: str) -> str:
-    """The op a step runs: the weekly job runs the dbt models and the gates each as two steps around the predictive
-    fit, and Dagster names the second `<op>_2` (orchestration/defs/transformation/assets.py)."""
+    """The op a step runs: the weekly job runs the dbt models as two steps around the predictive fit, and Dagster
+    names the second `dbt_models_2` (orchestration/defs/transformation/assets.py)."""
     base, _, number = step.rpartition("_")
     return base if number.isdigit() and base in STEP_LABELS else step
 
