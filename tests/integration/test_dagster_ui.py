@@ -263,6 +263,29 @@ def test_ui_backfill_of_a_range_is_one_run_that_loads_exactly_those_days(dev_ser
     assert run["status"] == "SUCCESS", dev_server.log.read_text()[-3000:]
     assert (tags[RANGE_START_TAG], tags[RANGE_END_TAG]) == (FIRST.isoformat(), LAST.isoformat())
     assert "dagster/partition" not in tags
+    # The run worker ran every step itself (the jobs' in-process executor): no process per step.
+    import dagster as dg
+
+    from tests.helpers import environ
+
+    home = dev_server.env["DAGSTER_HOME"]
+    with environ({"DAGSTER_HOME": home}):
+        instance = dg.DagsterInstance.from_config(home)
+    try:
+        events = [r.event_log_entry.dagster_event for r in instance.get_records_for_run(run["runId"]).records]
+    finally:
+        instance.dispose()
+    kinds = [event.event_type_value for event in events if event is not None]
+    steps = {event.step_key for event in events if event is not None and event.event_type_value == "STEP_START"}
+    assert steps == {
+        "ingest_landing_files",
+        "landing_freshness",
+        "dbt_models",
+        "publish_gates",
+        "publish_gates_predictive",
+        "published_marts",
+    }
+    assert "STEP_WORKER_STARTED" not in kinds
 
     dirs = dev_server.dirs
     for entity in ENTITIES:
