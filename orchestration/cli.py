@@ -69,14 +69,14 @@ def _step_totals(job) -> dict[str, int]:
     totals)."""
     import dagster as dg
 
-    from orchestration.defs.jobs import DBT_STEP, step_keys
+    from orchestration.defs.jobs import DBT_STEP, step_keys, steps_of
     from orchestration.lib.contract import ENTITIES
 
     totals = {"ingest_landing_files": len(ENTITIES)}
-    for step, keys in step_keys(job).items():
-        if step.startswith(DBT_STEP):
-            totals[step] = sum(isinstance(key, dg.AssetKey) for key in keys)
-            totals[f"{step}/tests"] = len(keys) - totals[step]
+    keys = step_keys(job)
+    for step in steps_of(job, DBT_STEP):
+        totals[step] = sum(isinstance(key, dg.AssetKey) for key in keys[step])
+        totals[f"{step}/tests"] = len(keys[step]) - totals[step]
     return totals
 
 

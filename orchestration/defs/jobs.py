@@ -55,10 +55,6 @@ def run_options(
     """Run config for the per-run options of `job`: only options that are on, so any asset selection accepts it, each
     for every step of its op in the job (the weekly job has two dbt steps); without `job`, for the op's step of the
     same name."""
-
-    def steps(op: str) -> list[str]:
-        return [node.name for node in job.graph.nodes if node.definition.name == op] if job else [op]
-
     ops: dict[str, dict] = {}
     for on, op_names, config in (
         (accept_mass_change, [INGEST_STEP], {"accept_mass_change": True}),
@@ -66,8 +62,13 @@ def run_options(
         (allow_volume_jump, GATES_STEPS, {"allow_volume_jump": True}),
     ):
         if on:
-            ops.update({step: {"config": config} for op in op_names for step in steps(op)})
+            ops.update({step: {"config": config} for op in op_names for step in (steps_of(job, op) if job else [op])})
     return {"ops": ops} if ops else {}
+
+
+def steps_of(job: dg.JobDefinition, op: str) -> list[str]:
+    """The steps of `job` that run the op `op`: one, or two for the weekly job's dbt models (`dbt_models_2`)."""
+    return [node.name for node in job.graph.nodes if node.definition.name == op]
 
 
 def step_keys(job: dg.JobDefinition) -> dict[str, set[dg.AssetKey | dg.AssetCheckKey]]:
