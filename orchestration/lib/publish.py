@@ -116,9 +116,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: str | bytes) -> None:
+    """Write `text` (bytes as they are, str as UTF-8) to a temporary file, fsync it, rename it over `path`."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        tmp.write_bytes(text)
+    else:
+        tmp.write_text(text, encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, path)
     _fsync(path.parent)

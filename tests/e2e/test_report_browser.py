@@ -273,6 +273,35 @@ def test_scorecard_of_the_top_partner_from_the_report_search(report_server, brow
     assert browser.errors == []
 
 
+def test_a_scorecard_shows_accented_attributes_as_published(browser, small_pipeline, tmp_path):
+    """The scorecard data files hold non-ASCII text as UTF-8 bytes (orjson writes no \\u escapes), and the page,
+    itself UTF-8, reads them so: a partner's region and country with accents show as the published mart has them."""
+    from orchestration.lib.report import build_report
+
+    db = tmp_path / "marts.duckdb"
+    shutil.copyfile(small_pipeline.warehouse / "marts.duckdb", db)
+    region, country = "Île-de-France", "Côte d’Ivoire"
+    with duckdb.connect(str(db)) as con:
+        (partner,) = con.execute("select min(partner_id) from dim_partners").fetchone()
+        con.execute("update dim_partners set region = ?, country = ? where partner_id = ?", [region, country, partner])
+    build_report(db, tmp_path / "report")
+    (shard,) = (tmp_path / "report" / "scorecard_data").glob("*.js")
+    assert region.encode() in shard.read_bytes()
+    server = serve(tmp_path / "report", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.visit(f"http://127.0.0.1:{server.server_address[1]}/scorecard.html#{partner}")
+        shown = browser.wait_for(
+            "(p => p && !p.hidden && p.dataset.partnerId)(document.getElementById('partner'))"
+        )
+        assert shown == partner
+        assert f"{region} / {country}" in browser.evaluate("document.getElementById('attributes').textContent")
+        assert browser.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_pra_report_regenerates_from_the_live_version(small_pipeline, tmp_path, capsys):
     from orchestration.cli import main
     from tests.helpers import environ
@@ -318,7 +347,7 @@ def test_the_at_risk_list_is_shown_once_its_mart_is_published(small_pipeline, tm
     table = index[index.index('id="at-risk-status"') :]
     assert table.index(f'href="scorecard.html#{top}"') < table.index("</tbody>")
     assert re.search(r'<tbody><tr><td><a href="scorecard.html#([^"]+)"', table).group(1) == top
-    shard = next((tmp_path / "report" / "scorecard_data").glob("*.js")).read_text()
+    shard = next((tmp_path / "report" / "scorecard_data").glob("*.js")).read_text(encoding="utf-8")
     partners = json.loads(shard[shard.index(",") + 1 : shard.rindex(")")])
     assert [(r["month_start_date"], r["reason_codes"]) for r in partners[top]["at_risk"]] == [
         ("2025-03-01", ["revenue_decline", "nps_detractor"]),
@@ -329,7 +358,7 @@ def test_the_at_risk_list_is_shown_once_its_mart_is_published(small_pipeline, tm
 
 
 def _shard_data(path: Path) -> dict[str, Any]:
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     return json.loads(text[text.index(",") + 1 : text.rindex(")")])
 
 
