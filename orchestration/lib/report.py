@@ -924,9 +924,9 @@ def _group_partners(
         names, columns = attributes.shard(k)
         for pid, start, _ in _partner_runs(columns[0]):
             partners[pid]["attributes"] = {n: c[start] for n, c in zip(names[1:], columns[1:], strict=True)}
-        names, columns = series.shard(k)
-        for pid, start, end in _partner_runs(columns[0]):
-            partners[pid]["series"] = {n: c[start:end] for n, c in zip(names[1:], columns[1:], strict=True)}
+        ids_with_series, lists = series.partner_lists(k)
+        for pid, *values in zip(ids_with_series, *lists.values(), strict=True):
+            partners[pid]["series"] = dict(zip(lists, values, strict=True))
         if at_risk is not None:
             names, columns = at_risk.shard(k)
             for i, pid in enumerate(columns[names.index("partner_id")]):
@@ -936,12 +936,14 @@ def _group_partners(
 
 class _ShardTable:
     """One query's rows for a group of shards, ordered by shard first, as Arrow columns; `shard(k)` converts one
-    shard's rows to the values the scorecard data carries, column by column.
+    shard's rows to the values the scorecard data carries, column by column, and `partner_lists(k)` gives the same
+    values as one list per partner (the rows are ordered by partner after the shard).
 
-    Each value comes out as `_round(_plain(value))` would make it, the conversion chosen once per column from its
-    DuckDB type. Decimals are read as text (DuckDB building a Python Decimal for each value was a third of the
-    report's time) and parsed with `float`, which rounds exactly as `float(Decimal)` does; dates are read as their
-    ISO text, as `date.isoformat` writes it.
+    Each value comes out as `_round(_plain(value))` would make it. Decimals are read as text (DuckDB building a
+    Python Decimal for each value was a third of the report's time) and parsed by Arrow, which rounds exactly as
+    `float` does; dates are read as their ISO text, as `date.isoformat` writes it. Decimals and doubles are rounded
+    to ten significant digits a column at a time (`_round_significant`), and Arrow makes the Python values and the
+    per-partner lists.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, select: str, order_by: str) -> None:
@@ -950,28 +952,98 @@ class _ShardTable:
         projection = ", ".join(f'cast("{n}" as varchar) as "{n}"' if n in as_text else f'"{n}"' for n in types)
         self.table = con.execute(f"select {projection} from ({select}) order by {order_by}").to_arrow_table()
         self.names = [n for n in types if n != "shard"]
-        self.converters = [_converter(types[n]) for n in self.names]
+        self.types = [types[n] for n in self.names]
         self.bounds = self.table.column("shard").to_numpy()
 
-    def shard(self, k: int) -> tuple[list[str], list[list[Any]]]:
+    def _rows(self, k: int) -> Any:
         import numpy as np
 
         start, end = (int(i) for i in np.searchsorted(self.bounds, [k, k + 1]))
-        rows = self.table.slice(start, end - start)
-        columns = [rows.column(n).to_pylist() for n in self.names]
-        return self.names, [convert(c) for convert, c in zip(self.converters, columns, strict=True)]
+        return self.table.slice(start, end - start)
+
+    def shard(self, k: int) -> tuple[list[str], list[list[Any]]]:
+        """Shard k's rows: the column names and each column's values."""
+        rows = self._rows(k)
+        return self.names, [_column_values(rows.column(n), t) for n, t in zip(self.names, self.types, strict=True)]
+
+    def partner_lists(self, k: int) -> tuple[list[str], dict[str, list[list[Any]]]]:
+        """Shard k's partners, in order, and for each other column one list of values per partner."""
+        import pyarrow as pa
+
+        rows = self._rows(k)
+        runs = list(_partner_runs(rows.column("partner_id").to_pylist()))
+        offsets = pa.array([0, *(end for _, _, end in runs)], pa.int32())
+        lists = {}
+        for name, duckdb_type in zip(self.names, self.types, strict=True):
+            if name == "partner_id":
+                continue
+            values = _column_array(rows.column(name), duckdb_type)
+            if isinstance(values, list):  # converted value by value: cut into the partners' runs
+                lists[name] = [values[start:end] for _, start, end in runs]
+            else:
+                lists[name] = pa.ListArray.from_arrays(offsets, values).to_pylist()
+        return [pid for pid, _, _ in runs], lists
 
 
-def _converter(duckdb_type: str) -> Callable[[list[Any]], list[Any]]:
-    """How `_ShardTable` turns one column of a DuckDB type (as it reads it) into the scorecard data's values."""
-    # The first two are `_round` of a float written out (no call per value): they convert most of the values.
-    if duckdb_type.startswith("DECIMAL"):
-        return lambda values: [None if v is None else float(format(float(v), _SIGNIFICANT)) for v in values]
-    if duckdb_type in ("DOUBLE", "FLOAT"):
-        return lambda values: [None if v is None or math.isnan(v) else float(format(v, _SIGNIFICANT)) for v in values]
+def _column_values(column: Any, duckdb_type: str) -> list[Any]:
+    """One column's values as the scorecard data carries them (see `_ShardTable`)."""
+    values = _column_array(column, duckdb_type)
+    return values if isinstance(values, list) else values.to_pylist()
+
+
+def _column_array(column: Any, duckdb_type: str) -> Any:
+    """A column (a chunked Arrow array as `_ShardTable` reads it) ready for the scorecard data: an Arrow array whose
+    Python values are the data's (decimals and doubles rounded, NaN null), or, for the types Arrow cannot convert
+    so (lists, timestamps), a list converted value by value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = column.combine_chunks()
+    if duckdb_type.startswith("DECIMAL") or duckdb_type in ("DOUBLE", "FLOAT"):
+        numbers = pc.cast(array, pa.float64())  # decimal text: Arrow's parse rounds as `float` does
+        if duckdb_type in ("DOUBLE", "FLOAT"):
+            numbers = pc.if_else(pc.is_nan(numbers), pa.scalar(None, pa.float64()), numbers)
+        rounded = _round_significant(numbers.fill_null(0).to_numpy())
+        return pa.array(rounded, pa.float64(), mask=numbers.is_null().to_numpy(zero_copy_only=False))
     if duckdb_type in ("VARCHAR", "DATE", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"):
-        return lambda values: values
-    return lambda values: [_round(_plain(v)) for v in values]
+        return array
+    return [_round(_plain(v)) for v in array.to_pylist()]
+
+
+# The powers of ten a double holds exactly (10**22 is the last).
+_EXACT_POWERS_OF_TEN = tuple(float(10**i) for i in range(23))
+
+
+def _round_significant(values: Any) -> Any:
+    """`float(format(v, _SIGNIFICANT))` of every value of a float64 numpy array, for the whole array at once.
+
+    v's ten significant digits are the integer nearest v x 10**k, with k = 9 - floor(log10 |v|). Dividing that
+    integer (exact in a double) by the exact power 10**k, or multiplying it by 10**-k, is one correctly rounded
+    operation: it gives the double nearest the rounded decimal, as parsing `format`'s text does. Only v x 10**k is
+    rounded on the way, so where that could change the integer (its fraction within 1e-5 of one half), where log10
+    missed the exponent, or where 10**k is not exact, the value goes through `format` itself. 0, -0, infinities and
+    NaN stay as they are.
+    """
+    import numpy as np
+
+    out = np.array(values, dtype=np.float64, copy=True)
+    finite = np.isfinite(out) & (out != 0)
+    v = out[finite]
+    if v.size == 0:
+        return out
+    k = 9 - np.floor(np.log10(np.abs(v))).astype(np.int64)
+    exact = np.abs(k) < len(_EXACT_POWERS_OF_TEN)
+    power = np.array(_EXACT_POWERS_OF_TEN)[np.where(exact, np.abs(k), 0)]
+    up = k >= 0
+    scaled = np.where(up, v * power, v / power)
+    whole = np.rint(scaled)
+    rounded = np.where(up, whole / power, whole * power)
+    magnitude = np.abs(scaled)
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-5
+    by_format = ~exact | (magnitude < 1e9) | (magnitude >= 1e10) | near_half
+    rounded[by_format] = [float(format(x, _SIGNIFICANT)) for x in v[by_format].tolist()]
+    out[finite] = rounded
+    return out
 
 
 def _partner_runs(partner_ids: Sequence[str]) -> Iterable[tuple[str, int, int]]:

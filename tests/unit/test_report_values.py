@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 
 from orchestration.lib import report
 
@@ -42,3 +43,60 @@ def test_each_duckdb_type_becomes_the_value_a_value_by_value_conversion_gives():
     assert [column[1] for column in columns] == ["P2"] + [None] * (len(names) - 1)
     assert table.shard(1)[1][0] == ["P3"]
     assert table.shard(2)[1][0] == []
+
+
+def test_rounding_a_column_at_once_gives_what_formatting_each_value_gives():
+    """`_round_significant` against `float(format(v, '.10g'))` for each value: money with four decimals, rates,
+    values from 1e-30 to 1e34, values whose eleventh digit is a 5 (ties), and the edges (zeros, the smallest and
+    largest doubles, powers of ten, infinities). Equal value for value, the sign of zero included."""
+    rng = np.random.default_rng(17)
+    values = np.concatenate(
+        [
+            rng.standard_normal(50_000) * 10.0 ** rng.integers(-30, 35, 50_000),
+            np.round(rng.uniform(-1e7, 1e7, 50_000), 4),
+            rng.uniform(0, 1, 50_000),
+            (rng.integers(1, 10**11, 50_000) * 10 + 5) / 10.0 ** rng.integers(0, 12, 50_000),
+            [0.0, -0.0, 5e-324, 1.7976931348623157e308, 1e-13, 1e22, 1e23, 9999999999.5, 0.1 + 0.2, np.inf, -np.inf],
+        ]
+    )
+
+    rounded = report._round_significant(values)
+
+    expected = np.array([float(format(v, ".10g")) for v in values.tolist()])
+    assert rounded.tolist() == expected.tolist()
+    assert np.signbit(rounded).tolist() == np.signbit(expected).tolist()
+    assert report._round_significant(np.array([123456.78901234, 0.1234567890123, 1234567890123.0])).tolist() == [
+        123456.789,
+        0.123456789,
+        1234567890000.0,
+    ]
+
+
+def test_each_partner_gets_its_own_rows_as_lists():
+    """`partner_lists`: per partner, in partner order, each column's values of its rows in their order, converted
+    as `shard` converts them (rounded decimals and doubles, NaN as null, dates as text, lists value by value)."""
+    con = duckdb.connect()
+    con.execute(
+        "create table t as select * from (values "
+        "(0, 'P1', date '2025-01-01', 1.23456789012::decimal(38, 11), 0.5::double, ['a']), "
+        "(0, 'P1', date '2025-02-01', null, 'nan'::double, []), "
+        "(0, 'P2', date '2025-01-01', 2.0, 1.0 / 3, null), "
+        "(1, 'P3', date '2025-01-01', 3.0, 0.25, ['b'])) "
+        "v(shard, partner_id, month_start_date, amount, rate, codes)"
+    )
+    table = report._ShardTable(con, "select * from t", "shard, partner_id, month_start_date")
+
+    ids, lists = table.partner_lists(0)
+
+    assert ids == ["P1", "P2"]
+    assert lists == {
+        "month_start_date": [["2025-01-01", "2025-02-01"], ["2025-01-01"]],
+        "amount": [[1.234567890, None], [2.0]],
+        "rate": [[0.5, None], [0.3333333333]],
+        "codes": [[["a"], []], [None]],
+    }
+    names, columns = table.shard(0)
+    assert [lists[n][0] + lists[n][1] for n in names[1:]] == columns[1:]
+    assert table.partner_lists(1) == (["P3"], {"month_start_date": [["2025-01-01"]], "amount": [[3.0]],
+                                                "rate": [[0.25]], "codes": [[["b"]]]})
+    assert table.partner_lists(2) == ([], {"month_start_date": [], "amount": [], "rate": [], "codes": []})
