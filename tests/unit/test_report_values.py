@@ -8,12 +8,19 @@ import numpy as np
 from orchestration.lib import report
 
 
+def _shard_table(sql: str, order_by: str = "shard, partner_id") -> tuple[duckdb.DuckDBPyConnection, report._ShardTable]:
+    """A new in-memory database where `sql` creates table `t` (a `shard` column first), read as one group of
+    shards is read for the scorecard data."""
+    con = duckdb.connect()
+    con.execute(sql)
+    return con, report._ShardTable(con, "select * from t", order_by)
+
+
 def test_each_duckdb_type_becomes_the_value_a_value_by_value_conversion_gives():
     """Decimals (read as text), dates, timestamps, doubles with NaN, lists, booleans and integers, with a row of
     nulls: `_ShardTable` gives `_round(_plain(value))` of what DuckDB's own Python values are, and the shard's
     rows only."""
-    con = duckdb.connect()
-    con.execute(
+    con, table = _shard_table(
         "create table t as select * from (values "
         "(0, 'P1', 1234.5678::decimal(38, 4), 900000.1234567891::decimal(38, 10), date '2025-03-01', "
         "timestamp '2025-03-01 12:00:00', 0.1::double + 0.2::double, 'nan'::double, ['a', 'b'], true, 7::bigint), "
@@ -21,7 +28,6 @@ def test_each_duckdb_type_becomes_the_value_a_value_by_value_conversion_gives():
         "(1, 'P3', 1.0, 2.0, date '2025-04-01', null, 0.5, 1.5, [], false, 8)) "
         "v(shard, partner_id, money, contribution, day, stamped_at, rate, not_a_number, codes, flag, n)"
     )
-    table = report._ShardTable(con, "select * from t", "shard, partner_id")
 
     names, columns = table.shard(0)
 
@@ -75,16 +81,15 @@ def test_rounding_a_column_at_once_gives_what_formatting_each_value_gives():
 def test_each_partner_gets_its_own_rows_as_lists():
     """`partner_lists`: per partner, in partner order, each column's values of its rows in their order, converted
     as `shard` converts them (rounded decimals and doubles, NaN as null, dates as text, lists value by value)."""
-    con = duckdb.connect()
-    con.execute(
+    _, table = _shard_table(
         "create table t as select * from (values "
         "(0, 'P1', date '2025-01-01', 1.23456789012::decimal(38, 11), 0.5::double, ['a']), "
         "(0, 'P1', date '2025-02-01', null, 'nan'::double, []), "
         "(0, 'P2', date '2025-01-01', 2.0, 1.0 / 3, null), "
         "(1, 'P3', date '2025-01-01', 3.0, 0.25, ['b'])) "
-        "v(shard, partner_id, month_start_date, amount, rate, codes)"
+        "v(shard, partner_id, month_start_date, amount, rate, codes)",
+        order_by="shard, partner_id, month_start_date",
     )
-    table = report._ShardTable(con, "select * from t", "shard, partner_id, month_start_date")
 
     ids, lists = table.partner_lists(0)
 
@@ -105,14 +110,12 @@ def test_each_partner_gets_its_own_rows_as_lists():
 def test_decimals_from_cents_to_thirty_digits_come_out_as_their_python_decimals_rounded():
     """Decimal(38, 4) values read as text, parsed by Arrow and rounded a column at a time: the same floats as DuckDB's
     own Python `Decimal` of each value through `_round(_plain(value))`, on 20,000 values of 1 to 34 digits."""
-    con = duckdb.connect()
-    con.execute("select setseed(0.25)")
-    con.execute(
+    con, table = _shard_table(
+        "select setseed(0.25); "
         "create table t as select 0 as shard, 'P' || lpad(cast(i as varchar), 5, '0') as partner_id, "
         "cast(round((random() - 0.3) * pow(10, cast(floor(random() * 30) as integer)), 4) as decimal(38, 4)) "
         "as amount from range(20000) r(i)"
     )
-    table = report._ShardTable(con, "select * from t", "shard, partner_id")
 
     _, (ids, amounts) = table.shard(0)
 
