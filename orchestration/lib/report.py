@@ -1005,8 +1005,10 @@ def _column_array(column: Any, duckdb_type: str) -> Any:
             numbers = pc.if_else(pc.is_nan(numbers), pa.scalar(None, pa.float64()), numbers)
         rounded = _round_significant(numbers.fill_null(0).to_numpy())
         return pa.array(rounded, pa.float64(), mask=numbers.is_null().to_numpy(zero_copy_only=False))
-    if duckdb_type in ("VARCHAR", "DATE", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"):
+    if duckdb_type in ("VARCHAR", "DATE", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT"):
         return array
+    if duckdb_type == "HUGEINT":  # Arrow carries it as a decimal; DuckDB's own Python value is an int
+        return [None if v is None else int(v) for v in array.to_pylist()]
     return [_round(_plain(v)) for v in array.to_pylist()]
 
 

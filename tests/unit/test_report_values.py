@@ -17,16 +17,17 @@ def _shard_table(sql: str, order_by: str = "shard, partner_id") -> tuple[duckdb.
 
 
 def test_each_duckdb_type_becomes_the_value_a_value_by_value_conversion_gives():
-    """Decimals (read as text), dates, timestamps, doubles with NaN, lists, booleans and integers, with a row of
-    nulls: `_ShardTable` gives `_round(_plain(value))` of what DuckDB's own Python values are, and the shard's
-    rows only."""
+    """Decimals (read as text), dates, timestamps, doubles with NaN, lists, booleans and integers (a hugeint too),
+    with a row of nulls: `_ShardTable` gives `_round(_plain(value))` of what DuckDB's own Python values are, and the
+    shard's rows only."""
     con, table = _shard_table(
         "create table t as select * from (values "
         "(0, 'P1', 1234.5678::decimal(38, 4), 900000.1234567891::decimal(38, 10), date '2025-03-01', "
-        "timestamp '2025-03-01 12:00:00', 0.1::double + 0.2::double, 'nan'::double, ['a', 'b'], true, 7::bigint), "
-        "(0, 'P2', null, null, null, null, null, null, null, null, null), "
-        "(1, 'P3', 1.0, 2.0, date '2025-04-01', null, 0.5, 1.5, [], false, 8)) "
-        "v(shard, partner_id, money, contribution, day, stamped_at, rate, not_a_number, codes, flag, n)"
+        "timestamp '2025-03-01 12:00:00', 0.1::double + 0.2::double, 'nan'::double, ['a', 'b'], true, 7::bigint, "
+        "12345678901234567890::hugeint), "
+        "(0, 'P2', null, null, null, null, null, null, null, null, null, null), "
+        "(1, 'P3', 1.0, 2.0, date '2025-04-01', null, 0.5, 1.5, [], false, 8, 9)) "
+        "v(shard, partner_id, money, contribution, day, stamped_at, rate, not_a_number, codes, flag, n, total)"
     )
 
     names, columns = table.shard(0)
@@ -45,7 +46,9 @@ def test_each_duckdb_type_becomes_the_value_a_value_by_value_conversion_gives():
         "codes": ["a", "b"],
         "flag": True,
         "n": 7,
+        "total": 12345678901234567890,  # a sum of integers in DuckDB
     }
+    assert type(value["total"]) is int  # not Arrow's Decimal, which compares equal but no JSON encoder writes
     assert [column[1] for column in columns] == ["P2"] + [None] * (len(names) - 1)
     assert table.shard(1)[1][0] == ["P3"]
     assert table.shard(2)[1][0] == []
