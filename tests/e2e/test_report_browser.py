@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,19 +104,25 @@ class DevTools:
         path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
 
 
-@pytest.fixture(scope="module")
-def report_server(small_pipeline: PipelineDirs) -> Iterator[str]:
-    """The report folder the pipeline wrote, served on a free port of 127.0.0.1 (the `pra report --serve` server)."""
-    folder = small_pipeline.warehouse / "report"
-    assert (folder / "index.html").exists(), "the publication step wrote no report"
+@contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """`folder` served on a free port of 127.0.0.1 by the `pra report --serve` server; yields its URL."""
     server = serve(folder, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def report_server(small_pipeline: PipelineDirs) -> Iterator[str]:
+    """The report folder the pipeline wrote, served (the `pra report --serve` server)."""
+    folder = small_pipeline.warehouse / "report"
+    assert (folder / "index.html").exists(), "the publication step wrote no report"
+    with _served(folder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -287,19 +294,14 @@ def test_a_scorecard_shows_accented_attributes_as_published(browser, small_pipel
     build_report(db, tmp_path / "report")
     (shard,) = (tmp_path / "report" / "scorecard_data").glob("*.js")
     assert region.encode() in shard.read_bytes()
-    server = serve(tmp_path / "report", port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        browser.visit(f"http://127.0.0.1:{server.server_address[1]}/scorecard.html#{partner}")
+    with _served(tmp_path / "report") as url:
+        browser.visit(f"{url}/scorecard.html#{partner}")
         shown = browser.wait_for(
             "(p => p && !p.hidden && p.dataset.partnerId)(document.getElementById('partner'))"
         )
         assert shown == partner
         assert f"{region} / {country}" in browser.evaluate("document.getElementById('attributes').textContent")
         assert browser.errors == []
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_pra_report_regenerates_from_the_live_version(small_pipeline, tmp_path, capsys):

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.dagster_storage import instance_config
 from orchestration.lib.windows import RANGE_END_TAG, RANGE_START_TAG
-from tests.helpers import PipelineDirs, query, stop_process_group
+from tests.helpers import PipelineDirs, environ, query, stop_process_group
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -264,21 +265,14 @@ def test_ui_backfill_of_a_range_is_one_run_that_loads_exactly_those_days(dev_ser
     assert (tags[RANGE_START_TAG], tags[RANGE_END_TAG]) == (FIRST.isoformat(), LAST.isoformat())
     assert "dagster/partition" not in tags
     # The run worker ran every step itself (the jobs' in-process executor): no process per step.
-    import dagster as dg
-
-    from tests.helpers import environ
-
-    home = dev_server.env["DAGSTER_HOME"]
-    with environ({"DAGSTER_HOME": home}):
-        instance = dg.DagsterInstance.from_config(home)
-    try:
-        events = [r.event_log_entry.dagster_event for r in instance.get_records_for_run(run["runId"]).records]
-    finally:
-        instance.dispose()
-    kinds = [event.event_type_value for event in events if event is not None]
-    steps = {event.step_key for event in events if event is not None and event.event_type_value == "STEP_START"}
     from orchestration.definitions import defs
 
+    home = dev_server.env["DAGSTER_HOME"]
+    with environ({"DAGSTER_HOME": home}), dg.DagsterInstance.from_config(home) as instance:
+        records = instance.get_records_for_run(run["runId"]).records
+    events = [r.event_log_entry.dagster_event for r in records if r.event_log_entry.dagster_event is not None]
+    kinds = [event.event_type_value for event in events]
+    steps = {event.step_key for event in events if event.event_type_value == "STEP_START"}
     with environ(dev_server.env):
         assert steps == set(defs().resolve_job_def(JOB).graph.node_names())  # every step of the job ran
     assert "STEP_WORKER_STARTED" not in kinds
