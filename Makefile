@@ -47,7 +47,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml manifest
 	$(BIN)/pra demo
 
 test: install $(DAGSTER_HOME)/dagster.yaml manifest
-	sh tests/system_deps.sh
+	sh tests/system_deps.sh browser
 	# Two workers, one test file each at a time (module fixtures stay together), the longest files first
 	# (tests/conftest.py); then the tests that time how runs take turns on the warehouse pool's slot, alone,
 	# so their timing is not another test's load (docs/operations.md).
@@ -57,7 +57,7 @@ test: install $(DAGSTER_HOME)/dagster.yaml manifest
 # The same project on PostgreSQL and Spark, publication to PostgreSQL, Dagster on PostgreSQL (docs/scale-out.md):
 # real servers and a local Spark session, started by the tests. CI runs it after `make test`.
 test-engines: install $(DAGSTER_HOME)/dagster.yaml manifest
-	sh tests/system_deps.sh
+	sh tests/system_deps.sh engines
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "engines"
 
 bench: install manifest

@@ -1,7 +1,7 @@
 """A real, throwaway PostgreSQL server for the tests: Debian's `postgresql` binaries, its own data directory,
 listening on 127.0.0.1 only, on a free port, with password authentication over TCP.
 
-`tests/system_deps.sh` installs the package (`make test` and `make test-engines` run it). initdb refuses to run
+`tests/system_deps.sh engines` installs the package (`make test-engines` runs it). initdb refuses to run
 as root, so as root the server runs as the package's `postgres` user. The superuser's password is random per
 server and is handed to the tests in memory, never written to a committed file.
 

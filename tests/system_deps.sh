@@ -1,14 +1,26 @@
 #!/bin/sh
-# Debian packages the tests need besides .venv, installed by `make test` and `make test-engines` (as root on
-# CI, where apt-get is available):
-#   chromium               renders the Dagster UI and the KPI report for the browser tests (tests/e2e/);
-#   postgresql             a real server on 127.0.0.1 for the PostgreSQL tests (tests/postgres_server.py);
-#   openjdk-17-jre-headless  Java for the local Spark session of the Spark tests (docs/scale-out.md).
+# Debian packages the tests need besides .venv, installed when missing (as root on CI, where apt-get is available).
+# Each make target asks only for what its own tests use, so `make test` does not pay for the engines' packages:
+#   browser  chromium: renders the Dagster UI and the KPI report for the browser tests (tests/e2e/); `make test`.
+#   engines  postgresql: a real server on 127.0.0.1 for the PostgreSQL tests (tests/postgres_server.py), and
+#            openjdk-17-jre-headless: Java for the local Spark session of the Spark tests (docs/scale-out.md);
+#            `make test-engines` and `make bench BENCH_ARGS=--engines`.
+# Usage: sh tests/system_deps.sh [browser] [engines]   (no argument: both)
 set -eu
+[ $# -gt 0 ] || set -- browser engines
 missing=""
-[ -x /usr/bin/chromium ] || missing="$missing chromium"
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
-command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
+for group in "$@"; do
+  case "$group" in
+    browser)
+      [ -x /usr/bin/chromium ] || missing="$missing chromium" ;;
+    engines)
+      ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+      command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless" ;;
+    *)
+      echo "tests/system_deps.sh: unknown group '$group' (browser, engines)" >&2
+      exit 2 ;;
+  esac
+done
 if [ -z "$missing" ]; then
   exit 0
 fi
