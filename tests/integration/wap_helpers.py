@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -79,17 +80,28 @@ def version_files(dirs: PipelineDirs) -> dict[str, int]:
 
 
 def gate_and_publish(
-    dirs: PipelineDirs, *, allow_volume_jump: bool = False, tags: dict[str, str] | None = None
+    dirs: PipelineDirs,
+    *,
+    allow_volume_jump: bool = False,
+    tags: dict[str, str] | None = None,
+    marts: Sequence[str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run only the publish gates and the publication step (dbt not re-run) on a warehouse's current marts; `tags`:
-    those a dbt step of the same run would have set (e.g. the rows its tests read)."""
+    those a dbt step of the same run would have set (e.g. the rows its tests read); `marts`: only their gates (all
+    by default), as when the other marts' gates passed: the publication waits for the gates in its run."""
     from orchestration.definitions import defs
     from orchestration.defs.jobs import run_options
+    from orchestration.defs.quality.checks import WARNINGS_SUFFIX, gate_check_name
 
     with environ(dirs.env()):
         d = defs()
         graph = d.resolve_asset_graph()
-        gates = [k for k in graph.asset_check_keys if k.name.endswith(("__publish", "__publish_warnings"))]
+        gates = [
+            k
+            for k in graph.asset_check_keys
+            if k.name.endswith((gate_check_name(""), WARNINGS_SUFFIX))
+            and (marts is None or k.name in {n for m in marts for n in (gate_check_name(m), m + WARNINGS_SUFFIX)})
+        ]
         job = dg.define_asset_job(
             "gate_and_publish", selection=dg.AssetSelection.assets("published_marts") | dg.AssetSelection.checks(*gates)
         ).resolve(asset_graph=graph)
