@@ -4,7 +4,7 @@
 #   browser  chromium: renders the Dagster UI and the KPI report for the browser tests (tests/e2e/); `make test`.
 #   engines  postgresql: a real server on 127.0.0.1 for the PostgreSQL tests (tests/postgres_server.py), and
 #            openjdk-17-jre-headless: Java for the local Spark session of the Spark tests (docs/scale-out.md);
-#            `make test-engines` and `make bench BENCH_ARGS=--engines`.
+#            `make test-engines` (and by hand before `make bench BENCH_ARGS=--engines`).
 # Usage: sh tests/system_deps.sh [browser] [engines]   (no argument: both)
 set -eu
 [ $# -gt 0 ] || set -- browser engines
