@@ -5,8 +5,9 @@ engine (PRA_ENGINE=duckdb|postgres|spark), each in its own child process, measur
 time, CPU seconds and peak resident memory of the whole process tree. dbt-spark's JVM is a descendant of the run, so
 it is counted; a PostgreSQL server is not, so its processes are sampled beside the run and added (memory and CPU).
 
-PostgreSQL: a throwaway server of Debian's package (tests/postgres_server.py, `sh tests/system_deps.sh engines` installs it)
-on 127.0.0.1 with the memory settings below, one per run. Spark: the local session of the `spark` dbt target.
+PostgreSQL: a throwaway server of Debian's package (tests/postgres_server.py; `sh tests/system_deps.sh engines`
+installs it) on 127.0.0.1 with the memory settings below, one per run. Spark: the local session of the `spark` dbt
+target.
 Each engine's published marts are compared with the DuckDB run's (tests/engines/marts_compare.py: the same keys,
 counts exact, money to the cent, floats to 1e-9).
 """
