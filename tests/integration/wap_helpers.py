@@ -96,12 +96,13 @@ def gate_and_publish(
     with environ(dirs.env()):
         d = defs()
         graph = d.resolve_asset_graph()
-        every_mart = marts is None
-        wanted = set() if every_mart else {n for m in marts for n in (gate_check_name(m), m + WARNINGS_SUFFIX)}
+        # A mart's gate and its warnings check are named the mart plus one of these suffixes.
+        suffixes = (gate_check_name(""), WARNINGS_SUFFIX)
         gates = [
             k
             for k in graph.asset_check_keys
-            if (every_mart and k.name.endswith((gate_check_name(""), WARNINGS_SUFFIX))) or k.name in wanted
+            for suffix in suffixes
+            if k.name.endswith(suffix) and (marts is None or k.name.removesuffix(suffix) in marts)
         ]
         job = dg.define_asset_job(
             "gate_and_publish", selection=dg.AssetSelection.assets("published_marts") | dg.AssetSelection.checks(*gates)
