@@ -22,7 +22,7 @@ NESTED = ("NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "CROSS_PRODUCT")
 ALLOWED = {
     "int_program_months_spined": "periods x the single first-period row",
     "fct_tier_summary_monthly": "periods x the four tier names",
-    "int_partner_months_interactions": "partner-periods x the six interaction kinds of the contract",
+    "fct_partner_interactions_monthly": "partner-periods x the six interaction kinds of the contract",
     "fct_relationship_retention": "program periods x the two joint-initiative groups",
 }
 

@@ -1,29 +1,43 @@
--- Interactions per partner, period and kind (every kind of the landing contract, zero where none); the totals and
--- recency per partner and period are in fct_partner_relationship_monthly.
+-- Interactions per partner, period and kind: every kind of the landing contract's `allowed` list for
+-- interactions.kind (one home for the kinds), zero where none; the totals and recency per partner and period are
+-- in fct_partner_relationship_monthly.
+{% set kinds = landing_contract('interactions')['columns'].get('kind', {}).get('allowed', []) %}
 with
-
-interactions as (
-    select * from {{ ref('int_partner_months_interactions') }}
-),
 
 partner_months as (
     select * from {{ ref('fct_partner_monthly') }}
 ),
 
+interactions as (
+    select * from {{ ref('int_partner_months_interactions') }}
+),
+
+kinds as (
+    {% for kind in kinds %}
+    select '{{ kind }}' as interaction_kind{% if not loop.last %} union all{% endif %}
+    {% else %}
+    select cast(null as {{ api.Column.translate_type('string') }}) as interaction_kind where 1 = 0
+    {% endfor %}
+),
+
 final as (
     select
-        {{ dbt.concat(["interactions.partner_month_id", "'|'", "interactions.interaction_kind"]) }} as partner_month_kind_id,
-        interactions.partner_month_id,
-        interactions.partner_id,
-        interactions.month_start_date,
+        {{ dbt.concat(["partner_months.partner_month_id", "'|'", "kinds.interaction_kind"]) }} as partner_month_kind_id,
+        partner_months.partner_month_id,
+        partner_months.partner_id,
+        partner_months.month_start_date,
         partner_months.next_month_start_date,
         partner_months.period_grain,
         partner_months.is_partial_period,
-        interactions.interaction_kind,
-        interactions.interaction_count,
+        kinds.interaction_kind,
+        coalesce(interactions.interaction_count, 0) as interaction_count,
         partner_months.as_of_date
-    from interactions
-    inner join partner_months on interactions.partner_month_id = partner_months.partner_month_id
+    from partner_months
+    cross join kinds
+    left join interactions
+        on partner_months.partner_id = interactions.partner_id
+        and partner_months.month_start_date = interactions.month_start_date
+        and kinds.interaction_kind = interactions.interaction_kind
 )
 
 select * from final

@@ -13,12 +13,13 @@ partner_months as (
 
 per_period as (
     select
-        partner_month_id,
+        partner_id,
+        month_start_date,
         sum(interaction_count) as interaction_count,
         sum(case when interaction_kind = 'joint_initiative' then interaction_count else 0 end) as joint_initiative_count,
         max(last_interaction_date) as last_interaction_in_period_date
     from interactions
-    group by partner_month_id
+    group by partner_id, month_start_date
 ),
 
 joined as (
@@ -43,7 +44,9 @@ joined as (
         ) as last_interaction_date,
         partner_months.as_of_date
     from partner_months
-    left join per_period on partner_months.partner_month_id = per_period.partner_month_id
+    left join per_period
+        on partner_months.partner_id = per_period.partner_id
+        and partner_months.month_start_date = per_period.month_start_date
 ),
 
 final as (
