@@ -46,6 +46,7 @@ INCREMENTAL = (
     "intermediate.int_partner_months_customer_quality",
     "intermediate.int_partners_sales_summarized",
     "intermediate.int_partner_months_sale_refunds",
+    "intermediate.int_partner_months_revenue",
 )
 
 
@@ -324,13 +325,24 @@ def customer_quality(dirs: PipelineDirs) -> dict[tuple[str, date], tuple]:
     }
 
 
+def partner_period_revenue(dirs: PipelineDirs) -> dict[tuple[str, date], tuple]:
+    return {
+        (p, m): rest
+        for p, m, *rest in query(
+            dirs.work_db,
+            "select partner_id, month_start_date, sale_count, net_revenue_reporting "
+            "from intermediate.int_partner_months_revenue",
+        )
+    }
+
+
 def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
     """Customer quality is incremental per changed period. A file in the last partition brings three sales dated in
     the folder's first month (late-arriving rows): backfilling only that day adds the three customers to the
     partner's trailing year from that first month on, though the window starts months later. The file then
     goes away and the same day is backfilled again: the periods the rows had counted in are rebuilt as before."""
     first, last = week.landing_range()
-    before = customer_quality(week)
+    before, revenue_before = customer_quality(week), partner_period_revenue(week)
     occurred = first + timedelta(days=3)
     partner, amount = late_transactions(week, last, occurred=occurred, tag="AGED")
     assert occurred.replace(day=1) < last.replace(day=1)
@@ -343,23 +355,32 @@ def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
     for key in changed:
         (count, repeat, revenue), (count_0, repeat_0, revenue_0) = after[key], before[key]
         assert (count - count_0, repeat - repeat_0, float(revenue - revenue_0)) == (3, 0, amount)
+    # The partner-period revenue changes in the sales' own period only.
+    revenue_after = partner_period_revenue(week)
+    late_period = (partner, occurred.replace(day=1))
+    keys = revenue_after.keys() | revenue_before.keys()
+    assert {k for k in keys if revenue_after.get(k) != revenue_before.get(k)} == {late_period}
+    sales_0, net_0 = revenue_before.get(late_period, (0, 0))
+    assert (revenue_after[late_period][0] - sales_0, float(revenue_after[late_period][1] - net_0)) == (3, amount)
 
     (week.landing / "transactions" / f"dt={last.isoformat()}" / LATE_FILE).unlink()
     assert_built(run_pipeline(week, last, last))
     assert customer_quality(week) == before
+    assert partner_period_revenue(week) == revenue_before
 
 
 def test_a_window_delivered_again_unchanged_rebuilds_no_period(week, tmp_path):
     """The window's days delivered again row for row change no converted transaction, so customer quality deletes
-    and recomputes none of its rows, nor the sales summary and the sale refunds any partner's: every row keeps its
-    place in its table (DuckDB's rowid; a deleted and re-inserted row gets a new one). The night's window, rebuilt
-    through the six models on a copy."""
+    and recomputes none of its rows, nor the partner-period revenue, the sales summary and the sale refunds any
+    partner's: every row keeps its place in its table (DuckDB's rowid; a deleted and re-inserted row gets a new
+    one). The night's window, rebuilt through the seven models on a copy."""
     first, last = week.landing_range()
     start, end = nightly_window(last + timedelta(days=1), LOOKBACK, first)
     tables = {
         "intermediate.int_partner_months_customer_quality": "partner_id, month_start_date",
         "intermediate.int_partners_sales_summarized": "partner_id, as_of_date",
         "intermediate.int_partner_months_sale_refunds": "partner_id, month_start_date",
+        "intermediate.int_partner_months_revenue": "partner_id, month_start_date",
     }
     before = {table: set(query(week.work_db, f"select {key}, rowid from {table}")) for table, key in tables.items()}
     db = tmp_path / "work.duckdb"

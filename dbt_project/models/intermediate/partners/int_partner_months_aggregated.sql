@@ -7,27 +7,12 @@ partner_months as (
     select * from {{ ref('int_partner_months_spined') }}
 ),
 
-transactions as (
-    select * from {{ ref('int_transactions_converted') }}
+revenue as (
+    select * from {{ ref('int_partner_months_revenue') }}
 ),
 
 leads as (
     select * from {{ ref('stg_program__leads') }}
-),
-
-revenue as (
-    select
-        partner_id,
-        {{ period_trunc('revenue_date') }} as month_start_date,
-        -- decimal(38, 4) on every engine (Spark sums decimal(18, 4) into decimal(28, 4)).
-        cast(sum(case when kind = 'sale' then amount_reporting else 0 end) as decimal(38, 4)) as gross_revenue_reporting,
-        cast(sum(case when kind = 'refund' then amount_reporting else 0 end) as decimal(38, 4)) as refunds_reporting,
-        cast(sum(net_amount_reporting) as decimal(38, 4)) as net_revenue_reporting,
-        cast(sum(net_commission_reporting) as decimal(38, 4)) as commission_reporting,
-        count(case when kind = 'sale' then 1 end) as sale_count,
-        count(case when kind = 'refund' then 1 end) as refund_count
-    from transactions
-    group by partner_id, {{ period_trunc('revenue_date') }}
 ),
 
 leads_created as (

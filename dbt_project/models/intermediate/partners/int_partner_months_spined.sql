@@ -11,8 +11,8 @@ snapshots as (
     select * from {{ ref('stg_program__partner_snapshots') }}
 ),
 
-transactions as (
-    select * from {{ ref('int_transactions_converted') }}
+revenue as (
+    select * from {{ ref('int_partner_months_revenue') }}
 ),
 
 months as (
@@ -20,8 +20,8 @@ months as (
 ),
 
 first_revenue as (
-    select partner_id, min({{ period_trunc('revenue_date') }}) as first_revenue_month_start_date
-    from transactions
+    select partner_id, min(month_start_date) as first_revenue_month_start_date
+    from revenue
     group by partner_id
 ),
 

@@ -7,13 +7,13 @@ months as (
     select * from {{ ref('int_months_spined') }}
 ),
 
-transactions as (
-    select * from {{ ref('int_transactions_converted') }}
+revenue as (
+    select * from {{ ref('int_partner_months_revenue') }}
 ),
 
 first_period as (
-    select min({{ period_trunc('revenue_date') }}) as first_month_start_date
-    from transactions
+    select min(month_start_date) as first_month_start_date
+    from revenue
 ),
 
 final as (

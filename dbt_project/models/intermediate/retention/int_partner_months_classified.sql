@@ -11,9 +11,9 @@ partners as (
     select * from {{ ref('int_partners_latest') }}
 ),
 
-sales as (
-    select * from {{ ref('int_transactions_converted') }}
-    where kind = 'sale'
+partner_month_sales as (
+    select * from {{ ref('int_partner_months_revenue') }}
+    where sale_count > 0
 ),
 
 {% if var('activity_includes_converted_leads') %}
@@ -23,29 +23,27 @@ converted_leads as (
 ),
 {% endif %}
 
-activity_days as (
-    select
-        partner_id,
-        {{ period_trunc('revenue_date') }} as month_start_date,
-        revenue_date as activity_date
-    from sales
-    {% if var('activity_includes_converted_leads') %}
-    union all
-    select
-        partner_id,
-        cast({{ period_trunc('converted_at') }} as date) as month_start_date,
-        cast(converted_at as date) as activity_date
-    from converted_leads
-    {% endif %}
-),
-
+-- The first and last activity day of each partner-period: its sales' first and last day, and with converted
+-- leads counting as activity, their conversion days.
 activity_bounds as (
     select
         partner_id,
         month_start_date,
-        min(activity_date) as first_activity_date,
-        max(activity_date) as last_activity_date
-    from activity_days
+        min(first_activity_date) as first_activity_date,
+        max(last_activity_date) as last_activity_date
+    from (
+        select partner_id, month_start_date, first_sale_date as first_activity_date, last_sale_date as last_activity_date
+        from partner_month_sales
+        {% if var('activity_includes_converted_leads') %}
+        union all
+        select
+            partner_id,
+            cast({{ period_trunc('converted_at') }} as date) as month_start_date,
+            cast(converted_at as date) as first_activity_date,
+            cast(converted_at as date) as last_activity_date
+        from converted_leads
+        {% endif %}
+    ) as activity
     group by partner_id, month_start_date
 ),
 
