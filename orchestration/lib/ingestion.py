@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import pyarrow.parquet as pq
 
 from orchestration.lib.contract import LINEAGE_COLUMNS, Entity
 from orchestration.lib.settings import ON_BAD_LINES
+from orchestration.lib.tables import table_exists
 
 
 class LandingError(ValueError):
@@ -26,6 +28,12 @@ class LandingError(ValueError):
 # the rest of the file (setting PRA_ON_BAD_LINES, docs/operations.md).
 # DuckDB's CSV reader refuses longer lines (its max_line_size default); the line-by-line reader uses the same.
 MAX_LINE_BYTES = 2 * 1024 * 1024
+
+# Each loaded day's fingerprint, so a run that covers the day again with the same files keeps its rows instead of
+# reading them again (a nightly's 35-day look-back is mostly the same days delivered again).
+FINGERPRINTS_TABLE = "ingestion.landing_fingerprints"
+# Bump when the loader turns the same files into different raw rows: every day is then loaded again.
+LOADER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,8 @@ class LoadResult:
     # Lines quarantined as unreadable (PRA_ON_BAD_LINES=quarantine) and things accepted with a warning.
     rows_unreadable: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Days whose files were the ones already loaded (the same fingerprint): their rows were kept, not read again.
+    days_unchanged: int = 0
 
 
 def days_in(start: date, end: date) -> list[date]:
@@ -154,9 +164,16 @@ def check_header(path: Path, entity: Entity, warnings: list[str] | None = None) 
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Create raw.<entity> (every contract column as text, plus lineage) if it does not exist; add new lineage."""
+    """Create raw.<entity> (every contract column as text, plus lineage) if it does not exist; add new lineage.
+    A new table has no loaded day: fingerprints left from an earlier one are forgotten."""
     cols = [f'"{c}" varchar' for c in entity.columns] + [f"{c} {t}" for c, t in LINEAGE_COLUMNS]
     con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists ingestion")
+    con.execute(
+        f"create table if not exists {FINGERPRINTS_TABLE} (entity varchar, partition_date date, fingerprint varchar)"
+    )
+    if not table_exists(con, "raw", entity.name):
+        con.execute(f"delete from {FINGERPRINTS_TABLE} where entity = ?", [entity.name])
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(cols)})")
     for name in entity.columns:  # tables created before a contract column was added (optional ones) lack it
         con.execute(f'alter table raw.{entity.name} add column if not exists "{name}" varchar')
@@ -318,7 +335,7 @@ def _check_one_format_per_day(files: list[Path]) -> None:
 def _insert_lines(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, header: tuple[str, ...]) -> int:
     """Load one CSV file record by record; unreadable records are kept as rows marked `_unreadable`."""
     index = [header.index(c) if c in header else None for c in entity.columns]
-    day = date.fromisoformat(path.parent.name[3:])
+    day = _day_of(path)
     records: dict[str, list] = {c: [] for c in entity.columns}
     lineage: dict[str, list] = {"_source_row": [], "_unreadable": [], "_unreadable_field": []}
     bad = 0
@@ -382,6 +399,43 @@ def _mark_nul_bytes(con: duckdb.DuckDBPyConnection, entity: Entity, start: date,
     return int(marked[0]) if marked else 0
 
 
+def day_fingerprints(
+    folders: dict[date, Path], entity: Entity, start: date, end: date, on_bad_lines: str
+) -> dict[date, str]:
+    """What each day of [start, end) loads from: its files (path, size, content digest; none for a day without a
+    folder) and everything else that shapes its raw rows (the contract's columns, PRA_ON_BAD_LINES, the loader's and
+    DuckDB's versions). Equal fingerprints load equal rows."""
+    signature = repr(
+        (LOADER_VERSION, duckdb.__version__, entity.columns, sorted(entity.optional_columns), on_bad_lines)
+    )
+    prints = {}
+    for day in days_in(start, end):
+        digest = hashlib.blake2b(signature.encode(), digest_size=20)
+        folder = folders.get(day)
+        for path in sorted(folder.iterdir()) if folder else []:
+            if path.suffix in (".csv", ".parquet"):
+                with path.open("rb") as fh:
+                    content = hashlib.file_digest(fh, "blake2b").hexdigest()
+                digest.update(repr((str(path), path.stat().st_size, content)).encode())
+        prints[day] = digest.hexdigest()
+    return prints
+
+
+def first_changed_day(
+    con: duckdb.DuckDBPyConnection, entity: Entity, prints: dict[date, str], start: date, end: date
+) -> date | None:
+    """The first day of [start, end) whose fingerprint differs from the one stored when it was last loaded (or that
+    has none); None when every day is unchanged."""
+    stored = dict(
+        con.execute(
+            f"select partition_date, fingerprint from {FINGERPRINTS_TABLE} "
+            "where entity = ? and partition_date >= ? and partition_date < ?",
+            [entity.name, start, end],
+        ).fetchall()
+    )
+    return next((day for day in days_in(start, end) if stored.get(day) != prints[day]), None)
+
+
 def load_window(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -390,7 +444,11 @@ def load_window(
     end: date,
     on_bad_lines: str = "fail",
 ) -> LoadResult:
-    """Replace the rows of raw.<entity> for [start, end) with that window's landing files, atomically."""
+    """Replace the rows of raw.<entity> for [start, end) with that window's landing files, atomically.
+
+    Days from the first one whose files changed since they were loaded (day_fingerprints) are loaded again; the
+    days before it keep their rows, and a window with no change loads nothing. Every day is still checked (a
+    required day's folder, one format per day, each file's header)."""
     if on_bad_lines not in ON_BAD_LINES:
         raise ValueError(f"PRA_ON_BAD_LINES={on_bad_lines!r}: choose one of {', '.join(ON_BAD_LINES)}")
     result = LoadResult(entity=entity.name, start=start, end=end)
@@ -413,11 +471,20 @@ def load_window(
     result.files = len(files)
 
     ensure_raw_table(con, entity)
+    prints = day_fingerprints(folders, entity, start, end, on_bad_lines)
+    changed = first_changed_day(con, entity, prints, start, end)
+    result.days_unchanged = (changed or end).toordinal() - start.toordinal()
+    if changed is None:
+        result.rows_loaded = _window_rows(con, entity, start, end)
+        return result
+    batches = {key: kept for key, paths in batches.items() if (kept := [p for p in paths if _day_of(p) >= changed])}
+    reload = {day: fingerprint for day, fingerprint in prints.items() if day >= changed}
     # Files DuckDB could not read are loaded line by line (quarantine) or named with their first bad line (fail).
     line_by_line: set[Path] = set()
     while True:
         try:
-            _load_batches(con, entity, start, end, batches, line_by_line, result, on_bad_lines)
+            _load_batches(con, entity, changed, end, batches, line_by_line, result, on_bad_lines, reload)
+            result.rows_loaded = _window_rows(con, entity, start, end)
             return result
         except duckdb.Error as exc:
             refused = _refused_file(exc, batches, line_by_line)
@@ -450,8 +517,10 @@ def _load_batches(
     line_by_line: set[Path],
     result: LoadResult,
     on_bad_lines: str,
+    prints: dict[date, str],
 ) -> None:
-    """One transaction: delete the window's rows, insert every batch, check NUL bytes; rolls back on error."""
+    """One transaction: delete the window's rows, insert every batch, check NUL bytes, store the days' fingerprints;
+    rolls back on error."""
     con.execute("begin transaction")
     try:
         replaced = con.execute(
@@ -468,15 +537,27 @@ def _load_batches(
             for path in (p for p in batch if p in line_by_line):
                 result.rows_unreadable += _insert_lines(con, entity, path, header)
         result.rows_unreadable += _mark_nul_bytes(con, entity, start, end, on_bad_lines)
-        loaded = con.execute(
-            f"select count(*) from raw.{entity.name} where _partition_date >= ? and _partition_date < ?",
-            [start, end],
-        ).fetchone()
-        result.rows_loaded = int(loaded[0]) if loaded else 0
+        stale = f"delete from {FINGERPRINTS_TABLE} where entity = ? and partition_date >= ? and partition_date < ?"
+        con.execute(stale, [entity.name, start, end])
+        con.executemany(
+            f"insert into {FINGERPRINTS_TABLE} values (?, ?, ?)", [[entity.name, d, f] for d, f in prints.items()]
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _day_of(path: Path) -> date:
+    """The partition day of a landing file (its `dt=` folder)."""
+    return date.fromisoformat(path.parent.name[3:])
+
+
+def _window_rows(con: duckdb.DuckDBPyConnection, entity: Entity, start: date, end: date) -> int:
+    loaded = con.execute(
+        f"select count(*) from raw.{entity.name} where _partition_date >= ? and _partition_date < ?", [start, end]
+    ).fetchone()
+    return int(loaded[0]) if loaded else 0
 
 
 def _any_snapshot_until(landing_dir: Path, entity: Entity, end: date) -> bool:

@@ -14,7 +14,7 @@ from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.dagster_storage import ephemeral_instance
-from orchestration.lib.ingestion import LandingError, load_window
+from orchestration.lib.ingestion import FINGERPRINTS_TABLE, LandingError, load_window
 
 # CSV headers in contract order (the landing contract is their one home).
 TX_HEADER = ",".join(ENTITIES["transactions"].columns)
@@ -185,6 +185,8 @@ def test_source_row_is_the_line_order_of_big_files(tmp_path: Path):
     write_csv(landing, "transactions", "2024-01-02", TX_HEADER, rows[:1000])
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     for _ in range(2):  # the same numbering on every load
+        # Forget the loaded days, so the same files are read again rather than kept (day_fingerprints).
+        con.execute(f"drop table if exists {FINGERPRINTS_TABLE}")
         load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 3))
         mismatches = con.execute(
             "select count(*) from raw.transactions where 'T' || _source_row <> transaction_id"
@@ -228,3 +230,52 @@ def test_an_optional_column_may_be_absent_and_an_older_raw_table_gains_it(tmp_pa
     write_csv(landing, "nps_responses", "2024-01-04", "response_id,partner_id,responded_at", ["R4,P1,x"])
     with pytest.raises(LandingError, match="missing column\\(s\\) score"):
         load_window(con, ENTITIES["nps_responses"], landing, date(2024, 1, 4), date(2024, 1, 5))
+
+
+def rowids(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[str, int]:
+    """Each raw row's place in its table, by its key: a row deleted and inserted again gets a new one."""
+    return dict(con.execute(f"select {key}, rowid from {table}").fetchall())
+
+
+def test_a_window_loaded_again_keeps_the_days_whose_files_did_not_change(landing: Path, tmp_path: Path):
+    """Three days loaded, then the same window again: nothing is read again and every row keeps its place. Day 2 gets
+    a sale: days 2 and 3 are loaded again, day 1 is kept. The bad-lines setting shapes the rows too: changing it
+    loads every day again."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    entity, start, end = ENTITIES["transactions"], date(2024, 1, 1), date(2024, 1, 4)
+    first = load_window(con, entity, landing, start, end)
+    assert (first.days_unchanged, first.rows_loaded) == (0, 3)
+    placed = rowids(con, "raw.transactions", "transaction_id")
+
+    again = load_window(con, entity, landing, start, end)
+    assert (again.days_unchanged, again.rows_loaded, again.rows_replaced, again.files) == (3, 3, 0, 3)
+    assert rowids(con, "raw.transactions", "transaction_id") == placed
+
+    write_csv(landing, "transactions", "2024-01-02", TX_HEADER, [tx(4, "2024-01-02")])
+    changed = load_window(con, entity, landing, start, end)
+    # Day 1 kept; days 2 (header only before, one sale now) and 3 (the Parquet sale T3) loaded again.
+    assert (changed.days_unchanged, changed.rows_loaded, changed.rows_replaced) == (1, 4, 1)
+    now = rowids(con, "raw.transactions", "transaction_id")
+    assert {k: now[k] for k in ("T1", "T2")} == {k: placed[k] for k in ("T1", "T2")}
+    assert now["T3"] != placed["T3"] and "T4" in now
+
+    quarantining = load_window(con, entity, landing, start, end, on_bad_lines="quarantine")
+    assert (quarantining.days_unchanged, quarantining.rows_replaced) == (0, 4)
+
+
+def test_a_day_whose_folder_went_away_is_loaded_again_as_empty(tmp_path: Path):
+    """An optional entity's day folder removed after it was loaded: its rows go, the other day's stay in place."""
+    landing = tmp_path / "landing"
+    header = ",".join(ENTITIES["nps_responses"].columns)
+    write_csv(landing, "nps_responses", "2024-01-01", header, ["R1,P1,2024-01-01T10:00:00+00:00,9,"])
+    write_csv(landing, "nps_responses", "2024-01-02", header, ["R2,P1,2024-01-02T10:00:00+00:00,7,"])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    entity, start, end = ENTITIES["nps_responses"], date(2024, 1, 1), date(2024, 1, 3)
+    load_window(con, entity, landing, start, end)
+    placed = rowids(con, "raw.nps_responses", "response_id")
+    for path in (landing / "nps_responses" / "dt=2024-01-02").iterdir():
+        path.unlink()
+    (landing / "nps_responses" / "dt=2024-01-02").rmdir()
+    result = load_window(con, entity, landing, start, end)
+    assert (result.days_unchanged, result.rows_replaced, result.rows_loaded) == (1, 1, 1)
+    assert rowids(con, "raw.nps_responses", "response_id") == {"R1": placed["R1"]}

@@ -97,6 +97,7 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
                 context.log.info(
                     f"raw.{entity.name}: {result.rows_loaded} rows from {result.files} files for [{start}, {end})"
                     + (f", {result.rows_unreadable} unreadable line(s) quarantined" if result.rows_unreadable else "")
+                    + (f"; {result.days_unchanged} unchanged day(s) kept" if result.days_unchanged else "")
                 )
                 for warning in result.warnings:
                     context.log.warning(f"raw.{entity.name}: {warning}")
@@ -120,6 +121,7 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
                         "warnings": "\n".join(result.warnings),
                         "days_with_data": result.days_present,
                         "days_without_folder": len(result.days_missing),
+                        "days_unchanged": result.days_unchanged,
                         "window_start": start.isoformat(),
                         "window_end_exclusive": end.isoformat(),
                     },
