@@ -314,26 +314,22 @@ def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):
     assert quarantined == [(last, "duplicate_key")]
 
 
+def partner_periods(dirs: PipelineDirs, model: str, columns: str) -> dict[tuple[str, date], tuple]:
+    """The columns of each row of an intermediate partner-period model, by partner and period."""
+    sql = f"select partner_id, month_start_date, {columns} from intermediate.{model}"
+    return {(p, m): tuple(rest) for p, m, *rest in query(dirs.work_db, sql)}
+
+
 def customer_quality(dirs: PipelineDirs) -> dict[tuple[str, date], tuple]:
-    return {
-        (p, m): rest
-        for p, m, *rest in query(
-            dirs.work_db,
-            "select partner_id, month_start_date, trailing_12m_customer_count, trailing_12m_repeat_customer_count, "
-            "trailing_12m_customer_net_revenue_reporting from intermediate.int_partner_months_customer_quality",
-        )
-    }
+    return partner_periods(
+        dirs,
+        "int_partner_months_customer_quality",
+        "trailing_12m_customer_count, trailing_12m_repeat_customer_count, trailing_12m_customer_net_revenue_reporting",
+    )
 
 
 def partner_period_revenue(dirs: PipelineDirs) -> dict[tuple[str, date], tuple]:
-    return {
-        (p, m): rest
-        for p, m, *rest in query(
-            dirs.work_db,
-            "select partner_id, month_start_date, sale_count, net_revenue_reporting "
-            "from intermediate.int_partner_months_revenue",
-        )
-    }
+    return partner_periods(dirs, "int_partner_months_revenue", "sale_count, net_revenue_reporting")
 
 
 def test_a_window_run_rebuilds_the_older_periods_its_rows_counted_in(week):
