@@ -539,8 +539,10 @@ def _load_batches(
         result.rows_unreadable += _mark_nul_bytes(con, entity, start, end, on_bad_lines)
         stale = f"delete from {FINGERPRINTS_TABLE} where entity = ? and partition_date >= ? and partition_date < ?"
         con.execute(stale, [entity.name, start, end])
-        con.executemany(
-            f"insert into {FINGERPRINTS_TABLE} values (?, ?, ?)", [[entity.name, d, f] for d, f in prints.items()]
+        # One statement for all days (the lists are unnested side by side): executemany took 0.6 s for 1,096 days.
+        con.execute(
+            f"insert into {FINGERPRINTS_TABLE} select ?, cast(unnest(?) as date), unnest(?)",
+            [entity.name, [d.isoformat() for d in prints], list(prints.values())],
         )
         con.execute("commit")
     except BaseException:
