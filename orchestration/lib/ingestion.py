@@ -402,7 +402,7 @@ def _mark_nul_bytes(con: duckdb.DuckDBPyConnection, entity: Entity, start: date,
 def day_fingerprints(
     folders: dict[date, Path], entity: Entity, start: date, end: date, on_bad_lines: str
 ) -> dict[date, str]:
-    """What each day of [start, end) loads from: its files (path, size, content digest; none for a day without a
+    """What each day of [start, end) loads from: its files (path and content digest; none for a day without a
     folder) and everything else that shapes its raw rows (the contract's columns, PRA_ON_BAD_LINES, the loader's and
     DuckDB's versions). Equal fingerprints load equal rows."""
     signature = repr(
@@ -416,7 +416,7 @@ def day_fingerprints(
             if path.suffix in (".csv", ".parquet"):
                 with path.open("rb") as fh:
                     content = hashlib.file_digest(fh, "blake2b").hexdigest()
-                digest.update(repr((str(path), path.stat().st_size, content)).encode())
+                digest.update(repr((str(path), content)).encode())
         prints[day] = digest.hexdigest()
     return prints
 
@@ -473,7 +473,7 @@ def load_window(
     ensure_raw_table(con, entity)
     prints = day_fingerprints(folders, entity, start, end, on_bad_lines)
     changed = first_changed_day(con, entity, prints, start, end)
-    result.days_unchanged = (changed or end).toordinal() - start.toordinal()
+    result.days_unchanged = len(days_in(start, changed or end))
     if changed is None:
         result.rows_loaded = _window_rows(con, entity, start, end)
         return result
