@@ -108,10 +108,12 @@ def run_pipeline(
     accept_mass_change: bool = False,
     job_name: str = "partner_retention_nightly_job",
     assets: list[dg.AssetKey] | None = None,
+    instance: dg.DagsterInstance | None = None,
     **extra_env: str,
 ) -> dg.ExecuteInProcessResult:
     """Run the nightly job (or `job_name`) for the inclusive range [first, last] as one in-process Dagster run;
-    `assets`: only these assets of the job and their checks (e.g. the raw tables: the ingestion step alone)."""
+    `assets`: only these assets of the job and their checks (e.g. the raw tables: the ingestion step alone);
+    `instance`: where the run is stored, to read it back (a new ephemeral one by default)."""
     from orchestration.definitions import defs
     from orchestration.defs.jobs import run_options
     from orchestration.lib.dagster_storage import ephemeral_instance
@@ -127,7 +129,7 @@ def run_pipeline(
                 allow_volume_jump=allow_volume_jump,
                 accept_mass_change=accept_mass_change,
             ),
-            instance=ephemeral_instance(),
+            instance=instance or ephemeral_instance(),
             raise_on_error=False,
             asset_selection=assets,
         )

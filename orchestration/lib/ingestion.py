@@ -32,6 +32,8 @@ MAX_LINE_BYTES = 2 * 1024 * 1024
 # Each loaded day's fingerprint, so a run that covers the day again with the same files keeps its rows instead of
 # reading them again (a nightly's 35-day look-back is mostly the same days delivered again).
 FINGERPRINTS_TABLE = "ingestion.landing_fingerprints"
+# Its columns, which the bookkeeping of what dbt built and what was published shares (lib/build_start.py).
+FINGERPRINT_COLUMNS = "entity varchar, partition_date date, fingerprint varchar"
 # Bump when the loader turns the same files into different raw rows: every day is then loaded again.
 LOADER_VERSION = 1
 
@@ -169,9 +171,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     cols = [f'"{c}" varchar' for c in entity.columns] + [f"{c} {t}" for c, t in LINEAGE_COLUMNS]
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists ingestion")
-    con.execute(
-        f"create table if not exists {FINGERPRINTS_TABLE} (entity varchar, partition_date date, fingerprint varchar)"
-    )
+    con.execute(f"create table if not exists {FINGERPRINTS_TABLE} ({FINGERPRINT_COLUMNS})")
     if not table_exists(con, "raw", entity.name):
         con.execute(f"delete from {FINGERPRINTS_TABLE} where entity = ?", [entity.name])
     con.execute(f"create table if not exists raw.{entity.name} ({', '.join(cols)})")

@@ -121,7 +121,13 @@ def full_rebuild(published_pipeline: PipelineDirs) -> dict:
 
 
 @pytest.fixture(scope="module")
-def week(tmp_path_factory, wap_landing) -> PipelineDirs:
+def dbt_starts() -> dict[date, date]:
+    """The first day each nightly run of `week`'s dbt step built, by the first day of its window."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory, wap_landing, dbt_starts) -> PipelineDirs:
     """History backfilled up to NIGHTLIES days ago, then NIGHTLIES nightly runs, each the day before its run date."""
     dirs = new_dirs(tmp_path_factory, wap_landing, "week")
     first, last = dirs.landing_range()
@@ -136,7 +142,10 @@ def week(tmp_path_factory, wap_landing) -> PipelineDirs:
         assert window[1] == day
         # The folder's last day lands the generator's closing partner snapshot: the month's sign-ups nearly
         # double the partner count, a real jump the volume gate rightly stops; that night takes the override.
-        assert_built(run_pipeline(dirs, *window, allow_volume_jump=day == last))
+        instance = ephemeral_instance()
+        result = run_pipeline(dirs, *window, allow_volume_jump=day == last, instance=instance)
+        assert_built(result)
+        dbt_starts[window[0]] = checked_from(instance.get_run_by_id(result.run_id).tags)
         assert query(dirs.work_db, "select max(_partition_date) from raw.transactions")[0][0] == day
     # dbt kept the parse of the earlier runs: it rewrites its saved parse only after parsing anything again
     # (a new window used to re-parse the whole project, docs/operations.md).
@@ -160,6 +169,37 @@ def first_partition_into_empty_warehouse(dirs: PipelineDirs) -> None:
 def test_a_sequence_of_nightly_runs_equals_a_full_rebuild(week, full_rebuild):
     """Backfill of day 1, then days 2..N-1, then a nightly run with its look-back == one full backfill, mart by mart."""
     assert table_hashes(week.work_db, week.landing) == full_rebuild
+
+
+def test_a_nightly_run_builds_from_the_first_day_its_new_day_may_change(week, dbt_starts):
+    """The nightly's window reaches 35 days back, but the days before its new one hold the files the bulk run
+    published: its dbt step judged, converted, tested and gated only the days the new one may change
+    (lib/build_start.py). The new day lands the month's closing partner snapshot, which lists the partners who signed
+    up during the month: their rows of the kept days had waited, quarantined as unknown_partner, and are judged
+    again, from the first day holding one on. The marts still equal a full rebuild's (the test above)."""
+    first, last = week.landing_range()
+    window_start = nightly_window(last + timedelta(days=1), LOOKBACK, first)[0]
+    newcomers = (
+        "select partner_id from staging.base_program__partners where rejection_reason is null "
+        "group by partner_id having min(_partition_date) = ?"
+    )
+    waited = " union all ".join(
+        f"select _partition_date from staging.{model} where partner_id in ({newcomers}) "
+        "and _partition_date >= ? and _partition_date < ?"
+        for model in ("base_program__transactions", "base_program__leads", "base_program__traffic_daily")
+    )
+    first_waiting = query(week.work_db, f"select min(_partition_date) from ({waited})", [last, window_start, last] * 3)
+    assert window_start < first_waiting[0][0] < last
+    assert dbt_starts == {window_start: first_waiting[0][0]}
+    # Its publication covered its build: no day but the first (whose one-day run may fail a gate) is marked
+    # unpublished, and every later day's files are the published ones.
+    marked = set(query(week.work_db, "select first_day, end_day from ingestion.dbt_builds"))
+    assert marked <= {(first, first + timedelta(days=1))}
+    unpublished = (
+        "select count(*) from ingestion.landing_fingerprints as l left join ingestion.published_fingerprints as p "
+        "using (entity, partition_date) where l.fingerprint is distinct from p.fingerprint and l.partition_date > ?"
+    )
+    assert query(week.work_db, unpublished, [first]) == [(0,)]
 
 
 def late_transactions(

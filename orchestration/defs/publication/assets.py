@@ -9,6 +9,7 @@ import dagster as dg
 from orchestration.defs.quality.checks import gate_check_name
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, PostgresPublishResource, WarehouseResource
 from orchestration.defs.transformation.assets import published_mart_keys
+from orchestration.lib.build_start import record_publication
 from orchestration.lib.publish import DB_NAME, PublishSettings, live_version_db, publish
 from orchestration.lib.publish_postgres import PostgresPublishError, PostgresTarget, publish_version
 from orchestration.lib.report import build_report
@@ -115,6 +116,9 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
             f"published version {entry['version']} (as of {entry['as_of_date']}) to {entry['stable_db']}; "
             f"{len(entry['restatements'])} restated monthly numbers"
         )
+        # The days this run's dbt build rebuilt are now published: a later window run may start after them.
+        with warehouse.connect() as con:
+            record_publication(con, context.run_id)
         # The at-risk list with names goes out only after its mart passed the gates, and never as a published mart.
         exported = export_at_risk_list(warehouse.settings.work_db, warehouse.settings.warehouse_dir)
         if exported:

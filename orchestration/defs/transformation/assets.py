@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
+from orchestration.lib.build_start import BuildStart, build_signature, build_start, record_build
 from orchestration.lib.contract import SOURCE_NAME
 from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
 from orchestration.lib.engines import engine_for, relations_to_pull
@@ -160,21 +161,34 @@ def _dbt_build(
         )
         pending = pending_rejudgements(con, *window, judged) if judged else {}
         missing_predictive = _missing_predictive_tables(con) if engine else []
-    window = window or latest
-    # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
-    # rebuild the judged incremental models from all history rather than leave them quarantined.
-    full_refresh = full_refresh or bool(pending)
+        window = window or latest
+        as_of = effective_as_of(window[1], latest[0])
+        # Rows quarantined outside the window that its snapshots or fx rates can now stage (a split backfill):
+        # rebuild the judged incremental models from all history rather than leave them quarantined.
+        full_refresh = full_refresh or bool(pending)
+        signature = build_signature(settings.dbt_vars())
+        # On DuckDB, a window run rebuilds from the first day that may differ from what was published.
+        start = (
+            build_start(con, *window, as_of, signature, models)
+            if judged and not full_refresh and not engine
+            else BuildStart(window[0])
+        )
     if pending:
         context.log.info(
             "re-judging quarantined rows outside the window ("
             + ", ".join(f"{n} {reason}" for reason, n in pending.items())
             + "): incremental models rebuilt from all history"
         )
-    as_of = effective_as_of(window[1], latest[0])
+    if start.why:
+        context.log.info(f"dbt starts at {start.day}, not at the window's first day: {start.why}")
+    window = (start.day, window[1])
     context.log.info(
         f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
         + (" with --full-refresh" if full_refresh else "")
     )
+    # Until a publication covers it, the build marks its days as never gated (lib/build_start.py).
+    with warehouse.connect() as con:
+        record_build(con, context.run_id, None if full_refresh else window[0], window[1], signature)
     # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
     # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
     # parsed project (partial_parse.msgpack) is kept from one run and step to the next (lib/dbt_args.py).
