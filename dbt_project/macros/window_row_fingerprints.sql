@@ -1,5 +1,6 @@
-{#- One row per converted transaction in `relation` from the run's window's first partition on: its partner, its
-    period by revenue date, and a digest of all its columns (macro row_digest). Read before
+{#- One row per converted transaction in `relation` from the run's window's first partition on, and of the partners
+    whose first snapshot the window brings (macro window_newcomers: their earlier rows are staged now): its partner,
+    its period by revenue date, and a digest of all its columns (macro row_digest). Read before
     int_transactions_converted replaces its rows (model int_transactions_replaced) and after (model
     int_transactions_changed): the rows in one read and not the other are what the run changed. -#}
 {% macro window_row_fingerprints(relation) -%}
@@ -10,4 +11,5 @@
         {{ row_digest(columns) }} as row_fingerprint
     from {{ relation }}
     where _partition_date >= cast('{{ run_var("min_date") }}' as date)
+        or partner_id in ({{ window_newcomers() }})
 {%- endmacro %}

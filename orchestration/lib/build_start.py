@@ -9,9 +9,11 @@ published ones (docs/operations.md, "Where dbt's window starts"), the earliest o
 - a day an unpublished build rebuilt (a run that failed in dbt, in a data test or at a gate, or is still running):
   its rows were never gated, whatever its files;
 - a day holding rows whose judgment or conversion the days rebuilt can change (`_waiting_sql`): a row quarantined for
-  want of a partner snapshot, an fx rate or a sale those days bring (or a valid row that counted on one of them), a
-  row dated after the as-of date or one the new as-of date reaches, a converted row in a currency whose rates those
-  days change from a date on or before it;
+  want of an fx rate or a sale those days bring, a valid row of a partner whose only snapshots they take away or of
+  a refund whose sale they change, a row dated after the as-of date or one the new as-of date reaches, a converted
+  row in a currency whose rates those days change from a date on or before it. (A row quarantined for want of a
+  partner whose first snapshot those days bring is dbt's: it judges such rows again wherever they landed, macro
+  rows_rejudged_outside_window.);
 - the window's last day in any case, so a run always builds something.
 
 It is the window's own first day (no narrowing) when no build was ever published, when the dbt project, its vars or
@@ -160,11 +162,11 @@ def _judged_relations(models: DbtModels) -> dict[str, str]:
 
 def _waiting_sql(entity: str, relation: str) -> str | None:
     """Rows of one judged model in the kept days [$start, $day) whose judgment the rebuilt days [$day, $end) or the
-    as-of date may change (CTEs rebuilt_partners, rebuilt_currencies and rebuilt_keys of `_first_waiting_day`)."""
+    as-of date may change (CTEs removed_partners, rebuilt_currencies and rebuilt_keys of `_first_waiting_day`)."""
     spec = ENTITIES[entity]
     conditions = []
     if spec.partner_checked:
-        conditions.append("partner_id in (select partner_id from rebuilt_partners)")
+        conditions.append("partner_id in (select partner_id from removed_partners)")
     for c in spec.contract_columns:
         if c.rules.get("converted"):
             conditions.append(
@@ -204,25 +206,24 @@ def _first_waiting_day(
         if entity in judged
     ]
     parts += [_fx_sql(models)] if _exists(con, models.relation(STAGED_MONEY_MODEL)) else []
-    # Partners the rebuilt days bring or take away: in their snapshots (loaded now, or staged before), and in no
-    # valid snapshot of a kept day.
-    partners = [
-        "select trim(partner_id) as partner_id from raw.partners "
-        "where _partition_date >= $day and _partition_date < $end"
-    ]
+    # Partners the rebuilt days take away: staged from their snapshots before, in none of them now, and in no valid
+    # snapshot of a kept day. (Those they bring are dbt's: it judges a newcomer's rows again wherever they landed,
+    # macro rows_rejudged_outside_window.)
+    removed = ["select null::varchar as partner_id where false"]
     if "partners" in judged:
-        partners.append(f"union select partner_id from {judged['partners']} where _partition_date >= $day")
-        partners.append(
+        removed = [
+            f"select partner_id from {judged['partners']} where _partition_date >= $day and rejection_reason is null",
+            "except select trim(partner_id) from raw.partners where _partition_date >= $day and _partition_date < $end",
             f"except select partner_id from {judged['partners']} "
-            "where _partition_date < $day and rejection_reason is null"
-        )
+            "where _partition_date < $day and rejection_reason is null",
+        ]
     if not parts:
         return None
     no_keys = "select null::varchar as entity, null::varchar as key where false"
-    partners_sql = "\n    ".join(partners)
+    removed_sql = "\n    ".join(removed)
     query = f"""
-with rebuilt_partners as (
-    {partners_sql}
+with removed_partners as (
+    {removed_sql}
 ),
 rebuilt_currencies as (
     select distinct upper(trim(currency)) as currency from raw.fx_rates

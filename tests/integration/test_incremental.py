@@ -171,26 +171,28 @@ def test_a_sequence_of_nightly_runs_equals_a_full_rebuild(week, full_rebuild):
     assert table_hashes(week.work_db, week.landing) == full_rebuild
 
 
-def test_a_nightly_run_builds_from_the_first_day_its_new_day_may_change(week, dbt_starts):
+def test_a_nightly_run_builds_its_new_day_when_the_days_before_were_published(week, dbt_starts):
     """The nightly's window reaches 35 days back, but the days before its new one hold the files the bulk run
-    published: its dbt step judged, converted, tested and gated only the days the new one may change
-    (lib/build_start.py). The new day lands the month's closing partner snapshot, which lists the partners who signed
-    up during the month: their rows of the kept days had waited, quarantined as unknown_partner, and are judged
-    again, from the first day holding one on. The marts still equal a full rebuild's (the test above)."""
+    published: its dbt step judged, converted, tested and gated the new day alone (lib/build_start.py). The new day
+    lands the month's closing partner snapshot, which lists the partners who signed up during the month: their rows
+    of the kept days had waited, quarantined as unknown_partner, and are staged now (macro
+    rows_rejudged_outside_window). The marts still equal a full rebuild's (the test above)."""
     first, last = week.landing_range()
     window_start = nightly_window(last + timedelta(days=1), LOOKBACK, first)[0]
+    assert window_start < last
+    assert dbt_starts == {window_start: last}
     newcomers = (
         "select partner_id from staging.base_program__partners where rejection_reason is null "
         "group by partner_id having min(_partition_date) = ?"
     )
-    waited = " union all ".join(
-        f"select _partition_date from staging.{model} where partner_id in ({newcomers}) "
-        "and _partition_date >= ? and _partition_date < ?"
-        for model in ("base_program__transactions", "base_program__leads", "base_program__traffic_daily")
-    )
-    first_waiting = query(week.work_db, f"select min(_partition_date) from ({waited})", [last, window_start, last] * 3)
-    assert window_start < first_waiting[0][0] < last
-    assert dbt_starts == {window_start: first_waiting[0][0]}
+    for model in ("base_program__transactions", "base_program__leads", "base_program__traffic_daily"):
+        rows = query(
+            week.work_db,
+            f"select count(*), count(*) filter (where rejection_reason = 'unknown_partner') from staging.{model} "
+            f"where partner_id in ({newcomers}) and _partition_date >= ? and _partition_date < ?",
+            [last, window_start, last],
+        )
+        assert rows[0][0] > 0 and rows[0][1] == 0, (model, rows)
     # Its publication covered its build: no day but the first (whose one-day run may fail a gate) is marked
     # unpublished, and every later day's files are the published ones.
     marked = set(query(week.work_db, "select first_day, end_day from ingestion.dbt_builds"))
@@ -428,8 +430,16 @@ def test_a_window_delivered_again_unchanged_rebuilds_no_period(week, tmp_path):
     assert result.returncode == 0, result.stdout[-4000:]
     for table in tables:
         assert f"incremental model {table}" in result.stdout
-    # The fingerprints of every converted row of the window were taken, and none differed.
-    window_rows = f"select count(*) from intermediate.int_transactions_converted where _partition_date >= '{start}'"
+    # The fingerprints of every converted row of the window, and of the partners whose first snapshot it brings
+    # (their earlier rows are judged again), were taken, and none differed.
+    newcomers = (
+        "select partner_id from staging.base_program__partners where rejection_reason is null "
+        f"group by partner_id having min(_partition_date) >= '{start}'"
+    )
+    window_rows = (
+        "select count(*) from intermediate.int_transactions_converted "
+        f"where _partition_date >= '{start}' or partner_id in ({newcomers})"
+    )
     fingerprints = "select count(*) from intermediate.int_transactions_replaced"
     assert query(db, fingerprints) == query(db, window_rows) != [(0,)]
     assert query(db, "select count(*) from intermediate.int_transactions_changed") == [(0,)]

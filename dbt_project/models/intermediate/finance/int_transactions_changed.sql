@@ -8,6 +8,8 @@
 -- is then built in full and nothing reads the rows, which on a three-year first load are every transaction.
 -- depends_on: {{ ref('int_transactions_converted') }}
 -- depends_on: {{ ref('int_transactions_replaced') }}
+-- The partners whose first snapshot the window brings (macro window_newcomers).
+-- depends_on: {{ ref('base_program__partners') }}
 {{ config(materialized='table') }}
 
 {%- set readers = namespace(built=false) -%}

@@ -1,14 +1,17 @@
 -- Transactions in the reporting currency at the transaction-date rate, signed, dated by the refund policy.
 -- Incremental on whole landing partitions like base_program__transactions, whose judgments it follows: the
--- window's rows and the later rows sharing their keys are replaced (fx drift: weekly full rebuild).
+-- window's rows and the rows outside it that base model judges again are replaced (macro
+-- rows_rejudged_outside_window; fx drift: weekly full rebuild).
 -- Runs after int_transactions_replaced, which notes the periods of the rows it is about to replace.
 -- depends_on: {{ ref('int_transactions_replaced') }}
+-- The partners whose first snapshot the window brings (macro window_newcomers).
+-- depends_on: {{ ref('base_program__partners') }}
 {{
     config(
         materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
+        pre_hook=["{{ delete_partition_window() }}", "{{ delete_rows_rejudged_outside_window() }}"],
     )
 }}
 with

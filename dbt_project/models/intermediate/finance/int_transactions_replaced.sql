@@ -10,6 +10,8 @@
 -- It has to run in the dbt step that replaces those rows: the dependency below ties it to the transactions for dbt
 -- and Dagster (without one, Dagster could run it in a step of its own, before the day's load).
 -- depends_on: {{ source('program', 'transactions') }}
+-- The partners whose first snapshot the window brings (macro window_newcomers).
+-- depends_on: {{ ref('base_program__partners') }}
 {{ config(materialized='table') }}
 
 {%- set converted = none -%}

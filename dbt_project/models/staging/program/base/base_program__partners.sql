@@ -2,7 +2,7 @@
 -- Incremental on whole landing partitions like base_program__transactions: a nightly run parses and judges only
 -- its window's snapshots. A partner id is unique within one snapshot and repeats in every other, so a snapshot is
 -- judged on its own rows alone: no history to rank against, and no later snapshot to judge again (macro
--- later_rows_sharing_window_keys is empty for snapshot entities).
+-- rows_rejudged_outside_window is empty for snapshot entities).
 {{
     config(
         materialized=windowed_materialization(),

@@ -1,12 +1,12 @@
 -- Every traffic_daily row, typed and judged against the landing contract (macro judge_rows).
 -- Incremental on whole landing partitions like base_program__transactions: a nightly run parses and judges only
--- its window's rows (and later rows sharing their partner-day keys), against the history already judged here.
+-- its window's rows (and the rows outside it it judges again: macro rows_rejudged_outside_window), against the history already judged here.
 {{
     config(
         materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys('traffic_daily') }}"],
+        pre_hook=["{{ delete_partition_window() }}", "{{ delete_rows_rejudged_outside_window('traffic_daily') }}"],
     )
 }}
 with

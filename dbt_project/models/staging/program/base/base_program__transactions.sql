@@ -1,7 +1,7 @@
 -- Every transaction row, typed and judged against the landing contract (macro judge_rows), then refunds
 -- against the valid sales they reverse (same partner, not earlier than the sale).
 -- A table, incremental on whole landing partitions: a nightly run parses and judges only its window's rows (and
--- later rows sharing their keys), against the keys and valid sales of the history already judged here, so it
+-- the rows outside it it judges again: macro rows_rejudged_outside_window), against the keys and valid sales of the history already judged here, so it
 -- does not re-read 50M raw rows. A full build judges every raw row once; the valid rows and the quarantine both
 -- read the result.
 {{
@@ -9,7 +9,7 @@
         materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=["{{ delete_partition_window() }}", "{{ delete_later_rows_sharing_window_keys() }}"],
+        pre_hook=["{{ delete_partition_window() }}", "{{ delete_rows_rejudged_outside_window() }}"],
     )
 }}
 with
