@@ -2,7 +2,8 @@
 
     A window run that is not a full refresh (the nightly, a backfill) tests what it could have changed: the rows of
     the periods from the window's first period on (`month_start_date`), or of the landing partitions from its first
-    day on (`_partition_date`). Earlier periods depend only on data the window did not touch, and they were tested
+    day on (`_partition_date`); from an earlier day when the run judged again rows that landed before its window
+    (run var checked_from: orchestration/lib/build_start.py). Earlier periods depend only on data the window did not touch, and they were tested
     when they were built. A model with neither column, a run without a window, and a full refresh (the weekly
     rebuild, `pra run --full-refresh`) test every row. docs/quality.md, "Which rows the data tests and the gates read".
     A test's own `where` config still applies, on top. -#}
@@ -30,7 +31,8 @@
         {%- do return('') -%}
     {%- endif -%}
     {%- set columns = tested_relation_columns(relation) -%}
-    {%- set window_start = "cast('" ~ run_var('min_date') ~ "' as date)" -%}
+    {#- From the window's first day, or from the earlier day of the rows outside it the run judged again. -#}
+    {%- set window_start = "cast('" ~ (run_var('checked_from') or run_var('min_date')) ~ "' as date)" -%}
     {%- if 'month_start_date' in columns -%}
         {%- do return('month_start_date >= cast(' ~ period_trunc(window_start) ~ ' as date)') -%}
     {%- elif '_partition_date' in columns -%}

@@ -120,6 +120,49 @@ def build_start(
     return BuildStart(day, why if day > start else "")
 
 
+def first_rejudged_day(con: duckdb.DuckDBPyConnection, day: date, end: date, models: DbtModels) -> date | None:
+    """The earliest landing day or date (an entity's `no_future` dates: a sale's day, a lead's creation, a traffic
+    day) of the rows landed before [day, end) that dbt judges again there for a partner whose first snapshot lands in
+    it (macro rows_rejudged_outside_window); None if none. The run's data tests and gates read the periods from it
+    on. Read from the raw tables, which every engine loads: a partner counts as new unless a judged snapshot of an
+    earlier day lists it (on an engine other than DuckDB, none is here, and every partner of the window's snapshots
+    counts: more rows checked, never fewer)."""
+    if not table_exists(con, "raw", "partners"):
+        return None
+    partners = models.relation(f"{BASE_MODEL_PREFIX}partners")
+    known = (
+        f"except select partner_id from {partners} where _partition_date < $day and rejection_reason is null"
+        if _exists(con, partners)
+        else ""
+    )
+    newcomers = con.execute(
+        "select trim(partner_id) from raw.partners where _partition_date >= $day and _partition_date < $end "
+        f"and nullif(trim(partner_id), '') is not null {known}",
+        {"day": day, "end": end},
+    ).fetchall()
+    if not newcomers:
+        return None
+    parts = []
+    for entity, spec in ENTITIES.items():
+        if not spec.partner_checked or not table_exists(con, "raw", entity):
+            continue
+        dates = [
+            f"coalesce(try_cast(left(trim({c.name}), 10) as date), _partition_date)"
+            for c in spec.contract_columns
+            if c.rules.get("no_future")
+        ]
+        parts.append(
+            f"select least(_partition_date, {', '.join(dates) or '_partition_date'}) as day from raw.{entity} "
+            "where _partition_date < $day and trim(partner_id) in (select unnest($newcomers))"
+        )
+    if not parts:
+        return None
+    row = con.execute(
+        f"select min(day) from ({' union all '.join(parts)})", {"day": day, "newcomers": [n for (n,) in newcomers]}
+    ).fetchone()
+    return row[0] if row else None
+
+
 def _first_changed_day(con: duckdb.DuckDBPyConnection, start: date, end: date) -> date | None:
     row = con.execute(
         f"""

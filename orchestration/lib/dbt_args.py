@@ -37,9 +37,14 @@ def window_vars(start: date, end: date, extra: dict[str, object] | None = None) 
     }
 
 
-def window_env(start: date, end: date, as_of: date | None = None) -> dict[str, str]:
-    """Environment of a dbt run for the window [start, end) (as_of: the numbers' date when not end - 1 day)."""
-    values = window_vars(start, end, {"as_of_date": as_of.isoformat()} if as_of else None)
+def window_env(
+    start: date, end: date, as_of: date | None = None, checked_from: date | None = None
+) -> dict[str, str]:
+    """Environment of a dbt run for the window [start, end) (as_of: the numbers' date when not end - 1 day;
+    checked_from: the first day whose periods its data tests read, when not `start`, macro test_window_filter)."""
+    extra = {"as_of_date": as_of.isoformat()} if as_of else {}
+    extra |= {"checked_from": checked_from.isoformat()} if checked_from else {}
+    values = window_vars(start, end, extra)
     return {**PARTITIONED_ENV, **{WINDOW_ENV_PREFIX + k.upper(): str(v) for k, v in values.items()}}
 
 

@@ -8,6 +8,7 @@ Every mart (and every incremental model) is compared by a hash of all its rows.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -121,9 +122,18 @@ def full_rebuild(published_pipeline: PipelineDirs) -> dict:
 
 
 @pytest.fixture(scope="module")
-def dbt_starts() -> dict[date, date]:
-    """The first day each nightly run of `week`'s dbt step built, by the first day of its window."""
+def dbt_starts() -> dict[date, tuple[date, date | None]]:
+    """By the first day of each nightly run's window of `week`: the first day its dbt step built (its log line) and
+    the first day whose periods its tests and gates read (its run tag)."""
     return {}
+
+
+def dbt_window_start(instance: dg.DagsterInstance, run_id: str) -> date:
+    """The first day of the window the run's dbt step built, from its log line."""
+    messages = [r.user_message for r in instance.all_logs(run_id)]
+    starts = [m.group(1) for text in messages if (m := re.match(r"dbt build for the window \[([0-9-]+), ", text))]
+    assert len(starts) == 1, starts
+    return date.fromisoformat(starts[0])
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +155,8 @@ def week(tmp_path_factory, wap_landing, dbt_starts) -> PipelineDirs:
         instance = ephemeral_instance()
         result = run_pipeline(dirs, *window, allow_volume_jump=day == last, instance=instance)
         assert_built(result)
-        dbt_starts[window[0]] = checked_from(instance.get_run_by_id(result.run_id).tags)
+        tags = instance.get_run_by_id(result.run_id).tags
+        dbt_starts[window[0]] = (dbt_window_start(instance, result.run_id), checked_from(tags))
         assert query(dirs.work_db, "select max(_partition_date) from raw.transactions")[0][0] == day
     # dbt kept the parse of the earlier runs: it rewrites its saved parse only after parsing anything again
     # (a new window used to re-parse the whole project, docs/operations.md).
@@ -180,19 +191,28 @@ def test_a_nightly_run_builds_its_new_day_when_the_days_before_were_published(we
     first, last = week.landing_range()
     window_start = nightly_window(last + timedelta(days=1), LOOKBACK, first)[0]
     assert window_start < last
-    assert dbt_starts == {window_start: last}
     newcomers = (
         "select partner_id from staging.base_program__partners where rejection_reason is null "
         "group by partner_id having min(_partition_date) = ?"
     )
-    for model in ("base_program__transactions", "base_program__leads", "base_program__traffic_daily"):
+    first_rows = []
+    for model, dated in (
+        ("base_program__transactions", "occurred_at"),
+        ("base_program__leads", "created_at"),
+        ("base_program__traffic_daily", "traffic_date"),
+    ):
         rows = query(
             week.work_db,
-            f"select count(*), count(*) filter (where rejection_reason = 'unknown_partner') from staging.{model} "
-            f"where partner_id in ({newcomers}) and _partition_date >= ? and _partition_date < ?",
-            [last, window_start, last],
+            f"select count(*), count(*) filter (where rejection_reason = 'unknown_partner'), "
+            f"min(least(_partition_date, coalesce(cast({dated} as date), _partition_date))) from staging.{model} "
+            f"where partner_id in ({newcomers}) and _partition_date < ?",
+            [last, last],
         )
         assert rows[0][0] > 0 and rows[0][1] == 0, (model, rows)
+        first_rows.append(rows[0][2])
+    # Its tests and gates read the periods from the earliest of those rows on.
+    assert window_start < min(first_rows) < last
+    assert dbt_starts == {window_start: (last, min(first_rows))}
     # Its publication covered its build: no day but the first (whose one-day run may fail a gate) is marked
     # unpublished, and every later day's files are the published ones.
     marked = set(query(week.work_db, "select first_day, end_day from ingestion.dbt_builds"))

@@ -11,7 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.build_start import build_start, ensure_tables, record_build, record_publication
+from orchestration.lib.build_start import (
+    build_start,
+    ensure_tables,
+    first_rejudged_day,
+    record_build,
+    record_publication,
+)
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.gx_runner import DbtModels
 from orchestration.lib.ingestion import FINGERPRINT_COLUMNS, FINGERPRINTS_TABLE
@@ -43,7 +49,10 @@ def con(tmp_path: Path):
         "create table raw.fx_rates as select 'EUR' as currency, cast(d as date)::varchar as rate_date, "
         "cast(d as date) as _partition_date from range(date '2024-01-01', date '2024-01-08', interval 1 day) t(d)"
     )
-    con.execute("create table raw.transactions as select 'T7' as transaction_id, date '2024-01-07' as _partition_date")
+    con.execute(
+        "create table raw.transactions as select 'T7' as transaction_id, 'P1' as partner_id, "
+        "'2024-01-07T10:00:00Z' as occurred_at, date '2024-01-07' as _partition_date"
+    )
     # The judged models: every contract column as text, the judgment and the landing day.
     for entity in ("transactions", "partners"):
         columns = ", ".join(f"null::varchar as {c.name}" for c in ENTITIES[entity].contract_columns)
@@ -194,3 +203,20 @@ def test_a_late_rate_reconverts_the_kept_rows_dated_from_it(con):
     con.execute("insert into intermediate.int_transactions_converted values ('EUR', '2024-01-04', '2024-01-04'), "
                 "('EUR', '2024-01-05', '2024-01-05')")
     assert start_of(con) == day(5)
+
+
+def test_the_checks_reach_back_to_the_earliest_row_of_a_newcomer_partner(con):
+    models = DbtModels.load()
+    assert first_rejudged_day(con, day(7), END, models) is None
+    # Day 7's snapshot lists P1, known since day 1, and P9, new: P9's sales landed on days 4 and 6, the first one
+    # dated the 2nd. dbt judges them again; the tests and gates read the periods from the 2nd on.
+    con.execute("insert into raw.partners values ('P1', date '2024-01-07'), (' P9 ', date '2024-01-07')")
+    con.execute(
+        "insert into raw.transactions values ('T1', 'P1', '2023-12-01T10:00:00Z', date '2024-01-01'), "
+        "('X4', 'P9', '2024-01-02T23:00:00Z', date '2024-01-04'), "
+        "('X6', 'P9', '2024-01-06T10:00:00Z', date '2024-01-06')"
+    )
+    assert first_rejudged_day(con, day(7), END, models) == day(2)
+    # A newcomer's sale landed on day 1 with an unreadable date counts from its landing day.
+    con.execute("insert into raw.transactions values ('X5', 'P9', 'yesterday', date '2024-01-01')")
+    assert first_rejudged_day(con, day(7), END, models) == day(1)

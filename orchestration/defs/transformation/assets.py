@@ -15,7 +15,13 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.jobs import DbtBuildConfig
 from orchestration.defs.resources import OWNERS, WAREHOUSE_POOL, WarehouseResource, dbt_project
-from orchestration.lib.build_start import BuildStart, build_signature, build_start, record_build
+from orchestration.lib.build_start import (
+    BuildStart,
+    build_signature,
+    build_start,
+    first_rejudged_day,
+    record_build,
+)
 from orchestration.lib.contract import SOURCE_NAME
 from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
 from orchestration.lib.engines import engine_for, relations_to_pull
@@ -173,6 +179,9 @@ def _dbt_build(
             if judged and not full_refresh and not engine
             else BuildStart(window[0])
         )
+        # The rows of newcomer partners that landed before the window are judged again too: tested and gated as well.
+        rejudged = None if full_refresh else first_rejudged_day(con, start.day, window[1], models)
+    checked = min(start.day, rejudged) if rejudged else start.day
     if pending:
         context.log.info(
             "re-judging quarantined rows outside the window ("
@@ -181,6 +190,11 @@ def _dbt_build(
         )
     if start.why:
         context.log.info(f"dbt starts at {start.day}, not at the window's first day: {start.why}")
+    if checked < start.day:
+        context.log.info(
+            f"its data tests and gates read the periods from {checked} on: rows of partners whose first snapshot the "
+            "window brings landed from that day on and are judged again"
+        )
     window = (start.day, window[1])
     context.log.info(
         f"dbt build for the window [{window[0]}, {window[1]}) as of {as_of}"
@@ -203,9 +217,9 @@ def _dbt_build(
     # The rows its data tests read (macro get_where_subquery), for the publish gates to read the same. Tagged by
     # step: in the weekly job the dbt models run as two steps (`dbt_models`, `dbt_models_2`).
     step = context.op_handle.name
-    context.instance.add_run_tags(context.run_id, checked_from_tags(step, window[0], full_refresh))
+    context.instance.add_run_tags(context.run_id, checked_from_tags(step, checked, full_refresh))
     engine_env = {**settings.dbt_env(), **(engine.dbt_env() if engine else {})}
-    with environment({**window_env(*window, as_of=as_of), **engine_env}):
+    with environment({**window_env(*window, as_of=as_of, checked_from=checked), **engine_env}):
         invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir)
     yield from _every_result(context, invocation.stream())
     if engine:
