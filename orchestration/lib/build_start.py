@@ -332,8 +332,8 @@ def record_build(
 
 def record_publication(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """After the run `run_id` published: its builds' days are published with the fingerprints they read, and the
-    builds noted before its last one no longer mark the days it rebuilt as unpublished (a build reaching further
-    back keeps its earlier days). Returns how many builds the run had."""
+    builds noted before its last one no longer mark the days it rebuilt as unpublished. Returns how many builds the
+    run had."""
     ensure_tables(con)
     builds = con.execute(
         f"select build_id, first_day, end_day, signature from {BUILDS_TABLE} where run_id = ? order by build_id",
@@ -355,18 +355,23 @@ def record_publication(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         )
         con.execute(f"delete from {PUBLISHED_SIGNATURE_TABLE}")
         con.execute(f"insert into {PUBLISHED_SIGNATURE_TABLE} values (?)", [signature])
+    # The days the run rebuilt: from its earliest build's first day (every day after a build of all history) to its
+    # latest end. An earlier build within them is covered; one reaching further back keeps its earlier days; one
+    # reaching past them stays whole.
     last = builds[-1][0]
-    # The days the run rebuilt, from its earliest build's first day (every day after a build of all history).
     covered_from = None if any(b[1] is None for b in builds) else min(b[1] for b in builds)
-    if covered_from is None:
-        con.execute(f"delete from {BUILDS_TABLE} where build_id <= ?", [last])
-    else:
-        con.execute(
-            f"delete from {BUILDS_TABLE} where build_id <= ? and first_day >= ?", [last, covered_from]
-        )
-        con.execute(
-            f"update {BUILDS_TABLE} set end_day = least(end_day, ?) where build_id <= ?", [covered_from, last]
-        )
+    covered_to = max(b[2] for b in builds)
+    earlier = {"last": last, "covered_from": covered_from, "covered_to": covered_to}
+    con.execute(
+        f"delete from {BUILDS_TABLE} where build_id <= $last and end_day <= $covered_to "
+        "and ($covered_from is null or first_day >= $covered_from)",
+        earlier,
+    )
+    con.execute(
+        f"update {BUILDS_TABLE} set end_day = $covered_from where build_id <= $last and end_day <= $covered_to "
+        "and (first_day is null or first_day < $covered_from) and end_day > $covered_from",
+        earlier,
+    )
     con.execute(f"delete from {BUILD_FINGERPRINTS_TABLE} where build_id not in (select build_id from {BUILDS_TABLE})")
     con.execute("commit")
     return len(builds)

@@ -133,14 +133,15 @@ def test_a_build_of_all_history_marks_every_day_until_published(con):
     assert start_of(con) == day(7)
 
 
-def test_a_publication_after_a_narrower_build_keeps_the_earlier_days_of_a_failed_one(con):
+def test_a_publication_after_a_narrower_build_keeps_the_days_of_a_failed_one_it_did_not_rebuild(con):
     record_build(con, "failed", day(2), END, "sig")
+    record_build(con, "failed later", day(6), date(2024, 1, 20), "sig")
     record_build(con, "nightly", day(6), END, "sig")
     record_publication(con, "nightly")
-    # Days 2-5 the failed run rebuilt were not rebuilt again: they stay marked.
-    assert con.execute("select run_id, first_day, end_day from ingestion.dbt_builds").fetchall() == [
-        ("failed", day(2), day(6))
-    ]
+    # Days 2-5 the failed run rebuilt were not rebuilt again: they stay marked, and so does the build that reached
+    # past day 7.
+    marked = con.execute("select run_id, first_day, end_day from ingestion.dbt_builds order by build_id").fetchall()
+    assert marked == [("failed", day(2), day(6)), ("failed later", day(6), date(2024, 1, 20))]
     assert start_of(con) == day(2)
 
 
