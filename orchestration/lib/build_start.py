@@ -35,7 +35,7 @@ import duckdb
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.gx_runner import MANIFEST_PATH, REPO, STAGED_MONEY_MODEL, DbtModels
 from orchestration.lib.ingestion import FINGERPRINT_COLUMNS, FINGERPRINTS_TABLE
-from orchestration.lib.rejudge import BASE_MODEL_PREFIX, WINDOWED_CONFIG
+from orchestration.lib.rejudge import BASE_MODEL_PREFIX, windowed_base_models
 from orchestration.lib.tables import table_exists
 
 # Every dbt build a run started, until a publication covers it; first_day null: a build of all history.
@@ -120,6 +120,17 @@ def build_start(
     return BuildStart(day, why if day > start else "")
 
 
+# The partners of the snapshots landed in the rebuilt days [$day, $end), as dbt types them, and those a valid
+# judged snapshot of a kept day (before $day) lists: newcomers and removed partners are told apart by them.
+REBUILT_SNAPSHOT_PARTNERS = (
+    "select trim(partner_id) from raw.partners where _partition_date >= $day and _partition_date < $end"
+)
+
+
+def _kept_partners(partners: str) -> str:
+    return f"select partner_id from {partners} where _partition_date < $day and rejection_reason is null"
+
+
 def first_rejudged_day(con: duckdb.DuckDBPyConnection, day: date, end: date, models: DbtModels) -> date | None:
     """The earliest landing day or date (an entity's `no_future` dates: a sale's day, a lead's creation, a traffic
     day) of the rows landed before [day, end) that dbt judges again there for a partner whose first snapshot lands in
@@ -130,14 +141,9 @@ def first_rejudged_day(con: duckdb.DuckDBPyConnection, day: date, end: date, mod
     if not table_exists(con, "raw", "partners"):
         return None
     partners = models.relation(f"{BASE_MODEL_PREFIX}partners")
-    known = (
-        f"except select partner_id from {partners} where _partition_date < $day and rejection_reason is null"
-        if _exists(con, partners)
-        else ""
-    )
+    known = f"except {_kept_partners(partners)}" if _exists(con, partners) else ""
     newcomers = con.execute(
-        "select trim(partner_id) from raw.partners where _partition_date >= $day and _partition_date < $end "
-        f"and nullif(trim(partner_id), '') is not null {known}",
+        f"{REBUILT_SNAPSHOT_PARTNERS} and nullif(trim(partner_id), '') is not null {known}",
         {"day": day, "end": end},
     ).fetchall()
     if not newcomers:
@@ -195,12 +201,8 @@ def _first_unpublished_day(con: duckdb.DuckDBPyConnection, start: date, end: dat
 
 
 def _judged_relations(models: DbtModels) -> dict[str, str]:
-    """The judged base models incremental on landing partitions, by entity (their config says so)."""
-    return {
-        name.removeprefix(BASE_MODEL_PREFIX): models.relation(name)
-        for name, node in sorted(models.nodes.items())
-        if name.startswith(BASE_MODEL_PREFIX) and WINDOWED_CONFIG in node.get("raw_code", "")
-    }
+    """The judged base models incremental on landing partitions, by entity (lib/rejudge.py)."""
+    return {entity: models.relation(node["name"]) for entity, node in windowed_base_models(models.nodes).items()}
 
 
 def _waiting_sql(entity: str, relation: str) -> str | None:
@@ -256,9 +258,8 @@ def _first_waiting_day(
     if "partners" in judged:
         removed = [
             f"select partner_id from {judged['partners']} where _partition_date >= $day and rejection_reason is null",
-            "except select trim(partner_id) from raw.partners where _partition_date >= $day and _partition_date < $end",
-            f"except select partner_id from {judged['partners']} "
-            "where _partition_date < $day and rejection_reason is null",
+            f"except {REBUILT_SNAPSHOT_PARTNERS}",
+            f"except {_kept_partners(judged['partners'])}",
         ]
     if not parts:
         return None
@@ -342,7 +343,7 @@ def record_publication(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     if not builds:
         return 0
     con.execute("begin")
-    for build_id, first_day, end_day, signature in builds:
+    for build_id, first_day, end_day, _ in builds:
         con.execute(
             f"delete from {PUBLISHED_FINGERPRINTS_TABLE} "
             "where partition_date >= coalesce(?, partition_date) and partition_date < ?",
@@ -353,8 +354,8 @@ def record_publication(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
             f"from {BUILD_FINGERPRINTS_TABLE} where build_id = ?",
             [build_id],
         )
-        con.execute(f"delete from {PUBLISHED_SIGNATURE_TABLE}")
-        con.execute(f"insert into {PUBLISHED_SIGNATURE_TABLE} values (?)", [signature])
+    con.execute(f"delete from {PUBLISHED_SIGNATURE_TABLE}")
+    con.execute(f"insert into {PUBLISHED_SIGNATURE_TABLE} values (?)", [builds[-1][3]])
     # The days the run rebuilt: from its earliest build's first day (every day after a build of all history) to its
     # latest end. An earlier build within them is covered; one reaching further back keeps its earlier days; one
     # reaching past them stays whole.

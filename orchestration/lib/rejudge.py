@@ -24,17 +24,24 @@ BASE_MODEL_PREFIX = "base_program__"
 WINDOWED_CONFIG = "windowed_materialization()"
 
 
+def windowed_base_models(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The manifest node by entity of every judged base model incremental on landing partitions, from the dbt
+    manifest's models by name (their SQL is the one place that says so)."""
+    return {
+        name.removeprefix(BASE_MODEL_PREFIX): node
+        for name, node in sorted(nodes.items())
+        if name.startswith(BASE_MODEL_PREFIX) and WINDOWED_CONFIG in node.get("raw_code", "")
+    }
+
+
 def windowed_judged_relations(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """`schema.table` by entity of every judged base model that is incremental on landing partitions and can hold
-    rows another entity's window may stage (an entity checked against the partners or converted with fx rates), from
-    the dbt manifest's models by name (their SQL is the one place that says so). The partner snapshots themselves
-    are incremental too, but nothing they quarantine waits on another entity."""
+    """`schema.table` by entity of every windowed judged base model (`windowed_base_models`) that can hold rows
+    another entity's window may stage (an entity checked against the partners or converted with fx rates). The
+    partner snapshots themselves are incremental too, but nothing they quarantine waits on another entity."""
     return {
         entity: f"{node['schema']}.{node['alias']}"
-        for name, node in sorted(nodes.items())
-        if name.startswith(BASE_MODEL_PREFIX)
-        and WINDOWED_CONFIG in node.get("raw_code", "")
-        and _waiting_conditions(entity := name.removeprefix(BASE_MODEL_PREFIX))
+        for entity, node in windowed_base_models(nodes).items()
+        if _waiting_conditions(entity)
     }
 
 
