@@ -289,7 +289,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not settings.published_db.exists():
         print(f"pra report: nothing published yet ({settings.published_db} does not exist)", file=sys.stderr)
         return 1
-    files = build_report(settings.published_db, settings.report_dir)
+    files = build_report(settings.published_db, settings.report_dir, memory_limit=settings.duckdb_memory_limit)
     print(f"KPI report: {files.index} ({files.partner_count:,} partner scorecards, {files.seconds} s)")
     if not args.serve:
         return 0

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 
 LOG_NAME = "publish_log.json"
 DB_NAME = "marts.duckdb"
@@ -47,6 +47,8 @@ class PublishSettings:
     stable_db: Path
     keep_versions: int = 5
     personal_columns_allowed: frozenset[str] = frozenset()
+    # The copies sort every mart: without a limit DuckDB may take 80 % of the machine (PRA_DUCKDB_MEMORY_LIMIT).
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PublishSettings:
@@ -57,6 +59,7 @@ class PublishSettings:
             stable_db=settings.published_db,
             keep_versions=settings.keep_versions,
             personal_columns_allowed=settings.publish_personal_columns,
+            memory_limit=settings.duckdb_memory_limit,
         )
 
 
@@ -534,7 +537,7 @@ def publish(
         db = tmp_dir / DB_NAME
         live = current_entry(log)
         previous_db = _version_dir(pdir, live["version"]) / DB_NAME if live else None
-        with duckdb.connect(str(db)) as con:
+        with duckdb.connect(str(db), config={"memory_limit": settings.memory_limit}) as con:
             # Every core sorts the copies (`order by all` fixes their rows' order whatever the threads).
             con.execute(f"attach '{settings.work_db}' as work (read_only)")
             counts = _copy_marts(con, marts, settings.personal_columns_allowed)

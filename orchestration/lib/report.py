@@ -35,6 +35,7 @@ import duckdb
 import orjson
 
 from orchestration.lib.publish import _write_atomic  # the same atomic, fsynced write as the publish log
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
 from orchestration.lib.tables import table_exists
 
 AT_RISK_MART = "fct_partners_at_risk"
@@ -1208,13 +1209,16 @@ def _scorecard_html(meta: str, shards: int, prefix: str, at_risk: bool, ids: Seq
 # ---------------------------------------------------------------------------------------------- build
 
 
-def build_report(published_db: Path, out_dir: Path) -> ReportFiles:
-    """Read the published marts (read-only) and write index.html, scorecard.html and the scorecard data."""
+def build_report(published_db: Path, out_dir: Path, *, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT) -> ReportFiles:
+    """Read the published marts (read-only) and write index.html, scorecard.html and the scorecard data.
+
+    `memory_limit`: DuckDB's, as for every connection of the pipeline (PRA_DUCKDB_MEMORY_LIMIT).
+    """
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     data_dir = out_dir / SCORECARD_DATA_DIR
     data_dir.mkdir(exist_ok=True)
-    with duckdb.connect(str(published_db), read_only=True) as con:
+    with duckdb.connect(str(published_db), read_only=True, config={"memory_limit": memory_limit}) as con:
         version = _version(con)
         ids = scorecard_partner_ids(con)
         index = _index_html(con, version, ids)

@@ -54,7 +54,11 @@ def settings(tmp_path: Path) -> PublishSettings:
     wh = tmp_path / "warehouse"
     build_work(wh / "work.duckdb")
     return PublishSettings(
-        work_db=wh / "work.duckdb", published_dir=wh / "published", stable_db=wh / "marts.duckdb", keep_versions=2
+        work_db=wh / "work.duckdb",
+        published_dir=wh / "published",
+        stable_db=wh / "marts.duckdb",
+        keep_versions=2,
+        memory_limit="256MB",  # any PRA_DUCKDB_MEMORY_LIMIT value reaches the publication's connection
     )
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.lib.publish import PublishSettings
 from orchestration.lib.settings import Settings
 from orchestration.lib.windows import (
     RANGE_END_TAG,
@@ -68,14 +69,14 @@ def test_duckdb_memory_limit_and_period_grain_defaults_and_overrides(tmp_path: P
     from orchestration.defs.resources import build_resources
 
     default = Settings.from_env({"PRA_HOME": str(tmp_path)})
-    assert (default.duckdb_memory_limit, default.period_grain) == ("3GB", "month")
-    assert default.dbt_vars()["duckdb_memory_limit"] == "3GB"
+    assert (default.duckdb_memory_limit, default.period_grain) == ("2.5GB", "month")
+    assert default.dbt_vars()["duckdb_memory_limit"] == "2.5GB"
     env = {"PRA_HOME": str(tmp_path), "PRA_DUCKDB_MEMORY_LIMIT": "8GB", "PRA_PERIOD_GRAIN": "Quarter"}
     s = Settings.from_env(env)
     assert (s.duckdb_memory_limit, s.period_grain) == ("8GB", "quarter")
     # The Dagster resource takes both from the variables (dg.EnvVar, resolved by Dagster when a run starts):
     # the dbt step passes them as dbt vars (the profile's memory_limit, the period_grain var), every DuckDB
-    # connection (ingestion, the gates) gets the memory limit.
+    # connection (ingestion, the gates, the publication and its report) gets the memory limit.
     warehouse = build_resources(env)["warehouse"]
     assert warehouse.duckdb_memory_limit.env_var_name == "PRA_DUCKDB_MEMORY_LIMIT"
     assert warehouse.landing_dir is None  # unset: the default, resolved against PRA_HOME
@@ -91,6 +92,7 @@ def test_duckdb_memory_limit_and_period_grain_defaults_and_overrides(tmp_path: P
         "period_grain": "quarter",
     }
     assert resolved.landing_dir == tmp_path / "data" / "landing"
+    assert PublishSettings.from_settings(resolved).memory_limit == "8GB"
 
 
 def test_an_unknown_period_grain_is_refused_by_name(tmp_path: Path):

@@ -33,14 +33,16 @@ def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
     return sorted(out, key=lambda r: (r["asset"], r["check"]))
 
 
-def _write_report(context: dg.AssetExecutionContext, stable_db: Path, report_dir: Path) -> dict[str, Any]:
+def _write_report(
+    context: dg.AssetExecutionContext, stable_db: Path, report_dir: Path, memory_limit: str
+) -> dict[str, Any]:
     """Regenerate the KPI report from the version just published; its path and cost as metadata.
 
     The publish has already happened: a report that cannot be drawn is logged as an error and reported in the
     metadata, never turned into a failed publication.
     """
     try:
-        files = build_report(stable_db, report_dir)
+        files = build_report(stable_db, report_dir, memory_limit=memory_limit)
     except Exception as exc:  # noqa: BLE001 (any drawing bug must not undo a completed publish)
         context.log.error(f"KPI report not regenerated: {exc!r}")
         return {"report_error": dg.MetadataValue.text(repr(exc))}
@@ -139,7 +141,7 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
                 )
             )
         version_db = live_version_db(settings)
-        report = _write_report(context, settings.stable_db, warehouse.settings.report_dir)
+        report = _write_report(context, settings.stable_db, warehouse.settings.report_dir, settings.memory_limit)
         target = PostgresTarget.from_settings(publish_postgres.settings)
         postgres, postgres_error = (
             _publish_postgres(context, target, entry, warehouse.settings.work_db) if target else ({}, None)
