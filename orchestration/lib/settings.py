@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 # DuckDB's own default is 80% of the machine's memory. The pipeline caps each DuckDB connection lower so a
-# run has a known footprint (DuckDB spills to disk above it): dbt's process peaks about 0.7 GB above its limit,
+# run has a known footprint (DuckDB spills to disk above it): dbt's process peaks 0.8-0.9 GB above its limit,
 # beside a Dagster run process of about 0.5 GB, and the publication's sorted copies run in the Dagster process.
 # 2.5GB keeps the large bench preset's whole process tree under 4 GB (docs/benchmarks.md).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"

@@ -58,7 +58,7 @@ def settings(tmp_path: Path) -> PublishSettings:
         published_dir=wh / "published",
         stable_db=wh / "marts.duckdb",
         keep_versions=2,
-        memory_limit="256MB",  # any PRA_DUCKDB_MEMORY_LIMIT value reaches the publication's connection
+        memory_limit="256MB",  # PRA_DUCKDB_MEMORY_LIMIT (see test_the_publication_holds_to_the_memory_limit)
     )
 
 
@@ -177,6 +177,23 @@ def test_leftovers_of_a_killed_publish_are_removed(settings: PublishSettings):
     ]
     assert (settings.published_dir / "v0002" / "marts.duckdb").exists()
     assert not list(settings.stable_db.parent.glob(".marts.duckdb.tmp-*"))
+
+
+def test_the_publication_holds_to_the_memory_limit(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    with duckdb.connect(str(settings.work_db)) as con:  # 100,000 partner-months: more than 1MB to sort
+        con.execute(
+            "insert into marts.fct_partner_monthly select 'P' || (i % 1000), date '2000-01-01' + i::integer, "
+            "1.0, 0.0, 1.0, true, date '2024-03-15' from range(100000) as t(i)"
+        )
+    tight = PublishSettings(**{**settings.__dict__, "memory_limit": "1MB"})
+    with pytest.raises(duckdb.OutOfMemoryException, match=r"976\.5 KiB used"):
+        publish(tight, MARTS, run_id="b")
+    # Nothing was swapped in: version 1 stays live; the same data publishes within the usual limit.
+    assert [e["version"] for e in read_log(settings.published_dir)] == [1]
+    assert stable_rows(settings, "select max(version) from publish_log") == [(1,)]
+    entry = publish(settings, MARTS, run_id="c")
+    assert (entry["version"], entry["row_counts"]["fct_partner_monthly"]) == (2, 100_004)
 
 
 def test_stable_path_is_configurable(tmp_path: Path):
