@@ -37,7 +37,7 @@ import duckdb
 
 from orchestration.lib.engines.postgres import postgres_type
 from orchestration.lib.restricted import RESTRICTED_SCHEMA, restricted_tables
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 
 STABLE_SCHEMA = "marts"
 RESTRICTED_VIEWS_SCHEMA = "restricted"
@@ -351,11 +351,14 @@ def publish_version(
     entry: Mapping[str, Any],
     version_db: Path,
     work_db: Path,
+    *,
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT,
 ) -> dict[str, Any]:
     """Load the DuckDB version just published (`entry`, its file `version_db`) into its schema, gate it, swap it in.
 
     The restricted tables come from the work warehouse's `internal` schema. Returns what happened: version,
-    schema, row counts, seconds to load, milliseconds the swap held its locks, pruned versions.
+    schema, row counts, seconds to load, milliseconds the swap held its locks, pruned versions. `memory_limit`:
+    the reading DuckDB connection's, as for every connection of the pipeline (PRA_DUCKDB_MEMORY_LIMIT).
     """
     import psycopg2
     from psycopg2 import sql
@@ -376,7 +379,7 @@ def publish_version(
                 for name in (schema, restricted_schema):
                     cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name)))
                     cur.execute(sql.SQL("create schema {}").format(sql.Identifier(name)))
-                with duckdb.connect() as duck:
+                with duckdb.connect(config={"memory_limit": memory_limit}) as duck:
                     duck.execute(f"attach '{version_db}' as version (read_only)")
                     duck.execute(f"attach '{work_db}' as work (read_only)")
                     marts = _describe_tables(duck, "version", "main", sorted(row_counts))

@@ -55,14 +55,16 @@ def _write_report(
 
 
 def _publish_postgres(
-    context: dg.AssetExecutionContext, target: PostgresTarget, entry: dict[str, Any], work_db: Path
+    context: dg.AssetExecutionContext, target: PostgresTarget, entry: dict[str, Any], settings: PublishSettings
 ) -> tuple[dict[str, Any], str | None]:
     """Publish the version just published as DuckDB to PostgreSQL too: (metadata, None) or ({}, why it failed).
 
     Never raises: the caller fails the step after recording the DuckDB version, which stays published.
     """
     try:
-        done = publish_version(target, entry, Path(entry["version_dir"]) / DB_NAME, work_db)
+        done = publish_version(
+            target, entry, Path(entry["version_dir"]) / DB_NAME, settings.work_db, memory_limit=settings.memory_limit
+        )
     except PostgresPublishError as exc:
         return {}, str(exc)
     context.log.info(
@@ -144,7 +146,7 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
         report = _write_report(context, settings.stable_db, warehouse.settings.report_dir, settings.memory_limit)
         target = PostgresTarget.from_settings(publish_postgres.settings)
         postgres, postgres_error = (
-            _publish_postgres(context, target, entry, warehouse.settings.work_db) if target else ({}, None)
+            _publish_postgres(context, target, entry, settings) if target else ({}, None)
         )
         if postgres_error:
             # Loud, not silent: BI on PostgreSQL would otherwise stay a version behind unnoticed. The DuckDB
