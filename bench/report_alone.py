@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.report import build_report
+from orchestration.lib.settings import Settings
 
 
 def grow(db: Path, copies: int, schema: str = "main") -> None:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             ).fetchone()
         out = args.keep or Path(tmp) / "report"
         wall, cpu = time.perf_counter(), time.process_time()
-        files = build_report(db, out)
+        files = build_report(db, out, memory_limit=Settings.from_env().duckdb_memory_limit)  # as the pipeline's
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         data_files = len(list(files.scorecard.parent.glob("scorecard_data/*.js")))

@@ -358,7 +358,7 @@ def publish_version(
 
     The restricted tables come from the work warehouse's `internal` schema. Returns what happened: version,
     schema, row counts, seconds to load, milliseconds the swap held its locks, pruned versions. `memory_limit`:
-    the reading DuckDB connection's, as for every connection of the pipeline (PRA_DUCKDB_MEMORY_LIMIT).
+    the reading DuckDB connection's, as for the run's other connections (PRA_DUCKDB_MEMORY_LIMIT).
     """
     import psycopg2
     from psycopg2 import sql

@@ -1212,7 +1212,7 @@ def _scorecard_html(meta: str, shards: int, prefix: str, at_risk: bool, ids: Seq
 def build_report(published_db: Path, out_dir: Path, *, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT) -> ReportFiles:
     """Read the published marts (read-only) and write index.html, scorecard.html and the scorecard data.
 
-    `memory_limit`: DuckDB's, as for every connection of the pipeline (PRA_DUCKDB_MEMORY_LIMIT).
+    `memory_limit`: DuckDB's, as for the run's other connections (PRA_DUCKDB_MEMORY_LIMIT).
     """
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
