@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import duckdb
+import pytest
 import yaml
 
 from orchestration.lib.engines.spark import SPARK_ENV, SparkEngine, SparkSettings
@@ -68,3 +69,23 @@ def test_push_writes_parquet_and_the_list_the_hook_reads_and_pull_reads_spark_la
     assert engine.pull(work_db, [("marts", "fct_x")]) == {"marts.fct_x": 3}
     with duckdb.connect(str(work_db), read_only=True) as con:
         assert con.sql("select sum(k), sum(amount) from marts.fct_x").fetchone() == (6, Decimal("7.5"))
+
+
+def test_push_and_pull_hold_to_the_duckdb_memory_limit(tmp_path):
+    # 300,000 rows do not fit in 1MB, so both copies fail with DuckDB's own error, not by taking what they need.
+    work_db = tmp_path / "work.duckdb"
+    with duckdb.connect(str(work_db)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.transactions as select i as k, md5(i::varchar) as s from range(300000) t(i)")
+    tight = SparkEngine(SparkSettings(warehouse_dir=tmp_path / "spark"), duckdb_memory_limit="1MB")
+    with pytest.raises(duckdb.OutOfMemoryException, match="976.5 KiB"):
+        tight.push(work_db, ["raw"])
+    built = tight.settings.table_dir("marts", "fct_x")
+    built.mkdir(parents=True)
+    duckdb.sql(f"copy (select * from range(300000) t(k)) to '{built}/part-0.parquet'")
+    with pytest.raises(duckdb.OutOfMemoryException, match="976.5 KiB"):
+        tight.pull(work_db, [("marts", "fct_x")])
+    roomy = SparkEngine(tight.settings, duckdb_memory_limit="256MB")
+    assert roomy.push(work_db, ["raw"]) == {"raw.transactions": 300000}
+    assert roomy.pull(work_db, [("marts", "fct_x")]) == {"marts.fct_x": 300000}
+

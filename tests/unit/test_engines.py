@@ -5,7 +5,7 @@ import pytest
 from orchestration.lib.engines import engine_for, relations_read_back
 from orchestration.lib.engines.postgres import duckdb_type, postgres_type
 from orchestration.lib.gx_runner import DbtModels
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 
 
 def test_types_map_both_ways_and_keep_decimals_exact():
@@ -22,6 +22,15 @@ def test_duckdb_is_no_engine_and_postgres_reads_its_server_settings(tmp_path):
     assert engine_for(Settings.from_env({"PRA_HOME": str(tmp_path)})) is None
     engine = engine_for(Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_ENGINE": "postgres", "PRA_PG_PORT": "1"}))
     assert (engine.name, engine.host, engine.port) == ("postgres", "127.0.0.1", 1)
+
+
+def test_each_engine_holds_its_duckdb_copies_to_the_memory_limit(tmp_path):
+    env = {"PRA_HOME": str(tmp_path), "PRA_DUCKDB_MEMORY_LIMIT": "700MB"}
+    assert engine_for(Settings.from_env({**env, "PRA_ENGINE": "postgres"})).duckdb_memory_limit == "700MB"
+    assert engine_for(Settings.from_env({**env, "PRA_ENGINE": "spark"})).duckdb_memory_limit == "700MB"
+    assert engine_for(Settings.from_env({"PRA_HOME": str(tmp_path), "PRA_ENGINE": "spark"})).duckdb_memory_limit == (
+        DEFAULT_DUCKDB_MEMORY_LIMIT
+    )
 
 
 def test_pulled_back_are_the_marts_and_what_python_reads_not_every_model():

@@ -50,7 +50,9 @@ def engine_for(settings: Settings) -> Engine | None:
 
         # The Spark warehouse defaults to <warehouse>/spark of these settings (a resource's, not only this env's).
         paths = {"PRA_HOME": str(settings.home), "PRA_WAREHOUSE_DIR": str(settings.warehouse_dir)}
-        return SparkEngine(SparkSettings.from_env({**os.environ, **paths}))
+        return SparkEngine(
+            SparkSettings.from_env({**os.environ, **paths}), duckdb_memory_limit=settings.duckdb_memory_limit
+        )
     raise ValueError(f"PRA_ENGINE={settings.engine!r}: this engine is not available in this build")
 
 

@@ -20,7 +20,7 @@ import duckdb
 import psycopg2
 from psycopg2 import sql
 
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 
 # DuckDB type -> PostgreSQL type of a column pushed to the engine or published to PostgreSQL
 # (orchestration/lib/publish_postgres.py). The one home of the mapping both ways: POSTGRES_TO_DUCKDB reads the
@@ -95,12 +95,22 @@ class PostgresEngine:
     database: str
     user: str
     password: str = field(repr=False)
+    # The DuckDB side of the copies (the work file's raw tables out, dbt's relations back) is held to this.
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     name: str = "postgres"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostgresEngine:
-        """The server of PRA_PG_HOST, PRA_PG_PORT, PRA_PG_DATABASE, PRA_PG_USER and PRA_PG_PASSWORD."""
-        return cls(settings.pg_host, settings.pg_port, settings.pg_database, settings.pg_user, settings.pg_password)
+        """The server of PRA_PG_HOST, PRA_PG_PORT, PRA_PG_DATABASE, PRA_PG_USER and PRA_PG_PASSWORD; the DuckDB
+        memory limit of PRA_DUCKDB_MEMORY_LIMIT."""
+        return cls(
+            settings.pg_host,
+            settings.pg_port,
+            settings.pg_database,
+            settings.pg_user,
+            settings.pg_password,
+            duckdb_memory_limit=settings.duckdb_memory_limit,
+        )
 
     def dbt_env(self) -> dict[str, str]:
         """Nothing beyond `Settings.dbt_env()`, which carries the PRA_PG_* connection and PGTZ."""
@@ -128,7 +138,7 @@ class PostgresEngine:
         """Copy every table of these schemas of the work DuckDB file into the server (replacing what is there)."""
         rows: dict[str, int] = {}
         with (
-            closing(_duckdb(work_db, read_only=True)) as duck,
+            closing(_duckdb(work_db, read_only=True, memory_limit=self.duckdb_memory_limit)) as duck,
             self.connect() as pg,
             pg.cursor() as cur,
             tempfile.TemporaryDirectory(dir=work_db.parent, prefix=".push-") as tmp,
@@ -171,7 +181,7 @@ class PostgresEngine:
         with (
             self.connect() as pg,
             pg.cursor() as cur,
-            closing(_duckdb(work_db, read_only=False)) as duck,
+            closing(_duckdb(work_db, read_only=False, memory_limit=self.duckdb_memory_limit)) as duck,
             tempfile.TemporaryDirectory(dir=work_db.parent, prefix=".pull-") as tmp,
         ):
             for schema, table in relations:
@@ -241,8 +251,8 @@ def _table_comment(cur, schema: str, table: str) -> str | None:
     return cur.fetchone()[0]
 
 
-def _duckdb(work_db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(work_db), read_only=read_only)
+def _duckdb(work_db: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(work_db), read_only=read_only, config={"memory_limit": memory_limit})
     con.execute("set TimeZone = 'UTC'")
     return con
 

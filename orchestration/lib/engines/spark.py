@@ -101,8 +101,10 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, settings: SparkSettings | None = None) -> None:
+    def __init__(self, settings: SparkSettings | None = None, *, duckdb_memory_limit: str | None = None) -> None:
         self.settings = settings or SparkSettings.from_env()
+        # The DuckDB side of push and pull (PRA_DUCKDB_MEMORY_LIMIT, as every pipeline connection to the work file).
+        self.duckdb_memory_limit = duckdb_memory_limit or Settings.from_env().duckdb_memory_limit
 
     def dbt_env(self) -> dict[str, str]:
         """The PRA_SPARK_* variables dbt's own session needs to open this same warehouse and catalog."""
@@ -112,7 +114,7 @@ class SparkEngine:
         """Write every table of `schemas` of the work DuckDB file as Parquet for Spark (each schema replaced whole);
         rows per `schema.table`. dbt's on-run-start hook registers them in the Spark catalog."""
         rows: dict[str, int] = {}
-        with duckdb.connect(str(work_db), read_only=True) as con:
+        with duckdb.connect(str(work_db), read_only=True, config=self._duckdb_config()) as con:
             for schema in schemas:
                 folder = self.settings.pushed_dir(schema)
                 shutil.rmtree(folder, ignore_errors=True)
@@ -131,6 +133,9 @@ class SparkEngine:
             self._write_pushed_list(con)
         return rows
 
+    def _duckdb_config(self) -> dict[str, str]:
+        return {"memory_limit": self.duckdb_memory_limit}
+
     def _write_pushed_list(self, con: duckdb.DuckDBPyConnection) -> None:
         """The list of every pushed table and its folder, which the hook register_pushed_tables reads."""
         root = self.settings.warehouse_dir / PUSHED_DIR
@@ -148,7 +153,7 @@ class SparkEngine:
         """Copy these (schema, table) relations that dbt built on Spark into the work DuckDB file (same schema and
         name, replacing); rows per relation. Reads Spark's Parquet files directly: no JVM."""
         rows: dict[str, int] = {}
-        with duckdb.connect(str(work_db)) as con:
+        with duckdb.connect(str(work_db), config=self._duckdb_config()) as con:
             for schema, table in relations:
                 folder = self.settings.table_dir(schema, table)
                 files = sorted(folder.glob("*.parquet"))
