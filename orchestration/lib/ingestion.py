@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -302,6 +303,25 @@ def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | N
     )
 
 
+# CSV scans per batch of files, side by side (_select_batch): one per core.
+SCANS_PER_BATCH = os.cpu_count() or 1
+
+
+def _select_batch(files: list[Path], entity: Entity, header: tuple[str, ...] | None) -> str:
+    """SELECT of one batch (see _select_files). CSV files are split into one scan per core, contiguous runs of the
+    list, joined by `union all`: the row number of a CSV scan (`row_number() over ()`, in scan order) runs on one
+    thread, so one scan of every file kept the other cores idle. Each file is in one scan, so its rows are numbered as
+    before; only the order rows reach the table in changes, which nothing reads (the lineage columns order them).
+    The large preset's transactions, 45 M rows from 1,096 files, loaded in 101-106 s instead of 126-128 s on 2 cores
+    (docs/benchmarks.md)."""
+    if header is None or len(files) < 2:
+        return _select_files(files, entity, header)
+    parts = min(SCANS_PER_BATCH, len(files))
+    size = -(-len(files) // parts)  # ceiling: every part but the last has `size` files
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    return " union all ".join(f"({_select_files(chunk, entity, header)})" for chunk in chunks)
+
+
 def _file_batches(
     files: list[Path], entity: Entity, warnings: list[str]
 ) -> dict[tuple[str, ...] | tuple[tuple[str, str], ...], list[Path]]:
@@ -533,7 +553,7 @@ def _load_batches(
             scanned = [p for p in batch if p not in line_by_line]
             if scanned:
                 # By name: a raw table from before an optional column was added has that column last.
-                con.execute(f"insert into raw.{entity.name} by name {_select_files(scanned, entity, header)}")
+                con.execute(f"insert into raw.{entity.name} by name {_select_batch(scanned, entity, header)}")
             for path in (p for p in batch if p in line_by_line):
                 result.rows_unreadable += _insert_lines(con, entity, path, header)
         result.rows_unreadable += _mark_nul_bytes(con, entity, start, end, on_bad_lines)

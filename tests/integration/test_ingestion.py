@@ -12,6 +12,7 @@ import pytest
 from orchestration.defs.ingestion.assets import build_ingestion_assets
 from orchestration.defs.partitions import build_daily_partitions
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import ingestion
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.dagster_storage import ephemeral_instance
 from orchestration.lib.ingestion import FINGERPRINTS_TABLE, LandingError, load_window
@@ -192,6 +193,30 @@ def test_source_row_is_the_line_order_of_big_files(tmp_path: Path):
             "select count(*) from raw.transactions where 'T' || _source_row <> transaction_id"
         ).fetchone()
         assert mismatches == (0,)
+
+
+def test_files_scanned_side_by_side_keep_each_files_rows_and_lines(tmp_path: Path, monkeypatch):
+    """Five days read by three scans at once (two files, two files, one): every row keeps its own file and line,
+    and a bad line in the last scan's file is named as in a single scan."""
+    monkeypatch.setattr(ingestion, "SCANS_PER_BATCH", 3)
+    landing = tmp_path / "landing"
+    days = [f"2024-01-0{d}" for d in range(1, 6)]
+    for d, day in enumerate(days, start=1):
+        rows = [f"T{d}_{i},P1,C1,{day}T10:00:00+00:00,sale,{i}.00,USD,1.00,," for i in range(1, 1000 * d + 1)]
+        write_csv(landing, "transactions", day, TX_HEADER, rows)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    result = load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 6))
+    assert result.rows_loaded == 15_000  # 1,000 + 2,000 + ... + 5,000
+    per_file = con.execute(
+        "select regexp_extract(_source_file, 'dt=([0-9-]+)', 1), count(*), max(_source_row) from raw.transactions "
+        "where transaction_id = 'T' || right(cast(_partition_date as varchar), 1) || '_' || _source_row "
+        "group by 1 order by 1"
+    ).fetchall()
+    assert per_file == [(day, 1000 * d, 1000 * d) for d, day in enumerate(days, start=1)]
+
+    write_csv(landing, "transactions", "2024-01-05", TX_HEADER, [tx(1, "2024-01-05"), tx(2, "2024-01-05") + ",x"])
+    with pytest.raises(LandingError, match=r"dt=2024-01-05/transactions.csv.*line 3"):
+        load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 6))
 
 
 def test_an_optional_column_may_be_absent_and_an_older_raw_table_gains_it(tmp_path: Path):
