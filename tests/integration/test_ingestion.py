@@ -219,6 +219,31 @@ def test_files_scanned_side_by_side_keep_each_files_rows_and_lines(tmp_path: Pat
         load_window(con, ENTITIES["transactions"], landing, date(2024, 1, 1), date(2024, 1, 6))
 
 
+def test_the_nul_check_reads_the_files_that_may_hold_a_nul_byte(landing: Path, tmp_path: Path):
+    """The fingerprint's read of every byte lists the CSV files with a 0x00 byte and every Parquet file; only a load
+    of one of them runs the NUL check, which still finds a NUL inside a Parquet value."""
+    entity = ENTITIES["transactions"]
+    folders = ingestion.partition_folders(landing, entity, date(2024, 1, 1), date(2024, 1, 4))
+    _, nul_files = ingestion.day_fingerprints(folders, entity, date(2024, 1, 1), date(2024, 1, 4), "fail")
+    assert sorted(p.name for p in nul_files) == ["transactions.parquet"]  # the two CSV days have none
+
+    bad = write_csv(landing, "transactions", "2024-01-02", TX_HEADER, [tx(4, "2024-01-02").replace(",C1,", ",C\0,")])
+    _, nul_files = ingestion.day_fingerprints(folders, entity, date(2024, 1, 1), date(2024, 1, 4), "fail")
+    assert bad in nul_files
+
+    # A Parquet value with a NUL byte: marked unreadable, as in a CSV file.
+    table = pq.read_table(landing / "transactions" / "dt=2024-01-03" / "transactions.parquet")
+    table = table.set_column(2, "customer_id", pa.array(["C\0"]))
+    pq.write_table(table, landing / "transactions" / "dt=2024-01-03" / "transactions.parquet")
+    write_csv(landing, "transactions", "2024-01-02", TX_HEADER, [])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    result = load_window(con, entity, landing, date(2024, 1, 1), date(2024, 1, 4), on_bad_lines="quarantine")
+    assert result.rows_unreadable == 1
+    assert con.execute(
+        "select transaction_id, _unreadable_field from raw.transactions where _unreadable is not null"
+    ).fetchall() == [("T3", "customer_id")]
+
+
 def test_an_optional_column_may_be_absent_and_an_older_raw_table_gains_it(tmp_path: Path):
     """share_of_wallet (contract `optional`) is null for files without it, CSV or Parquet; others must have it."""
     landing = tmp_path / "landing"
