@@ -303,20 +303,26 @@ def _select_files(files: list[Path], entity: Entity, header: tuple[str, ...] | N
     )
 
 
-# CSV scans per batch of files, side by side (_select_batch): one per core.
+# CSV scans per batch of files, side by side (_select_batch): one per core, each reading at least MIN_SCAN_BYTES.
 SCANS_PER_BATCH = os.cpu_count() or 1
+MIN_SCAN_BYTES = 256 * 2**20
 
 
 def _select_batch(files: list[Path], entity: Entity, header: tuple[str, ...] | None) -> str:
-    """SELECT of one batch (see _select_files). CSV files are split into one scan per core, contiguous runs of the
-    list, joined by `union all`: the row number of a CSV scan (`row_number() over ()`, in scan order) runs on one
-    thread, so one scan of every file kept the other cores idle. Each file is in one scan, so its rows are numbered as
-    before; only the order rows reach the table in changes, which nothing reads (the lineage columns order them).
-    The large preset's transactions, 45 M rows from 1,096 files, loaded in 101-106 s instead of 126-128 s on 2 cores
-    (docs/benchmarks.md)."""
+    """SELECT of one batch (see _select_files). A large batch of CSV files is split into one scan per core,
+    contiguous runs of the list, joined by `union all`: the row number of a CSV scan (`row_number() over ()`, in scan
+    order) runs on one thread, so one scan of every file kept the other cores idle. Each file is in one scan, so its
+    rows are numbered as before; only the order rows reach the table in changes, which nothing reads (the lineage
+    columns order them).
+
+    Only batches of at least MIN_SCAN_BYTES per scan are split: each scan leaves a partly filled row group that the
+    next checkpoint rewrites. The large preset's transactions (45 M rows, 4.1 GB in 1,096 files) loaded in 96-99 s
+    in two scans against 104.5 s in one; the demo preset's (86 MB) took 1.8 s plus 0.7 s at the next checkpoint in
+    two scans against 2.2 s in one (docs/benchmarks.md)."""
     if header is None or len(files) < 2:
         return _select_files(files, entity, header)
-    parts = min(SCANS_PER_BATCH, len(files))
+    size_bytes = sum(f.stat().st_size for f in files)
+    parts = max(1, min(SCANS_PER_BATCH, len(files), size_bytes // MIN_SCAN_BYTES))
     size = -(-len(files) // parts)  # ceiling: every part but the last has `size` files
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     return " union all ".join(f"({_select_files(chunk, entity, header)})" for chunk in chunks)

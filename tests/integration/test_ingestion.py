@@ -199,6 +199,7 @@ def test_files_scanned_side_by_side_keep_each_files_rows_and_lines(tmp_path: Pat
     """Five days read by three scans at once (two files, two files, one): every row keeps its own file and line,
     and a bad line in the last scan's file is named as in a single scan."""
     monkeypatch.setattr(ingestion, "SCANS_PER_BATCH", 3)
+    monkeypatch.setattr(ingestion, "MIN_SCAN_BYTES", 1)  # these files are small: split them all the same
     landing = tmp_path / "landing"
     days = [f"2024-01-0{d}" for d in range(1, 6)]
     for d, day in enumerate(days, start=1):
