@@ -316,9 +316,8 @@ def _select_batch(files: list[Path], entity: Entity, header: tuple[str, ...] | N
     columns order them).
 
     Only batches of at least MIN_SCAN_BYTES per scan are split: each scan leaves a partly filled row group that the
-    next checkpoint rewrites. The large preset's transactions (45 M rows, 4.1 GB in 1,096 files) loaded in 96-99 s
-    in two scans against 104.5 s in one; the demo preset's (86 MB) took 1.8 s plus 0.7 s at the next checkpoint in
-    two scans against 2.2 s in one (docs/benchmarks.md)."""
+    next checkpoint rewrites, which made small batches slower split. Measured on the large and demo presets in
+    docs/benchmarks.md ("Latest: the complete run of fd7f380")."""
     if header is None or len(files) < 2:
         return _select_files(files, entity, header)
     size_bytes = sum(f.stat().st_size for f in files)
