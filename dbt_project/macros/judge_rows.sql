@@ -1,7 +1,10 @@
 {#-
     The typed, judged rows of one landing entity, as CTEs ending in `judged`, generated from the entity's
     contract in models/staging/program/_program__sources.yml (docs/data-contract.md, "Quarantine reasons").
-    Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column>. Each row
+    Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column> for the checks
+    only: `field_checked` and the judged tables leave it out. The raw tables hold it, at the same file and line
+    (`_source_file`, `_source_row`), and a second copy made every judged table wider to keep and write
+    (docs/benchmarks.md). Each row
     gets the first failed check in the documented precedence:
       unreadable_line, missing_required_field, unparseable_timestamp, invalid_value, negative_amount,
       invalid_value of a not_above rule, bad_currency, future_date, timestamp_out_of_order, unknown_partner,
@@ -12,9 +15,12 @@
     source_sql: the rows to judge (default: the whole source table). partners, fx_rates: the judged base
     relations the cross-entity checks read (the model passes them, so dbt sees the dependency at parse time).
     later_reasons: the caller's checks after duplicate_key; a history row with one of them was a valid copy.
+    key_columns: the columns the caller's later checks read besides the key and lineage; they reach `judged_keys`,
+    the judged rows narrowed to those columns. A check that reads `judged` more than once makes DuckDB keep every
+    wide row of it a second time; `judged_keys` keeps the few columns it needs (docs/benchmarks.md).
 -#}
 {% macro judge_rows(entity, source_sql=none, history=none, partners=none, fx_rates=none, later_reasons=[],
-                    reason_alias='rejection_reason', field_alias='rejected_field') -%}
+                    key_columns=[], reason_alias='rejection_reason', field_alias='rejected_field') -%}
     {%- set src = source('program', entity) -%}
     {%- set contract = landing_contract(entity) -%}
     {%- set columns = contract.columns -%}
@@ -25,6 +31,19 @@
     {#- The one currency column whose values need fx rates (an entity has at most one). -#}
     {%- set converted = [] -%}
     {%- for name, c in columns.items() if c.get('converted') -%}{%- do converted.append(name) -%}{%- endfor -%}
+    {#- The typed columns the checks keep, as (name, expression over `source` and the lookups), in their order. -#}
+    {%- set kept = [] -%}
+    {%- for name, c in columns.items() -%}
+        {%- do kept.append((name, contract_typed_value('source.' ~ name, c.type))) -%}
+    {%- endfor -%}
+    {%- if meta.get('snapshot') -%}{%- do kept.append(('snapshot_date', 'source._partition_date')) -%}{%- endif -%}
+    {%- if meta.get('partner_checked') -%}
+        {%- do kept.append(('is_known_partner', 'known_partners.partner_id is not null')) -%}
+    {%- endif -%}
+    {%- if converted -%}{%- do kept.append(('has_fx_rate', 'rated_currencies.currency is not null')) -%}{%- endif -%}
+    {%- for name in ['_partition_date', '_source_file', '_source_row', '_unreadable', '_unreadable_field'] -%}
+        {%- do kept.append((name, 'source.' ~ name)) -%}
+    {%- endfor -%}
     {%- if converted | length > 1 -%}
         {{ exceptions.raise_compiler_error(entity ~ ": only one column may be marked converted") }}
     {%- endif -%}
@@ -114,26 +133,12 @@ rated_currencies as (
 
 typed as (
     select
-        {%- for name, c in columns.items() %}
-        {{ contract_typed_value('source.' ~ name, c.type) }} as {{ name }},
-        {%- if c.type in parsed_types %}
+        {%- for name, c in columns.items() if c.type in parsed_types %}
         source.{{ name }} as raw_{{ name }},
-        {%- endif %}
         {%- endfor %}
-        {%- if meta.get('snapshot') %}
-        source._partition_date as snapshot_date,
-        {%- endif %}
-        {%- if meta.get('partner_checked') %}
-        known_partners.partner_id is not null as is_known_partner,
-        {%- endif %}
-        {%- for name in converted %}
-        rated_currencies.currency is not null as has_fx_rate,
+        {%- for name, expression in kept %}
+        {{ expression }} as {{ name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-        source._partition_date,
-        source._source_file,
-        source._source_row,
-        source._unreadable,
-        source._unreadable_field
     from source
     {%- if meta.get('partner_checked') %}
     left join known_partners on trim(source.partner_id) = known_partners.partner_id
@@ -143,24 +148,40 @@ typed as (
     {%- endfor %}
 ),
 
+-- The checks read the raw text; what they keep leaves it out.
 field_checked as (
     select
-        *,
+        {%- for name, _ in kept %}
+        {{ name }},
+        {%- endfor %}
         {{ first_rejection(checks, 'field_reason', 'field_rejected') }}
     from typed
+),
+
+-- The field checks' results narrowed to the key, the lineage and the caller's key_columns.
+field_checked_keys as (
+    select
+        {%- for name in (rank_by + key_columns) | unique if name != '_partition_date' %}
+        {{ name }},
+        {%- endfor %}
+        _partition_date,
+        _source_file,
+        _source_row,
+        field_reason
+    from field_checked
 ),
 
 -- Copies of a key that pass every earlier check; the first by (partition, file, row) wins.
 valid_copies as (
     select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
-    from field_checked
+    from field_checked_keys
     where field_reason is null
     {% if history %}
     union all
     select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
     from {{ history }}
     where (rejection_reason is null or rejection_reason in ('{{ (['duplicate_key'] + later_reasons) | join("', '") }}'))
-        and ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from field_checked)
+        and ({{ key | join(', ') }}) in (select {{ key | join(', ') }} from field_checked_keys)
     {% endif %}
 ),
 
@@ -200,5 +221,19 @@ judged as (
     left join ranked
         on field_checked._source_file = ranked._source_file
         and field_checked._source_row = ranked._source_row
+),
+
+-- `judged` narrowed to field_checked_keys' columns, for the caller's later checks.
+judged_keys as (
+    select
+        field_checked_keys.*,
+        case
+            when field_checked_keys.field_reason is not null then field_checked_keys.field_reason
+            when ranked.key_occurrence > 1 then 'duplicate_key'
+        end as {{ reason_alias }}
+    from field_checked_keys
+    left join ranked
+        on field_checked_keys._source_file = ranked._source_file
+        and field_checked_keys._source_row = ranked._source_row
 )
 {%- endmacro %}

@@ -21,23 +21,25 @@ with
     partners=ref('base_program__partners'),
     fx_rates=ref('base_program__fx_rates'),
     later_reasons=['unknown_refund_of', 'refund_before_sale'],
+    key_columns=['partner_id', 'kind', 'refund_of', 'occurred_at'],
     reason_alias='row_reason',
     field_alias='row_field',
 ) }},
 
--- Only sales that some refund points at: the join below then builds on a few rows, not on every sale.
+-- Only sales that some refund points at: the join below then builds on a few rows, not on every sale. Read from
+-- judged_keys, the judged rows' few columns: reading `judged` itself three times made DuckDB keep its wide rows.
 -- `union` (distinct): after a backfill of an older window one sale may be valid in both sets.
 valid_sales as (
     select transaction_id, partner_id, occurred_at
-    from judged
+    from judged_keys
     where row_reason is null and kind = 'sale'
-        and transaction_id in (select refund_of from judged where kind = 'refund')
+        and transaction_id in (select refund_of from judged_keys where kind = 'refund')
     {% if is_incremental() %}
     union
     select transaction_id, partner_id, occurred_at
     from {{ this }}
     where rejection_reason is null and kind = 'sale'
-        and transaction_id in (select refund_of from judged where kind = 'refund')
+        and transaction_id in (select refund_of from judged_keys where kind = 'refund')
     {% endif %}
 ),
 
