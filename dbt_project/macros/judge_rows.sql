@@ -205,35 +205,29 @@ ranked as (
         on {% for k in rank_by %}valid_copies.{{ k }} = duplicated_keys.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
 ),
 
-judged as (
+{#- `judged`: every column. `judged_keys`: the same rows narrowed to field_checked_keys' columns, for the caller's
+    later checks. One verdict for both. -#}
+{%- for cte, checked in [('judged', 'field_checked'), ('judged_keys', 'field_checked_keys')] %}
+{{ cte }} as (
     select
-        field_checked.*,
+        {{ checked }}.*,
+        {%- if cte == 'judged' %}
         coalesce(ranked.key_occurrence, 1) as key_occurrence,
+        {%- endif %}
         case
-            when field_checked.field_reason is not null then field_checked.field_reason
-            when ranked.key_occurrence > 1 then 'duplicate_key'
-        end as {{ reason_alias }},
-        case
-            when field_checked.field_reason is not null then field_checked.field_rejected
-            when ranked.key_occurrence > 1 then '{{ key[0] }}'
-        end as {{ field_alias }}
-    from field_checked
-    left join ranked
-        on field_checked._source_file = ranked._source_file
-        and field_checked._source_row = ranked._source_row
-),
-
--- `judged` narrowed to field_checked_keys' columns, for the caller's later checks.
-judged_keys as (
-    select
-        field_checked_keys.*,
-        case
-            when field_checked_keys.field_reason is not null then field_checked_keys.field_reason
+            when {{ checked }}.field_reason is not null then {{ checked }}.field_reason
             when ranked.key_occurrence > 1 then 'duplicate_key'
         end as {{ reason_alias }}
-    from field_checked_keys
+        {%- if cte == 'judged' %},
+        case
+            when {{ checked }}.field_reason is not null then {{ checked }}.field_rejected
+            when ranked.key_occurrence > 1 then '{{ key[0] }}'
+        end as {{ field_alias }}
+        {%- endif %}
+    from {{ checked }}
     left join ranked
-        on field_checked_keys._source_file = ranked._source_file
-        and field_checked_keys._source_row = ranked._source_row
-)
+        on {{ checked }}._source_file = ranked._source_file
+        and {{ checked }}._source_row = ranked._source_row
+){% if not loop.last %},{% endif %}
+{% endfor %}
 {%- endmacro %}
