@@ -205,29 +205,36 @@ ranked as (
         on {% for k in rank_by %}valid_copies.{{ k }} = duplicated_keys.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
 ),
 
-{#- `judged`: every column. `judged_keys`: the same rows narrowed to field_checked_keys' columns, for the caller's
-    later checks. One verdict for both. -#}
-{%- for cte, checked in [('judged', 'field_checked'), ('judged_keys', 'field_checked_keys')] %}
-{{ cte }} as (
-    select
-        {{ checked }}.*,
-        {%- if cte == 'judged' %}
-        coalesce(ranked.key_occurrence, 1) as key_occurrence,
-        {%- endif %}
+{#- The verdict of a row of field_checked or field_checked_keys joined to `ranked` (only one of them has field_reason). -#}
+{%- set row_reason -%}
         case
-            when {{ checked }}.field_reason is not null then {{ checked }}.field_reason
+            when field_reason is not null then field_reason
             when ranked.key_occurrence > 1 then 'duplicate_key'
         end as {{ reason_alias }}
-        {%- if cte == 'judged' %},
+{%- endset %}
+judged as (
+    select
+        field_checked.*,
+        coalesce(ranked.key_occurrence, 1) as key_occurrence,
+{{ row_reason }},
         case
-            when {{ checked }}.field_reason is not null then {{ checked }}.field_rejected
+            when field_checked.field_reason is not null then field_checked.field_rejected
             when ranked.key_occurrence > 1 then '{{ key[0] }}'
         end as {{ field_alias }}
-        {%- endif %}
-    from {{ checked }}
+    from field_checked
     left join ranked
-        on {{ checked }}._source_file = ranked._source_file
-        and {{ checked }}._source_row = ranked._source_row
-){% if not loop.last %},{% endif %}
-{% endfor %}
+        on field_checked._source_file = ranked._source_file
+        and field_checked._source_row = ranked._source_row
+),
+
+-- `judged` narrowed to field_checked_keys' columns, for the caller's later checks.
+judged_keys as (
+    select
+        field_checked_keys.*,
+{{ row_reason }}
+    from field_checked_keys
+    left join ranked
+        on field_checked_keys._source_file = ranked._source_file
+        and field_checked_keys._source_row = ranked._source_row
+)
 {%- endmacro %}

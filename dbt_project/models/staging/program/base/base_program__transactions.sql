@@ -27,7 +27,7 @@ with
 ) }},
 
 -- Only sales that some refund points at: the join below then builds on a few rows, not on every sale. Read from
--- judged_keys, the judged rows' few columns: reading `judged` itself three times made DuckDB keep its wide rows.
+-- judged_keys, not `judged` (macro judge_rows, key_columns).
 -- `union` (distinct): after a backfill of an older window one sale may be valid in both sets.
 valid_sales as (
     select transaction_id, partner_id, occurred_at
