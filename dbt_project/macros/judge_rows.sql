@@ -1,11 +1,10 @@
 {#-
-    The typed, judged rows of one landing entity, as CTEs ending in `judged`, generated from the entity's
-    contract in models/staging/program/_program__sources.yml (docs/data-contract.md, "Quarantine reasons").
-    Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column> for the checks
-    only: `field_checked` and the judged tables leave it out. The raw tables hold it, at the same file and line
-    (`_source_file`, `_source_row`), and a second copy made every judged table wider to keep and write
-    (docs/benchmarks.md). Each row
-    gets the first failed check in the documented precedence:
+    The typed, judged rows of one landing entity, as CTEs ending in `judged` (and `judged_keys`, below), generated
+    from the entity's contract in models/staging/program/_program__sources.yml (docs/data-contract.md, "Quarantine
+    reasons"). Every contract column is typed by its `type`; parsed types keep the raw text as raw_<column> for the
+    checks only: `field_checked` and the judged tables leave it out. The raw tables hold it, at the same file and
+    line (`_source_file`, `_source_row`), and a second copy made every judged table wider to keep and write
+    (docs/benchmarks.md). Each row gets the first failed check in the documented precedence:
       unreadable_line, missing_required_field, unparseable_timestamp, invalid_value, negative_amount,
       invalid_value of a not_above rule, bad_currency, future_date, timestamp_out_of_order, unknown_partner,
       no_fx_rate, duplicate_key
