@@ -4,9 +4,10 @@
 --
 -- A full build, without fanning each customer-period out to the 12 windows it falls in: a customer's trailing
 -- sums change only in a period where one of its periods enters the window (the period itself) or leaves it (a year
--- later). Those change points get the window's sums (a range frame over the customer's periods), each customer's
--- contribution to its partner (counted, repeat, revenue) becomes a change from its previous change point, and a
--- running sum of the changes per partner gives every period's totals. Work grows with customer-periods x 2, not x 12.
+-- later). Each change point gets the customer's trailing sums there and in the period before it (range frames over
+-- the customer's own periods, one window pass), the customer's contribution to its partner (counted, repeat,
+-- revenue) changes by the difference, and a running sum of the changes per partner gives every period's totals.
+-- Work grows with customer-periods x 2, not x 12.
 --
 -- Incremental per changed period in a window run: the pre-hook deletes each partner's periods the run may have
 -- changed (macro delete_changed_partner_periods), and the model computes only the spine rows missing from its
@@ -18,6 +19,8 @@
 -- carry no period older than its year). Measured on 100,000 partners (docs/benchmarks.md).
 -- depends_on: {{ ref('int_transactions_changed') }}
 {%- set direct_periods = 4 %}
+{%- set year = periods_per_year() %}
+{%- set customer_order = 'partition by partner_id, customer_id order by period_number' %}
 {{
     config(
         materialized=windowed_materialization(),
@@ -93,70 +96,95 @@ customer_periods as (
     group by partner_id, customer_id, cast({{ period_trunc('revenue_date') }} as date), is_direct
 ),
 
--- Each period where a customer's window changes: its own periods (entering) and a year after each (leaving).
-customer_changes as (
-    select partner_id, customer_id, month_start_date, sale_day_count, net_revenue_reporting
-    from customer_periods
-    where not is_direct
-    union all
+-- The trailing sums at and just before each change point, from the customer's own periods (frames in periods). At an
+-- own period p: the year to p, and the year to p - 1. At the leaving point p + year (unless that is an own period,
+-- whose own row covers it): the periods p + 1 to p + year - 1, and p to p + year - 1.
+customer_years as (
     select
-        partner_id,
-        customer_id,
-        cast({{ period_add(periods_per_year(), 'month_start_date') }} as date) as month_start_date,
-        0 as sale_day_count,
-        0 as net_revenue_reporting
-    from customer_periods
-    where not is_direct
-),
-
-customer_windows as (
-    select
-        partner_id,
-        customer_id,
-        month_start_date,
-        sum(sale_day_count) over customer_year as sale_day_count,
-        sum(net_revenue_reporting) over customer_year as net_revenue_reporting
+        *,
+        sum(sale_day_count) over ({{ customer_order }} range between {{ year - 1 }} preceding and current row)
+            as sale_day_count_to_period,
+        sum(net_revenue_reporting) over ({{ customer_order }} range between {{ year - 1 }} preceding and current row)
+            as net_revenue_to_period,
+        sum(sale_day_count) over ({{ customer_order }} range between {{ year }} preceding and 1 preceding)
+            as sale_day_count_to_previous_period,
+        sum(net_revenue_reporting) over ({{ customer_order }} range between {{ year }} preceding and 1 preceding)
+            as net_revenue_to_previous_period,
+        sum(sale_day_count) over ({{ customer_order }} range between current row and {{ year - 1 }} following)
+            as sale_day_count_from_period,
+        sum(net_revenue_reporting) over ({{ customer_order }} range between current row and {{ year - 1 }} following)
+            as net_revenue_from_period,
+        sum(sale_day_count) over ({{ customer_order }} range between 1 following and {{ year - 1 }} following)
+            as sale_day_count_after_period,
+        sum(net_revenue_reporting) over ({{ customer_order }} range between 1 following and {{ year - 1 }} following)
+            as net_revenue_after_period,
+        count(*) over ({{ customer_order }} range between {{ year }} following and {{ year }} following) > 0
+            as has_period_a_year_later
     from (
         select
             *,
             {{ period_diff("cast('1970-01-01' as date)", 'month_start_date') }} as period_number
-        from customer_changes
+        from customer_periods
+        where not is_direct
     ) as numbered
-    window customer_year as (
-        partition by partner_id, customer_id
-        order by period_number
-        range between {{ periods_per_year() - 1 }} preceding and current row
-    )
 ),
 
--- What the customer adds to its partner's totals from this change point on.
-customer_contributions as (
-    select distinct
-        partner_id,
-        customer_id,
-        month_start_date,
-        case when sale_day_count >= 1 then 1 else 0 end as customer_count,
-        case when sale_day_count >= 2 then 1 else 0 end as repeat_customer_count,
-        case when sale_day_count >= 1 then net_revenue_reporting else 0 end as net_revenue_reporting
-    from customer_windows
+-- Each change point of each customer, with its year sums there and just before.
+customer_windows as (
+    select
+        customer_years.partner_id,
+        case
+            when change_kind.is_leaving
+                then cast({{ period_add(year, 'customer_years.month_start_date') }} as date)
+            else customer_years.month_start_date
+        end as month_start_date,
+        case
+            when change_kind.is_leaving then coalesce(customer_years.sale_day_count_after_period, 0)
+            else customer_years.sale_day_count_to_period
+        end as window_sale_day_count,
+        case
+            when change_kind.is_leaving then coalesce(customer_years.net_revenue_after_period, 0)
+            else customer_years.net_revenue_to_period
+        end as window_net_revenue_reporting,
+        case
+            when change_kind.is_leaving then customer_years.sale_day_count_from_period
+            else coalesce(customer_years.sale_day_count_to_previous_period, 0)
+        end as previous_sale_day_count,
+        case
+            when change_kind.is_leaving then customer_years.net_revenue_from_period
+            else coalesce(customer_years.net_revenue_to_previous_period, 0)
+        end as previous_net_revenue_reporting
+    from customer_years
+    -- Entering at every own period; leaving only where the period a year later is not an own period too (an equality
+    -- join on three rows, not a nested loop).
+    inner join (
+        select false as is_leaving, false as has_period_a_year_later
+        union all
+        select false as is_leaving, true as has_period_a_year_later
+        union all
+        select true as is_leaving, false as has_period_a_year_later
+    ) as change_kind
+        on customer_years.has_period_a_year_later = change_kind.has_period_a_year_later
 ),
 
+-- What the customer's contribution to its partner's totals changes by at each change point.
 partner_changes as (
     select
         partner_id,
         month_start_date,
-        sum(customer_count - coalesce(previous_customer_count, 0)) as customer_count_change,
-        sum(repeat_customer_count - coalesce(previous_repeat_customer_count, 0)) as repeat_customer_count_change,
-        sum(net_revenue_reporting - coalesce(previous_net_revenue_reporting, 0)) as net_revenue_change
-    from (
-        select
-            *,
-            lag(customer_count) over customer_order as previous_customer_count,
-            lag(repeat_customer_count) over customer_order as previous_repeat_customer_count,
-            lag(net_revenue_reporting) over customer_order as previous_net_revenue_reporting
-        from customer_contributions
-        window customer_order as (partition by partner_id, customer_id order by month_start_date)
-    ) as lagged
+        sum(
+            case when window_sale_day_count >= 1 then 1 else 0 end
+            - case when previous_sale_day_count >= 1 then 1 else 0 end
+        ) as customer_count_change,
+        sum(
+            case when window_sale_day_count >= 2 then 1 else 0 end
+            - case when previous_sale_day_count >= 2 then 1 else 0 end
+        ) as repeat_customer_count_change,
+        sum(
+            case when window_sale_day_count >= 1 then window_net_revenue_reporting else 0 end
+            - case when previous_sale_day_count >= 1 then previous_net_revenue_reporting else 0 end
+        ) as net_revenue_change
+    from customer_windows
     group by partner_id, month_start_date
 ),
 
