@@ -14,15 +14,17 @@
         pre_hook=["{{ delete_partition_window() }}", "{{ delete_rows_rejudged_outside_window() }}"],
     )
 }}
+-- The rows converted: the window's in a window run (a CTE), in a full build the valid transactions' view itself,
+-- which the sales, the early rates and the conversion each read (not a CTE: docs/architecture.md, "Large inputs
+-- read twice").
+{%- set transactions = 'transactions' if is_incremental() else ref('stg_program__transactions') %}
 with
 
+{% if is_incremental() %}
 transactions as (
-    {% if is_incremental() %}
-        {{ window_rows(ref('stg_program__transactions'), 'transactions', typed=true) }}
-    {% else %}
-        select * from {{ ref('stg_program__transactions') }}
-    {% endif %}
+    {{ window_rows(ref('stg_program__transactions'), 'transactions', typed=true) }}
 ),
+{% endif %}
 
 daily_rates as (
     select * from {{ ref('int_fx_rates_daily') }}
@@ -35,14 +37,14 @@ rates as (
 -- Only the sales that the rows being converted refund: a nightly window then joins a few rows, not 50M.
 sales as (
     select transaction_id, occurred_date from {{ ref('stg_program__transactions') }}
-    where kind = 'sale' and transaction_id in (select refund_of from transactions)
+    where kind = 'sale' and transaction_id in (select refund_of from {{ transactions }})
 ),
 
 -- Days outside the daily rates (before history_start_date): the range lookup, on those few rows only. An
 -- equality join for the rest; a range join compared every transaction with every rate of its currency.
 early_rates as (
     select transactions.transaction_id, rates.rate_to_reporting
-    from transactions
+    from {{ transactions }} as transactions
     inner join rates
         on transactions.currency = rates.currency
         and transactions.occurred_date >= rates.valid_from_date
@@ -73,7 +75,7 @@ converted as (
         {% else %}
         transactions.occurred_date
         {% endif %} as revenue_date
-    from transactions
+    from {{ transactions }} as transactions
     left join daily_rates
         on transactions.currency = daily_rates.currency
         and transactions.occurred_date = daily_rates.rate_day
