@@ -19,15 +19,19 @@
         post_hook="{{ update_as_of_date({'t_weeks': weeks_between('first_sale_date', as_of_date())}) }}",
     )
 }}
+-- The transactions, a subquery that the sales and the refunds each read (not a CTE: docs/architecture.md,
+-- "Large inputs read twice").
+{%- set transactions %}
+    (
+        select transaction_id, partner_id, kind, refund_of, occurred_date, amount_reporting
+        from {{ ref('int_transactions_converted') }}
+        where occurred_date <= {{ as_of_date() }}
+        {% if is_incremental() %}
+            and partner_id not in (select partner_id from {{ this }})
+        {% endif %}
+    )
+{%- endset %}
 with
-
-transactions as (
-    select * from {{ ref('int_transactions_converted') }}
-    where occurred_date <= {{ as_of_date() }}
-    {% if is_incremental() %}
-        and partner_id not in (select partner_id from {{ this }})
-    {% endif %}
-),
 
 sales as (
     select
@@ -35,7 +39,7 @@ sales as (
         partner_id,
         occurred_date as sale_date,
         amount_reporting
-    from transactions
+    from {{ transactions }} as transactions
     where kind = 'sale'
 ),
 
@@ -43,7 +47,7 @@ refunds as (
     select
         refund_of as transaction_id,
         sum(amount_reporting) as refunded_reporting
-    from transactions
+    from {{ transactions }} as transactions
     where kind = 'refund'
     group by refund_of
 ),
