@@ -98,7 +98,7 @@ customer_periods as (
 
 -- The trailing sums at and just before each change point, from the customer's own periods (frames in periods). At an
 -- own period p: the year to p, and the year to p - 1. At the leaving point p + year (unless that is an own period,
--- whose own row covers it): the periods p + 1 to p + year - 1, and p to p + year - 1.
+-- whose own row covers it): the periods p + 1 to p + year - 1, and those with p itself.
 customer_years as (
     select
         *,
@@ -110,10 +110,6 @@ customer_years as (
             as sale_day_count_to_previous_period,
         sum(net_revenue_reporting) over ({{ customer_order }} range between {{ year }} preceding and 1 preceding)
             as net_revenue_to_previous_period,
-        sum(sale_day_count) over ({{ customer_order }} range between current row and {{ year - 1 }} following)
-            as sale_day_count_from_period,
-        sum(net_revenue_reporting) over ({{ customer_order }} range between current row and {{ year - 1 }} following)
-            as net_revenue_from_period,
         sum(sale_day_count) over ({{ customer_order }} range between 1 following and {{ year - 1 }} following)
             as sale_day_count_after_period,
         sum(net_revenue_reporting) over ({{ customer_order }} range between 1 following and {{ year - 1 }} following)
@@ -147,11 +143,13 @@ customer_windows as (
             else customer_years.net_revenue_to_period
         end as window_net_revenue_reporting,
         case
-            when change_kind.is_leaving then customer_years.sale_day_count_from_period
+            when change_kind.is_leaving
+                then customer_years.sale_day_count + coalesce(customer_years.sale_day_count_after_period, 0)
             else coalesce(customer_years.sale_day_count_to_previous_period, 0)
         end as previous_sale_day_count,
         case
-            when change_kind.is_leaving then customer_years.net_revenue_from_period
+            when change_kind.is_leaving
+                then customer_years.net_revenue_reporting + coalesce(customer_years.net_revenue_after_period, 0)
             else coalesce(customer_years.net_revenue_to_previous_period, 0)
         end as previous_net_revenue_reporting
     from customer_years
