@@ -153,8 +153,8 @@ field_checked as (
         {%- for name, _ in kept %}
         {{ name }},
         {%- endfor %}
-        {{ first_rejection(checks, 'field_reason', 'field_rejected') }}
-    from typed
+        {{ first_rejection(checks, 'check_index', 'field_reason', 'field_rejected') }}
+    from (select typed.*, {{ first_failed_check(checks) }} as check_index from typed) as typed
 ),
 
 -- The field checks' results narrowed to the key, the lineage and the caller's key_columns.
@@ -191,17 +191,22 @@ duplicated_keys as (
     having count(*) > 1
 ),
 
+-- The later copies of the duplicated keys only. A semi join, not an inner join: DuckDB estimated the inner join at
+-- 24 x the input rows and so built the final join's hash table on every judged row instead of on these few.
 ranked as (
-    select
-        valid_copies._source_file,
-        valid_copies._source_row,
-        row_number() over (
-            partition by {% for k in rank_by %}valid_copies.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
-            order by valid_copies.copy_partition_date, valid_copies._source_file, valid_copies._source_row
-        ) as key_occurrence
-    from valid_copies
-    inner join duplicated_keys
-        on {% for k in rank_by %}valid_copies.{{ k }} = duplicated_keys.{{ k }}{% if not loop.last %} and {% endif %}{% endfor %}
+    select _source_file, _source_row, key_occurrence
+    from (
+        select
+            _source_file,
+            _source_row,
+            row_number() over (
+                partition by {{ rank_by | join(', ') }}
+                order by copy_partition_date, _source_file, _source_row
+            ) as key_occurrence
+        from valid_copies
+        where ({{ rank_by | join(', ') }}) in (select {{ rank_by | join(', ') }} from duplicated_keys)
+    ) as occurrences
+    where key_occurrence > 1
 ),
 
 {#- The verdict of a row of field_checked or field_checked_keys joined to `ranked` (only one of them has field_reason). -#}
