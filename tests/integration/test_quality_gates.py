@@ -367,8 +367,8 @@ def test_suites_name_no_relation_and_read_only_upstream_models(published_pipelin
 
 
 def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: PipelineDirs, tmp_path: Path):
-    """Filled columns, partner uniqueness, S + N - churned + reactivated = E, the bridge identity, one segment per
-    partner and the refund policy's values: dbt tests fail, suites pass."""
+    """Filled columns, partner uniqueness, a two-column key's uniqueness, S + N - churned + reactivated = E, the
+    bridge identity, one segment per partner and the refund policy's values: dbt tests fail, suites pass."""
     dirs = clone(published_pipeline, tmp_path / "dbt_owned")
     latest = "(select max(month_start_date) from marts.fct_program_kpis_monthly)"
     corrupt(
@@ -389,11 +389,17 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "where partner_month_id in (select partner_month_id from marts.fct_partner_tiers_monthly order by 1 limit 2)",
         "update marts.fct_partner_tiers_monthly set as_of_date = null "
         "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_tiers_monthly)",
+        # A key of two columns (partner x period): one key three times, another twice: two duplicated keys.
+        "insert into intermediate.int_partner_months_revenue select * from intermediate.int_partner_months_revenue "
+        "order by partner_id, month_start_date limit 2",
+        "insert into intermediate.int_partner_months_revenue select * from intermediate.int_partner_months_revenue "
+        "order by partner_id, month_start_date limit 1",
     )
     refund_policy_test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
     tests = [
         "not_null_columns_fct_partner_tiers_monthly",
         "unique_dim_partners_partner_id",
+        "unique_columns_int_partner_months_revenue",
         "assert_retention_counts_balance",
         "assert_revenue_bridge_balances",
         "assert_partner_is_in_at_most_one_segment",
@@ -409,6 +415,7 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
     assert failures == {
         "not_null_columns_fct_partner_tiers_monthly": ("fail", 3),
         "unique_dim_partners_partner_id": ("fail", 1),
+        "unique_columns_int_partner_months_revenue": ("fail", 2),
         "assert_retention_counts_balance": ("fail", 2),
         "assert_revenue_bridge_balances": ("fail", 1),
         "assert_partner_is_in_at_most_one_segment": ("fail", 1),
