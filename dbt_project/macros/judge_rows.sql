@@ -170,8 +170,10 @@ field_checked_keys as (
     from field_checked
 ),
 
--- Copies of a key that pass every earlier check; the first by (partition, file, row) wins.
-valid_copies as (
+-- Copies of a key that pass every earlier check; the first by (partition, file, row) wins. Read twice, and without
+-- history a filter of field_checked_keys: computed at each read, not stored again (macro cte_inlined). With history
+-- it holds the history's copies of the window's keys too, found once.
+valid_copies as {% if not history %}{{ cte_inlined() }} {% endif %}(
     select {{ rank_by | join(', ') }}, _partition_date as copy_partition_date, _source_file, _source_row
     from field_checked_keys
     where field_reason is null
