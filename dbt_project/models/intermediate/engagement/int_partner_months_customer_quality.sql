@@ -125,64 +125,74 @@ customer_years as (
     ) as numbered
 ),
 
--- Each change point of each customer, with its year sums there and just before.
-customer_windows as (
+-- What each customer's contribution to its partner's totals (counted, repeat, revenue) changes by where its period
+-- enters the trailing year (the year sums at p against those just before) and, unless a period a year later is an
+-- own period too, where it leaves it a year later (the periods after p against those with p itself). Both are
+-- grouped by the customer-period's own partner and period in one pass, without a row per change point; the leaving
+-- changes move a year on below.
+{%- set change_points = [
+    {
+        'name': 'entering', 'when': none, 'periods_later': 0,
+        'days': 'sale_day_count_to_period', 'revenue': 'net_revenue_to_period',
+        'previous_days': 'coalesce(sale_day_count_to_previous_period, 0)',
+        'previous_revenue': 'coalesce(net_revenue_to_previous_period, 0)',
+    },
+    {
+        'name': 'leaving', 'when': 'not has_period_a_year_later', 'periods_later': year,
+        'days': 'coalesce(sale_day_count_after_period, 0)', 'revenue': 'coalesce(net_revenue_after_period, 0)',
+        'previous_days': 'sale_day_count + coalesce(sale_day_count_after_period, 0)',
+        'previous_revenue': 'net_revenue_reporting + coalesce(net_revenue_after_period, 0)',
+    },
+] %}
+{#- Each total: the least sale days that count a customer in, and what a counted customer adds (1, or its revenue). #}
+{%- set measures = [
+    {'name': 'customer_count_change', 'min_days': 1, 'value': none},
+    {'name': 'repeat_customer_count_change', 'min_days': 2, 'value': none},
+    {'name': 'net_revenue_change', 'min_days': 1, 'value': 'revenue'},
+] %}
+own_period_changes as (
     select
-        customer_years.partner_id,
-        case
-            when change_kind.is_leaving
-                then cast({{ period_add(year, 'customer_years.month_start_date') }} as date)
-            else customer_years.month_start_date
-        end as month_start_date,
-        case
-            when change_kind.is_leaving then coalesce(customer_years.sale_day_count_after_period, 0)
-            else customer_years.sale_day_count_to_period
-        end as window_sale_day_count,
-        case
-            when change_kind.is_leaving then coalesce(customer_years.net_revenue_after_period, 0)
-            else customer_years.net_revenue_to_period
-        end as window_net_revenue_reporting,
-        case
-            when change_kind.is_leaving
-                then customer_years.sale_day_count + coalesce(customer_years.sale_day_count_after_period, 0)
-            else coalesce(customer_years.sale_day_count_to_previous_period, 0)
-        end as previous_sale_day_count,
-        case
-            when change_kind.is_leaving
-                then customer_years.net_revenue_reporting + coalesce(customer_years.net_revenue_after_period, 0)
-            else coalesce(customer_years.net_revenue_to_previous_period, 0)
-        end as previous_net_revenue_reporting
+        partner_id,
+        month_start_date
+        {%- for point in change_points %}
+        {%- for measure in measures %},
+        sum(
+            {% if point.when %}case when {{ point.when }} then {% endif -%}
+            case when {{ point.days }} >= {{ measure.min_days }}
+                then {{ point[measure.value] if measure.value else 1 }} else 0 end
+            - case when {{ point.previous_days }} >= {{ measure.min_days }}
+                then {{ point['previous_' ~ measure.value] if measure.value else 1 }} else 0 end
+            {%- if point.when %} else 0 end{% endif %}
+        ) as {{ point.name }}_{{ measure.name }}
+        {%- endfor %}
+        {%- endfor %}
     from customer_years
-    -- Entering at every own period; leaving only where the period a year later is not an own period too (an equality
-    -- join on three rows, not a nested loop).
-    inner join (
-        select false as is_leaving, false as has_period_a_year_later
-        union all
-        select false as is_leaving, true as has_period_a_year_later
-        union all
-        select true as is_leaving, false as has_period_a_year_later
-    ) as change_kind
-        on customer_years.has_period_a_year_later = change_kind.has_period_a_year_later
+    group by partner_id, month_start_date
 ),
 
--- What the customer's contribution to its partner's totals changes by at each change point.
+-- What the partner's totals change by at each change point: the entering changes at their period, the leaving
+-- changes a year later.
 partner_changes as (
     select
         partner_id,
-        month_start_date,
-        sum(
-            case when window_sale_day_count >= 1 then 1 else 0 end
-            - case when previous_sale_day_count >= 1 then 1 else 0 end
-        ) as customer_count_change,
-        sum(
-            case when window_sale_day_count >= 2 then 1 else 0 end
-            - case when previous_sale_day_count >= 2 then 1 else 0 end
-        ) as repeat_customer_count_change,
-        sum(
-            case when window_sale_day_count >= 1 then window_net_revenue_reporting else 0 end
-            - case when previous_sale_day_count >= 1 then previous_net_revenue_reporting else 0 end
-        ) as net_revenue_change
-    from customer_windows
+        month_start_date
+        {%- for measure in measures %},
+        sum({{ measure.name }}) as {{ measure.name }}
+        {%- endfor %}
+    from (
+        {%- for point in change_points %}
+        select
+            partner_id,
+            {% if point.periods_later -%}
+            cast({{ period_add(point.periods_later, 'month_start_date') }} as date)
+            {%- else %}month_start_date{% endif %} as month_start_date
+            {%- for measure in measures %},
+            {{ point.name }}_{{ measure.name }} as {{ measure.name }}
+            {%- endfor %}
+        from own_period_changes
+        {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+    ) as changes
     group by partner_id, month_start_date
 ),
 
