@@ -7,7 +7,8 @@
 -- later). Each change point gets the customer's trailing sums there and in the period before it (range frames over
 -- the customer's own periods, one window pass), the customer's contribution to its partner (counted, repeat,
 -- revenue) changes by the difference, and a running sum of the changes per partner gives every period's totals.
--- Work grows with customer-periods x 2, not x 12.
+-- Both changes of a customer-period are summed on its own row, grouped by its partner and period: work grows with
+-- the customer-periods, not x 12 (nor x 2, a row per change point).
 --
 -- Incremental per changed period in a window run: the pre-hook deletes each partner's periods the run may have
 -- changed (macro delete_changed_partner_periods), and the model computes only the spine rows missing from its
