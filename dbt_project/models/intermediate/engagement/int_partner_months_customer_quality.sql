@@ -145,11 +145,18 @@ customer_years as (
         'previous_revenue': 'net_revenue_reporting + coalesce(net_revenue_after_period, 0)',
     },
 ] %}
-{#- Each total: the least sale days that count a customer in, and what a counted customer adds (1, or its revenue). #}
+{#- Each total (the one home of its rule, for the change points and the direct path alike): the least sale days in
+    the year that count a customer in, and what a counted customer adds (1, or its revenue); `name` is its change. #}
 {%- set measures = [
-    {'name': 'customer_count_change', 'min_days': 1, 'value': none},
-    {'name': 'repeat_customer_count_change', 'min_days': 2, 'value': none},
-    {'name': 'net_revenue_change', 'min_days': 1, 'value': 'revenue'},
+    {'total': 'trailing_12m_customer_count', 'name': 'customer_count_change', 'min_days': 1, 'value': none},
+    {
+        'total': 'trailing_12m_repeat_customer_count', 'name': 'repeat_customer_count_change', 'min_days': 2,
+        'value': none,
+    },
+    {
+        'total': 'trailing_12m_customer_net_revenue_reporting', 'name': 'net_revenue_change', 'min_days': 1,
+        'value': 'revenue',
+    },
 ] %}
 own_period_changes as (
     select
@@ -202,13 +209,12 @@ partner_windows as (
     select
         coalesce(partner_months.partner_id, partner_changes.partner_id) as partner_id,
         coalesce(partner_months.month_start_date, partner_changes.month_start_date) as month_start_date,
-        partner_months.partner_id is not null as is_spine_period,
-        cast(sum(coalesce(partner_changes.customer_count_change, 0)) over partner_timeline as {{ dbt.type_bigint() }})
-            as trailing_12m_customer_count,
-        cast(sum(coalesce(partner_changes.repeat_customer_count_change, 0)) over partner_timeline as {{ dbt.type_bigint() }})
-            as trailing_12m_repeat_customer_count,
-        sum(coalesce(partner_changes.net_revenue_change, 0)) over partner_timeline
-            as trailing_12m_customer_net_revenue_reporting
+        partner_months.partner_id is not null as is_spine_period
+        {%- for measure in measures %},
+        {% if not measure.value %}cast({% endif -%}
+        sum(coalesce(partner_changes.{{ measure.name }}, 0)) over partner_timeline
+        {%- if not measure.value %} as {{ dbt.type_bigint() }}){% endif %} as {{ measure.total }}
+        {%- endfor %}
     from partner_months
     full outer join partner_changes
         on partner_months.partner_id = partner_changes.partner_id
@@ -223,10 +229,10 @@ partner_windows as (
 change_point_totals as (
     select
         partner_id,
-        month_start_date,
-        trailing_12m_customer_count,
-        trailing_12m_repeat_customer_count,
-        trailing_12m_customer_net_revenue_reporting
+        month_start_date
+        {%- for measure in measures %},
+        {{ measure.total }}
+        {%- endfor %}
     from partner_windows
     where is_spine_period
 ),
@@ -253,13 +259,13 @@ direct_customer_windows as (
 direct_totals as (
     select
         direct_partner_months.partner_id,
-        direct_partner_months.month_start_date,
-        cast(sum(case when windows.sale_day_count >= 1 then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as trailing_12m_customer_count,
-        cast(sum(case when windows.sale_day_count >= 2 then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as trailing_12m_repeat_customer_count,
-        coalesce(sum(case when windows.sale_day_count >= 1 then windows.net_revenue_reporting end), 0)
-            as trailing_12m_customer_net_revenue_reporting
+        direct_partner_months.month_start_date
+        {%- for measure in measures %},
+        {% if not measure.value %}cast({% endif -%}
+        coalesce(sum(case when windows.sale_day_count >= {{ measure.min_days }}
+            then {{ 'windows.net_revenue_reporting' if measure.value else 1 }} end), 0)
+        {%- if not measure.value %} as {{ dbt.type_bigint() }}){% endif %} as {{ measure.total }}
+        {%- endfor %}
     from direct_partner_months
     left join direct_customer_windows as windows
         on direct_partner_months.partner_id = windows.partner_id
