@@ -316,10 +316,13 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: f
         keep = ", ".join(f'"{c}"' for c, _ in kept)
         # Sorting by every column makes the copy (and its Parquet bytes) the same for the same data.
         con.execute(f'create table main."{mart}" as select {keep} from work.marts."{mart}" order by all')
+        # A mart that only republishes an intermediate model is a view in the work file (dbt macro
+        # view_materialization); its copy is a table like the others.
         (table_comment,) = con.execute(
             "select comment from duckdb_tables() where database_name = 'work' and schema_name = 'marts' "
-            "and table_name = ?",
-            [mart],
+            "and table_name = $mart union all select comment from duckdb_views() where database_name = 'work' "
+            "and schema_name = 'marts' and view_name = $mart",
+            {"mart": mart},
         ).fetchone()
         if table_comment:
             con.execute(f'comment on table main."{mart}" is {_sql_string(table_comment)}')

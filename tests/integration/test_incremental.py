@@ -75,7 +75,7 @@ def assert_built(result: dg.ExecuteInProcessResult) -> None:
 
 
 def table_hashes(db: Path, landing: Path) -> dict[str, tuple[int, str]]:
-    """Row count and md5 of all rows (sorted) of every mart table and incremental model.
+    """Row count and md5 of all rows (sorted) of every mart (tables and views) and incremental model.
 
     Lineage columns hold absolute file paths; the landing folder's own path is cut off so two
     warehouses built from copies of one landing folder compare equal.
@@ -86,7 +86,7 @@ def table_hashes(db: Path, landing: Path) -> dict[str, tuple[int, str]]:
             f"{s}.{t}"
             for s, t in con.execute(
                 "select table_schema, table_name from information_schema.tables "
-                "where table_schema = 'marts' and table_type = 'BASE TABLE'"
+                "where table_schema = 'marts' and table_type in ('BASE TABLE', 'VIEW')"
             ).fetchall()
         ]
         out = {}

@@ -71,6 +71,27 @@ def test_push_writes_parquet_and_the_list_the_hook_reads_and_pull_reads_spark_la
         assert con.sql("select sum(k), sum(amount) from marts.fct_x").fetchone() == (6, Decimal("7.5"))
 
 
+def test_pull_replaces_a_view_the_model_was_on_duckdb(tmp_path):
+    """A warehouse built on DuckDB before the engine changed holds some models as views (dbt macro
+    view_materialization); the pull puts the engine's table in their place, and leaves other views alone."""
+    work_db = tmp_path / "work.duckdb"
+    with duckdb.connect(str(work_db)) as con:
+        con.execute("create schema marts; create table marts.base as select 1 as k")
+        con.execute("create view marts.fct_x as select * from marts.base")
+        con.execute("create view marts.fct_other as select * from marts.base")
+    engine = SparkEngine(SparkSettings(warehouse_dir=tmp_path / "spark"))
+    built = engine.settings.table_dir("marts", "fct_x")
+    built.mkdir(parents=True)
+    duckdb.sql(f"copy (select * from (values (7), (8)) t(k)) to '{built}/part-0.parquet'")
+    assert engine.pull(work_db, [("marts", "fct_x")]) == {"marts.fct_x": 2}
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        kinds = con.sql(
+            "select table_name, table_type from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+        assert kinds == [("base", "BASE TABLE"), ("fct_other", "VIEW"), ("fct_x", "BASE TABLE")]
+        assert con.sql("select sum(k) from marts.fct_x").fetchone() == (15,)
+
+
 def test_push_and_pull_hold_to_the_duckdb_memory_limit(tmp_path):
     # 300,000 rows do not fit in 1MB, so both copies fail with DuckDB's own error, not by taking what they need.
     work_db = tmp_path / "work.duckdb"

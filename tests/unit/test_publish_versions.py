@@ -236,6 +236,29 @@ def test_table_and_column_comments_reach_the_published_copy(settings: PublishSet
     assert "email" not in comments
 
 
+def test_a_mart_that_is_a_view_in_the_work_file_is_published_as_a_table(settings: PublishSettings):
+    """A mart that republishes an intermediate model is a view in the work file (dbt macro view_materialization)."""
+    with duckdb.connect(str(settings.work_db)) as con:
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.fct_partner_monthly as from marts.fct_partner_monthly")
+        con.execute("drop table marts.fct_partner_monthly")
+        con.execute("create view marts.fct_partner_monthly as select * from intermediate.fct_partner_monthly")
+        con.execute("comment on view marts.fct_partner_monthly is 'Partner x period facts.'")
+        con.execute("comment on column marts.fct_partner_monthly.is_active is 'A sale in the period.'")
+    entry = publish(settings, MARTS, run_id="run-1")
+    assert entry["row_counts"]["fct_partner_monthly"] == 4
+    assert stable_rows(
+        settings, "select table_name, comment from duckdb_tables() where table_name = 'fct_partner_monthly'"
+    ) == [("fct_partner_monthly", "Partner x period facts.")]
+    comments = dict(
+        stable_rows(
+            settings, "select column_name, comment from duckdb_columns() where table_name = 'fct_partner_monthly'"
+        )
+    )
+    assert comments["is_active"] == "A sale in the period."
+    assert stable_rows(settings, "select sum(net_revenue_reporting) from fct_partner_monthly") == [(270.0,)]
+
+
 def truncate_log(settings: PublishSettings, entries: int) -> list[dict]:
     """Cut publish_log.json to its first `entries` entries, as a kill before its write does; returns the full log."""
     full = read_log(settings.published_dir)

@@ -13,6 +13,8 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
+
 from orchestration.lib.gx_runner import DbtModels, suite_reads
 from orchestration.lib.settings import Settings
 
@@ -74,3 +76,18 @@ def relations_read_back(models: DbtModels) -> dict[str, tuple[str, str]]:
 def relations_to_pull(models: DbtModels, built: Collection[str]) -> list[tuple[str, str]]:
     """What an engine pulls back after a dbt step that built the models `built`: those the Python side reads."""
     return [relation for name, relation in relations_read_back(models).items() if name in built]
+
+
+def drop_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Drop the view `schema.name` of the work DuckDB file, if there is one, so a pull can put a table there.
+
+    A model that is a view on DuckDB (dbt macro view_materialization) is one in a warehouse built on DuckDB before
+    the engine changed; DuckDB's `create or replace table` does not replace a view.
+    """
+    found = con.execute(
+        "select count(*) from duckdb_views() where database_name = current_database() and schema_name = ? "
+        "and view_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    if found:
+        con.execute("drop view " + ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name)))

@@ -20,6 +20,7 @@ import duckdb
 import psycopg2
 from psycopg2 import sql
 
+from orchestration.lib.engines import drop_view
 from orchestration.lib.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
 
 # DuckDB type -> PostgreSQL type of a column pushed to the engine or published to PostgreSQL
@@ -193,6 +194,7 @@ class PostgresEngine:
                 types = ", ".join(f"{_duck_string(name)}: {_duck_string(dtype)}" for name, dtype, _ in columns)
                 target = _duck_name(schema, table)
                 duck.execute(f"create schema if not exists {_duck_ident(schema)}")
+                drop_view(duck, schema, table)
                 duck.execute(
                     f"create or replace table {target} as select * from read_csv({_duck_string(str(csv))}, "
                     f"columns = {{{types}}}, header = false, auto_detect = false, quote = '\"', escape = '\"', "

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.engines import drop_view
 from orchestration.lib.settings import ENV_VARS, Settings
 
 PUSHED_DIR = "pushed"  # under the Spark warehouse: the pushed Parquet files (macro register_pushed_tables)
@@ -161,6 +162,7 @@ class SparkEngine:
                     raise FileNotFoundError(f"{schema}.{table}: no Parquet files in {folder} (not built on Spark?)")
                 relation = f"{_quote(schema)}.{_quote(table)}"
                 con.execute(f"create schema if not exists {_quote(schema)}")
+                drop_view(con, schema, table)
                 file_list = "[" + ", ".join(_literal(f) for f in files) + "]"
                 con.execute(f"create or replace table {relation} as select * from read_parquet({file_list})")
                 rows[f"{schema}.{table}"] = con.execute(f"select count(*) from {relation}").fetchone()[0]

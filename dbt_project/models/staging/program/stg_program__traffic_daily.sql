@@ -2,7 +2,7 @@
 -- A view on the judged rows of base_program__traffic_daily (an incremental table), like stg_program__transactions:
 -- always in step with the quarantine, and a run copies no table of three years of clicks. A table on Spark: a
 -- publish suite reads this model, and the Spark engine hands models back as their Parquet files (a view has none).
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+{{ config(materialized=view_materialization()) }}
 with
 
 base as (
