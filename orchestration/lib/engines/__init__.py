@@ -81,8 +81,8 @@ def relations_to_pull(models: DbtModels, built: Collection[str]) -> list[tuple[s
 def drop_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
     """Drop the view `schema.name` of the work DuckDB file, if there is one, so a pull can put a table there.
 
-    A model that is a view on DuckDB (dbt macro view_materialization) is one in a warehouse built on DuckDB before
-    the engine changed; DuckDB's `create or replace table` does not replace a view.
+    A warehouse built on DuckDB before the engine changed holds the models of dbt macro view_materialization as
+    views, and DuckDB's `create or replace table` does not replace a view.
     """
     found = con.execute(
         "select count(*) from duckdb_views() where database_name = current_database() and schema_name = ? "
