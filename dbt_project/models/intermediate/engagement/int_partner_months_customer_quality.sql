@@ -146,16 +146,21 @@ customer_years as (
     },
 ] %}
 {#- Each total (the one home of its rule, for the change points and the direct path alike): the least sale days in
-    the year that count a customer in, and what a counted customer adds (1, or its revenue); `name` is its change. #}
+    the year that count a customer in, what a counted customer adds (1, or its revenue), and its column made from the
+    sum (`typed`: a count is a bigint); `name` is its change. #}
+{%- set count_typed = 'cast(%s as ' ~ dbt.type_bigint() ~ ')' %}
 {%- set measures = [
-    {'total': 'trailing_12m_customer_count', 'name': 'customer_count_change', 'min_days': 1, 'value': none},
+    {
+        'total': 'trailing_12m_customer_count', 'name': 'customer_count_change', 'min_days': 1, 'value': none,
+        'typed': count_typed,
+    },
     {
         'total': 'trailing_12m_repeat_customer_count', 'name': 'repeat_customer_count_change', 'min_days': 2,
-        'value': none,
+        'value': none, 'typed': count_typed,
     },
     {
         'total': 'trailing_12m_customer_net_revenue_reporting', 'name': 'net_revenue_change', 'min_days': 1,
-        'value': 'revenue',
+        'value': 'revenue', 'typed': '%s',
     },
 ] %}
 own_period_changes as (
@@ -210,10 +215,9 @@ partner_windows as (
         coalesce(partner_months.partner_id, partner_changes.partner_id) as partner_id,
         coalesce(partner_months.month_start_date, partner_changes.month_start_date) as month_start_date,
         partner_months.partner_id is not null as is_spine_period
-        {%- for measure in measures %},
-        {% if not measure.value %}cast({% endif -%}
-        sum(coalesce(partner_changes.{{ measure.name }}, 0)) over partner_timeline
-        {%- if not measure.value %} as {{ dbt.type_bigint() }}){% endif %} as {{ measure.total }}
+        {%- for measure in measures %}
+        {%- set summed %}sum(coalesce(partner_changes.{{ measure.name }}, 0)) over partner_timeline{% endset %},
+        {{ measure.typed | format(summed) }} as {{ measure.total }}
         {%- endfor %}
     from partner_months
     full outer join partner_changes
@@ -260,11 +264,12 @@ direct_totals as (
     select
         direct_partner_months.partner_id,
         direct_partner_months.month_start_date
-        {%- for measure in measures %},
-        {% if not measure.value %}cast({% endif -%}
-        coalesce(sum(case when windows.sale_day_count >= {{ measure.min_days }}
-            then {{ 'windows.net_revenue_reporting' if measure.value else 1 }} end), 0)
-        {%- if not measure.value %} as {{ dbt.type_bigint() }}){% endif %} as {{ measure.total }}
+        {%- for measure in measures %}
+        {%- set summed -%}
+            coalesce(sum(case when windows.sale_day_count >= {{ measure.min_days }}
+                then {{ 'windows.net_revenue_reporting' if measure.value else 1 }} end), 0)
+        {%- endset %},
+        {{ measure.typed | format(summed) }} as {{ measure.total }}
         {%- endfor %}
     from direct_partner_months
     left join direct_customer_windows as windows
