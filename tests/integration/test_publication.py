@@ -13,6 +13,7 @@ from orchestration.lib.settings import Settings
 from tests.helpers import PipelineDirs, query
 from tests.integration import wap_helpers
 from tests.integration.wap_helpers import (
+    FACTS,
     REPO,
     clone,
     group_cmdlines,
@@ -83,11 +84,9 @@ def test_publishing_the_same_data_twice_is_byte_identical(published_pipeline: Pi
 def test_rollback_command_republishes_a_previous_version(published_pipeline: PipelineDirs, tmp_path: Path):
     dirs = clone(published_pipeline, tmp_path / "rollback")
     settings = PublishSettings.from_settings(Settings.from_env(dirs.env()))
-    # A late refund restates a published month. The mart is a view on the partner-month facts (dbt macro
-    # view_materialization), so the facts change.
-    with duckdb.connect(str(dirs.work_db)) as con:
+    with duckdb.connect(str(dirs.work_db)) as con:  # a late refund restates a published month (the facts: a view)
         con.execute(
-            "update intermediate.int_partner_months_aggregated set net_revenue_reporting = net_revenue_reporting - 100 "
+            f"update {FACTS} set net_revenue_reporting = net_revenue_reporting - 100 "
             "where partner_month_id = (select min(partner_month_id) from marts.fct_partner_monthly "
             "where month_start_date = '2024-01-01')"
         )

@@ -21,6 +21,8 @@ from orchestration.lib.windows import checked_from_tags
 from tests.helpers import DBT_PROJECT_DIR, PipelineDirs, dbt_on, query
 from tests.integration import wap_helpers
 from tests.integration.wap_helpers import (
+    FACTS,
+    TIERS,
     clone,
     gate_and_publish,
     sha256,
@@ -127,12 +129,6 @@ def half_of_partners(relation: str) -> str:
         f"delete from {relation} where partner_id in (select partner_id from marts.dim_partners "
         "order by partner_id limit (select count(*) // 2 from marts.dim_partners))"
     )
-
-
-# The partner-month facts and tiers: marts.fct_partner_monthly and marts.fct_partner_tiers_monthly are views on them
-# in the work file (dbt macro view_materialization), so a corruption of those marts changes them.
-FACTS = "intermediate.int_partner_months_aggregated"
-TIERS = "intermediate.int_partner_months_tiered"
 
 
 # (name, mart, SQL that corrupts the work warehouse, the expectation that must fail)

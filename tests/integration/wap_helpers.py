@@ -31,6 +31,11 @@ from tests.helpers import PipelineDirs, built_once_per_session, environ, run_pip
 REPO = Path(__file__).resolve().parents[2]
 LANDING_DAYS = 60  # two months: every mart has complete months, and a pipeline run stays short
 
+# The partner-month facts and tiers: marts.fct_partner_monthly and marts.fct_partner_tiers_monthly are views on them
+# in the work file (dbt macro view_materialization), so a test that changes those marts changes these.
+FACTS = "intermediate.int_partner_months_aggregated"
+TIERS = "intermediate.int_partner_months_tiered"
+
 
 @pytest.fixture(scope="session")
 def wap_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
