@@ -1,9 +1,9 @@
 """When a run must re-judge quarantined rows outside its window (no Dagster here).
 
-The judged base models of some entities (transactions, traffic, leads, partners) are incremental on landing
-partitions: a window run judges only its window's rows. A row quarantined as `unknown_partner` (its partner's
-snapshot had not landed) or `no_fx_rate` (its currency had no rates) becomes valid once that snapshot or those rates
-land, possibly in a later and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the
+The judged base models of every entity but the fx rates are incremental on landing partitions: a window run judges
+only its window's rows. A row quarantined as `unknown_partner` (its partner's snapshot had not landed) or
+`no_fx_rate` (its currency had no rates) becomes valid once that snapshot or those rates land, possibly in a later
+and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the
 incremental models from all raw history.
 """
 
@@ -20,17 +20,19 @@ from orchestration.lib.tables import table_exists
 
 # The judged base models (dbt, staging schema) are named after their entity.
 BASE_MODEL_PREFIX = "base_program__"
-# What makes a base model incremental on landing partitions: its config (dbt macro windowed_materialization).
-WINDOWED_CONFIG = "windowed_materialization()"
+# What makes a base model incremental on landing partitions: an incremental strategy in its config (dbt macros
+# windowed_materialization and judge_landing_window). The manifest's `materialized` says `table`: dbt parses
+# without a window, and a run without one builds every base model whole.
+WINDOWED_STRATEGY = "append"
 
 
 def windowed_base_models(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """The manifest node by entity of every judged base model incremental on landing partitions, from the dbt
-    manifest's models by name (their SQL is the one place that says so)."""
+    manifest's models by name (their config is the one place that says so)."""
     return {
         name.removeprefix(BASE_MODEL_PREFIX): node
         for name, node in sorted(nodes.items())
-        if name.startswith(BASE_MODEL_PREFIX) and WINDOWED_CONFIG in node.get("raw_code", "")
+        if name.startswith(BASE_MODEL_PREFIX) and node["config"].get("incremental_strategy") == WINDOWED_STRATEGY
     }
 
 

@@ -94,7 +94,8 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
         f"(select count(*) from {summary}), (select sum(frequency) from {summary}), "
         f"(select sum(avg_repeat_net_value_reporting) from {summary}), "
         f"(select count(*) from {refunds}), (select sum(refunded_reporting) from {refunds}), "
-        "(select count(*) from staging.base_program__partners where rejection_reason is null)"
+        "(select count(*) from staging.base_program__partners where rejection_reason is null), "
+        "(select count(*) from staging.base_program__payouts where rejection_reason is null)"
     )
     connect = postgres_server.connect_kwargs(dbname=DATABASE)
     with psycopg2.connect(**connect) as con, con.cursor() as cur:
@@ -104,7 +105,7 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     settings = Settings.from_env({**postgres_pipeline.env(), **engine_env(postgres_server)})
     select = (
         "base_program__partners base_program__transactions stg_program__transactions base_program__leads "
-        "int_transactions_replaced int_transactions_converted int_transactions_changed "
+        "base_program__payouts int_transactions_replaced int_transactions_converted int_transactions_changed "
         "int_partner_months_customer_quality int_partners_sales_summarized int_partner_months_sale_refunds"
     )
     cmd = [str(installed_dbt()), *dbt_build_args(target="postgres"), "--select", *select.split()]
@@ -115,7 +116,8 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     assert result.returncode == 0, result.stdout[-4000:]
     assert "OK created sql incremental model staging.base_program__transactions" in result.stdout
     assert "OK created sql incremental model intermediate.int_transactions_converted" in result.stdout
-    for model in ("staging.base_program__partners", "staging.base_program__leads", quality, summary, refunds):
+    judged = ("staging.base_program__partners", "staging.base_program__leads", "staging.base_program__payouts")
+    for model in (*judged, quality, summary, refunds):
         assert f"OK created sql incremental model {model}" in result.stdout
     with psycopg2.connect(**connect) as con, con.cursor() as cur:
         cur.execute(totals_sql)
@@ -123,4 +125,5 @@ def test_incremental_models_rerun_a_window_on_postgres_without_change(postgres_p
     assert before[0] > 10_000
     assert before[4] > 500 and before[5] > 0  # 824 partner-periods on the small preset
     assert before[8] > 0 and before[9] > 0 and before[12] > 0  # leads, partners with a sale, refund periods
+    assert before[15] > 0  # valid payouts
     assert before[14] > 80  # valid partner snapshot rows: 80 partners in each of many snapshots

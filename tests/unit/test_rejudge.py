@@ -14,7 +14,11 @@ WINDOW = (date(2024, 1, 3), date(2024, 1, 4))
 
 def test_the_incremental_judged_models_are_found_by_their_config():
     assert windowed_judged_relations(DbtModels.load().nodes) == {
+        "interactions": "staging.base_program__interactions",
         "leads": "staging.base_program__leads",
+        "nps_responses": "staging.base_program__nps_responses",
+        "partner_targets": "staging.base_program__partner_targets",
+        "payouts": "staging.base_program__payouts",
         "traffic_daily": "staging.base_program__traffic_daily",
         "transactions": "staging.base_program__transactions",
     }

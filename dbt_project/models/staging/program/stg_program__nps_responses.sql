@@ -1,4 +1,8 @@
 -- Valid NPS survey responses (score 0-10; share_of_wallet 0-100 or null when not answered).
+-- A view on the judged rows of base_program__nps_responses (an incremental table), like
+-- stg_program__transactions: always in step with the quarantine, and a run copies no table of them. A table on
+-- Spark (macro view_materialization).
+{{ config(materialized=view_materialization()) }}
 with
 
 base as (

@@ -1,4 +1,8 @@
 -- Valid partner snapshot rows: one row per partner per snapshot date. Contains personal data (email).
+-- A view on the judged rows of base_program__partners (an incremental table), like
+-- stg_program__transactions: always in step with the quarantine, and a run copies no table of them. A table on
+-- Spark (macro view_materialization).
+{{ config(materialized=view_materialization()) }}
 with
 
 base as (

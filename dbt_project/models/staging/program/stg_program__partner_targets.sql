@@ -1,4 +1,8 @@
 -- Valid monthly partner targets (optional entity: empty when its folder is absent).
+-- A view on the judged rows of base_program__partner_targets (an incremental table), like
+-- stg_program__transactions: always in step with the quarantine, and a run copies no table of them. A table on
+-- Spark (macro view_materialization).
+{{ config(materialized=view_materialization()) }}
 with
 
 base as (

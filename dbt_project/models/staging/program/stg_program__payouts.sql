@@ -1,4 +1,8 @@
 -- Valid payout requests; amounts in the original currency, timestamps in UTC.
+-- A view on the judged rows of base_program__payouts (an incremental table), like
+-- stg_program__transactions: always in step with the quarantine, and a run copies no table of them. A table on
+-- Spark (macro view_materialization).
+{{ config(materialized=view_materialization()) }}
 with
 
 base as (

@@ -1,6 +1,7 @@
--- Every partner_targets row, typed and judged against the landing contract (macro judge_rows).
+-- Every partner_targets row, typed and judged against the landing contract, incremental on whole landing partitions
+-- (macro judge_landing_window).
 with
 
-{{ judge_rows('partner_targets', partners=ref('base_program__partners')) }}
+{{ judge_landing_window('partner_targets', partners=ref('base_program__partners')) }}
 
 select * from judged
