@@ -1,10 +1,11 @@
 {#-
-    A judged base model incremental on whole landing partitions, for an entity judged by macro judge_rows alone: its
-    config, and its typed, judged rows as CTEs ending in `judged`. A window run parses and judges only its window's
-    rows and the rows outside it that it judges again (macro rows_rejudged_outside_window), against the history
-    already judged in the model's own table; the pre-hooks first delete the same rows. A full build, and every build
-    on Spark (macro windowed_materialization), judges every raw row. Keyword arguments go to judge_rows (the judged
-    partners, fx rates).
+    A judged base model incremental on whole landing partitions, for an entity whose rows are judged against the
+    history of their keys (all but the partner snapshots): its config, and its typed, judged rows as CTEs ending in
+    `judged` (macro judge_rows). A window run parses and judges only its window's rows and the rows outside it that
+    it judges again (macro rows_rejudged_outside_window), against the history already judged in the model's own
+    table; the pre-hooks first delete the same rows. A full build, and every build on Spark (macro
+    windowed_materialization), judges every raw row. Keyword arguments go to judge_rows (the judged partners and fx
+    rates, the caller's later checks).
 -#}
 {% macro judge_landing_window(entity) -%}
     {{ config(

@@ -3,8 +3,8 @@
 The judged base models of every entity but the fx rates are incremental on landing partitions: a window run judges
 only its window's rows. A row quarantined as `unknown_partner` (its partner's snapshot had not landed) or
 `no_fx_rate` (its currency had no rates) becomes valid once that snapshot or those rates land, possibly in a later
-and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the
-incremental models from all raw history.
+and non-overlapping window (a split backfill). This finds such rows, so the run rebuilds the incremental models
+from all raw history.
 """
 
 from __future__ import annotations

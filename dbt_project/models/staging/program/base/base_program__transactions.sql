@@ -1,23 +1,13 @@
 -- Every transaction row, typed and judged against the landing contract (macro judge_rows), then refunds
 -- against the valid sales they reverse (same partner, not earlier than the sale).
--- A table, incremental on whole landing partitions: a nightly run parses and judges only its window's rows (and
--- the rows outside it it judges again: macro rows_rejudged_outside_window), against the keys and valid sales of the history already judged here, so it
--- does not re-read 50M raw rows. A full build judges every raw row once; the valid rows and the quarantine both
--- read the result.
-{{
-    config(
-        materialized=windowed_materialization(),
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook=["{{ delete_partition_window() }}", "{{ delete_rows_rejudged_outside_window() }}"],
-    )
-}}
+-- A table, incremental on whole landing partitions (macro judge_landing_window): a nightly run parses and judges
+-- only its window's rows (and the rows outside it it judges again), against the keys and valid sales of the
+-- history already judged here, so it does not re-read 50M raw rows. A full build judges every raw row once; the
+-- valid rows and the quarantine both read the result.
 with
 
-{{ judge_rows(
+{{ judge_landing_window(
     'transactions',
-    source_sql=(window_rows(source('program', 'transactions'), 'transactions', typed=false) if is_incremental() else none),
-    history=(this if is_incremental() else none),
     partners=ref('base_program__partners'),
     fx_rates=ref('base_program__fx_rates'),
     later_reasons=['unknown_refund_of', 'refund_before_sale'],
