@@ -12,10 +12,7 @@
         materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_partition_window() }}",
-            "{{ delete_rows_rejudged_outside_window('" ~ entity ~ "') }}",
-        ],
+        pre_hook=landing_window_pre_hooks(entity),
     ) }}
     {{ judge_rows(
         entity,

@@ -11,7 +11,7 @@
         materialized=windowed_materialization(),
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=["{{ delete_partition_window() }}", "{{ delete_rows_rejudged_outside_window() }}"],
+        pre_hook=landing_window_pre_hooks('transactions'),
     )
 }}
 -- The rows converted: the window's in a window run (a CTE), in a full build the valid transactions' view itself,
