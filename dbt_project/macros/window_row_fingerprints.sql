@@ -2,9 +2,9 @@
     whose first snapshot the window brings (macro window_newcomers: their earlier rows are staged now): its partner,
     its period by revenue date, and a digest of all its columns (macro row_digest). Read before
     int_transactions_converted replaces its rows (model int_transactions_replaced) and after (model
-    int_transactions_changed): the rows in one read and not the other are what the run changed. One `union all` branch per side of the
-    window's first partition, each with its own partition bound: one `or` of both made DuckDB test every row of the
-    history against the newcomers (macro rows_rejudged_outside_window). -#}
+    int_transactions_changed): the rows in one read and not the other are what the run changed. One `union all`
+    branch per side of the window's first partition, each with its own partition bound: one `or` of both made
+    DuckDB test every row of the history against the newcomers (macro rows_rejudged_outside_window). -#}
 {% macro window_row_fingerprints(relation) -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | sort if execute else [] %}
     {%- for rows in [
