@@ -3,13 +3,14 @@
     its period by revenue date, and a digest of all its columns (macro row_digest). Read before
     int_transactions_converted replaces its rows (model int_transactions_replaced) and after (model
     int_transactions_changed): the rows in one read and not the other are what the run changed. One `union all`
-    branch per side of the window's first partition, each with its own partition bound: one `or` of both made
-    DuckDB test every row of the history against the newcomers (macro rows_rejudged_outside_window). -#}
+    branch per side of the window's first partition, each with its own partition bound: from it on, and before it
+    the newcomers' rows (the `before` side of macro rows_rejudged_outside_window). One `or` of both made DuckDB test
+    every row of the history against the newcomers. -#}
 {% macro window_row_fingerprints(relation) -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | sort if execute else [] %}
     {%- for rows in [
         "_partition_date >= cast('" ~ run_var('min_date') ~ "' as date)",
-        "_partition_date < cast('" ~ run_var('min_date') ~ "' as date)\n        and partner_id in (" ~ window_newcomers() ~ ")",
+        rows_rejudged_outside_window('transactions')['before'],
     ] %}
     {{ 'union all' if not loop.first }}
     select
