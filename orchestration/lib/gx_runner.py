@@ -505,9 +505,6 @@ def _outcomes(
             values = res["partial_unexpected_list"]
             rows = whole() if whole else df
             failing = rows[rows[column].isin(values)].head(FAILING_ROW_SAMPLE).to_dict("records")
-        error = None
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            error = str(r.exception_info.get("exception_message"))
         outcomes.append(
             ExpectationOutcome(
                 expectation=cfg.type,
@@ -518,10 +515,22 @@ def _outcomes(
                 observed=_jsonable(observed),
                 expected=_jsonable(kwargs),
                 failing_rows=_jsonable(failing),
-                error=error,
+                error=_exception_message(r.exception_info),
             )
         )
     return outcomes
+
+
+def _exception_message(info: Mapping[str, Any] | None) -> str | None:
+    """Why GE could not evaluate a check (a missing column, a type it cannot compare), or None. GE 1.x gives the
+    exception of each metric it could not compute, by metric; an older shape has one at the top."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    raised = [v for v in info.values() if isinstance(v, Mapping) and v.get("raised_exception")]
+    messages = [str(v.get("exception_message")) for v in raised]
+    return "; ".join(dict.fromkeys(messages)) or None
 
 
 def _results_by_check(

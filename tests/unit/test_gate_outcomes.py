@@ -65,3 +65,11 @@ def test_only_the_checks_whose_observed_value_is_read_are_asked_for_it():
         None,
         {"unexpected_count": 0, "sample": []},
     ]
+
+
+def test_a_check_ge_cannot_evaluate_fails_and_says_why():
+    """A suite naming a column the mart does not have: the check fails, and its line gives GE's reason."""
+    (missing,) = _outcomes(pd.DataFrame({"amount": [1.0]}), [between("amount_typo", 0, 1)])
+    assert (missing.success, missing.column) == (False, "amount_typo")
+    assert missing.error == 'Error: The column "amount_typo" in BatchData does not exist.'
+    assert missing.line().endswith('error=Error: The column "amount_typo" in BatchData does not exist.')
