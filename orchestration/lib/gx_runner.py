@@ -523,7 +523,7 @@ def _outcomes(
 
 def _exception_message(info: Mapping[str, Any] | None) -> str | None:
     """Why GE could not evaluate a check (a missing column, a type it cannot compare), or None. GE 1.x gives the
-    exception of each metric it could not compute, by metric; an older shape has one at the top."""
+    exception of each metric it could not compute, keyed by metric; one exception at the top level is read too."""
     if not info:
         return None
     if info.get("raised_exception"):
