@@ -2,8 +2,8 @@
 -- interactions.kind (one home for the kinds), zero where none; the totals and recency per partner and period are
 -- in fct_partner_relationship_monthly.
 -- A view (macro view_materialization; a table on Spark): it is every partner-period times every kind, mostly zeros,
--- cheap to compute and the largest mart to store (11.8 M rows on the large preset, about 11 s to write each run).
--- Publication copies it into the published file as a table like every mart; the tests and the gate read the view.
+-- cheap to compute and the largest mart to store (measured in docs/benchmarks.md, "Since then: the interactions mart
+-- a view"). Publication copies it into the published file as a table like every mart; tests and the gate read the view.
 {{ config(materialized=view_materialization()) }}
 {% set kinds = landing_contract('interactions')['columns'].get('kind', {}).get('allowed', []) %}
 with
