@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from orchestration.lib.dbt_args import installed_dbt
+from orchestration.lib.dbt_args import installed_dbt, run_args
 from orchestration.lib.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -19,13 +19,14 @@ DBT_DIR = PROJECT_DIR / "dbt_project"
 
 
 def build_manifest() -> Path:
-    """Parse the dbt project once (the Dagster code location reads target/manifest.json)."""
-    dbt_vars = json.dumps(Settings.from_env().dbt_vars(), sort_keys=True)
+    """Parse the dbt project once (the Dagster code location reads target/manifest.json). Its saved parse,
+    target/partial_parse.msgpack, is where a new warehouse's first dbt run starts (lib/dbt_command.py)."""
+    settings = Settings.from_env()
     subprocess.run(
         [str(installed_dbt()), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-        + ["--vars", dbt_vars],
+        + run_args(settings.dbt_vars(), settings.engine),
         check=True,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+        env={**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
     )
     return DBT_DIR / "target" / "manifest.json"
 

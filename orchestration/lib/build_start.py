@@ -62,8 +62,9 @@ class BuildStart:
 
 def build_signature(dbt_vars: Mapping[str, str], manifest_path: Path = MANIFEST_PATH) -> str:
     """What the staged rows of a day depend on besides its files: the project's models (their SQL's checksum and
-    config), macros, sources (the landing contract) and vars (dbt_project.yml), and the run's dbt vars but the
-    warehouse's path and memory. A build with another signature may stage other rows from the same files."""
+    config), macros, sources (the landing contract) and vars (dbt_project.yml), and the run's dbt vars (the
+    warehouse's path and memory limit are not among them, Settings.dbt_env). A build with another signature may
+    stage other rows from the same files."""
     manifest = json.loads(Path(manifest_path).read_text())
     project = manifest["metadata"]["project_name"]
     nodes = sorted(
@@ -73,9 +74,8 @@ def build_signature(dbt_vars: Mapping[str, str], manifest_path: Path = MANIFEST_
         (m["unique_id"], m["macro_sql"]) for m in manifest["macros"].values() if m["package_name"] == project
     )
     sources = sorted((s["unique_id"], s.get("columns"), s.get("meta")) for s in manifest["sources"].values())
-    run_vars = {k: v for k, v in dbt_vars.items() if k not in ("work_db", "duckdb_memory_limit")}
     project_file = (REPO / "dbt_project" / "dbt_project.yml").read_text()
-    text = json.dumps([nodes, macros, sources, project_file, run_vars], sort_keys=True, default=str)
+    text = json.dumps([nodes, macros, sources, project_file, dict(dbt_vars)], sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 

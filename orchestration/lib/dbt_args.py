@@ -12,8 +12,9 @@ from pathlib import Path
 
 
 def installed_dbt() -> Path:
-    """The dbt executable installed beside this interpreter: a venv works without being activated."""
-    return Path(sys.executable).parent / "dbt"
+    """The project's dbt command installed beside this interpreter (a venv works without being activated):
+    `pra-dbt`, dbt's command line that keeps its saved parse for a new warehouse (lib/dbt_command.py)."""
+    return Path(sys.executable).parent / "pra-dbt"
 
 
 # The run's window reaches the models as environment variables PRA_DBT_<NAME> that dbt reads only while executing
@@ -75,6 +76,13 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def run_args(project_vars: dict[str, object] | None = None, target: str | None = None) -> list[str]:
+    """The `--target` and `--vars` of a run's dbt command, and of `pra manifest`'s parse: dbt keeps a saved parse
+    only for the same vars and target (lib/dbt_command.py), so a new warehouse's first run keeps the project's."""
+    args = ["--target", target] if target else []
+    return args + (["--vars", json.dumps(project_vars, sort_keys=True)] if project_vars else [])
+
+
 def dbt_build_args(
     *, full_refresh: bool = False, project_vars: dict[str, object] | None = None, target: str | None = None
 ) -> list[str]:
@@ -84,11 +92,7 @@ def dbt_build_args(
     dbt unit tests prove the SQL, not the day's data: a pipeline run leaves them out (about 4 s of every run);
     `make test` runs them once (tests/integration/test_dbt_unit_tests.py), as dbt recommends for production.
     """
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if target:
-        args += ["--target", target]
-    if project_vars:
-        args += ["--vars", json.dumps(project_vars, sort_keys=True)]
+    args = ["build", "--exclude-resource-type", "unit_test", *run_args(project_vars, target)]
     if full_refresh:
         args.append("--full-refresh")
     return args

@@ -80,9 +80,12 @@ ENV_VARS: dict[str, str] = {
     "pg_user": "PRA_PG_USER",
     "pg_password": "PRA_PG_PASSWORD",
 }
-# The Settings fields dbt reads from the environment (profiles.yml) rather than from --vars: the engine's target
-# and connection. Not --vars: a password there would land in dbt's logs and parsed project.
-DBT_ENV_FIELDS = ("engine", "pg_host", "pg_port", "pg_database", "pg_user", "pg_password")
+# The Settings fields dbt reads from the environment (profiles.yml) rather than from --vars: the work file's memory
+# limit, the engine's target and connection. Not --vars: a password there would land in dbt's logs and parsed project,
+# and a changed --vars value makes dbt parse the whole project again. The work file's path travels the same way, as
+# PRA_WORK_DB (derived from the warehouse folder, not a setting of its own).
+DBT_ENV_FIELDS = ("duckdb_memory_limit", "engine", "pg_host", "pg_port", "pg_database", "pg_user", "pg_password")
+WORK_DB_ENV = "PRA_WORK_DB"
 
 
 def _flag(variable: str, value: str | None, default: bool) -> bool:
@@ -196,21 +199,22 @@ class Settings:
         return self.warehouse_dir / "report"
 
     def dbt_vars(self) -> dict[str, str]:
-        """dbt vars the committed profile and project read (work_db and memory_limit in profiles.yml)."""
+        """dbt vars the committed project reads: the same for every warehouse of one configuration, so a new
+        warehouse's first run keeps the project's saved parse (the warehouse's path is in dbt_env)."""
         history = {"history_start_date": self.partitions_start.isoformat()}
         return {
-            "work_db": str(self.work_db),
-            "duckdb_memory_limit": self.duckdb_memory_limit,
             "reporting_currency": self.reporting_currency,
             "period_grain": self.period_grain,
             **(history if self.partitions_start < DBT_HISTORY_START else {}),
         }
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment of a dbt run for the engine: its target (PRA_ENGINE) and connection, as profiles.yml reads
-        them; the engine's server settings are the resource's values, which may differ from this process's env."""
+        """Environment of a dbt command, as profiles.yml reads it: the work file (PRA_WORK_DB) and its memory limit,
+        the engine's target (PRA_ENGINE) and connection; the resource's values, which may differ from this
+        process's environment."""
         # PGTZ: libpq's session time zone, so dbt's PostgreSQL sessions run in UTC whatever the server's default.
-        return {**{ENV_VARS[f]: str(getattr(self, f)) for f in DBT_ENV_FIELDS}, "PGTZ": "UTC"}
+        fields = {ENV_VARS[f]: str(getattr(self, f)) for f in DBT_ENV_FIELDS}
+        return {WORK_DB_ENV: str(self.work_db), **fields, "PGTZ": "UTC"}
 
     @classmethod
     def from_values(cls, values: Mapping[str, str | None]) -> Settings:

@@ -135,3 +135,7 @@ def test_the_runs_dbt_file_log_has_each_nodes_result_and_no_debug_lines(small_pi
     assert {e["level"] for e in events} == {"info"}
     results = {e["msg"] for e in events if e["name"] == "LogModelResult"}
     assert any("sql table model marts.fct_partner_predictions" in m for m in results), sorted(results)[:5]
+    # A new warehouse: both dbt steps of its first run kept the project's saved parse (orchestration/lib/
+    # dbt_command.py); dbt logs why when it parses the whole project.
+    assert len([e for e in events if e["name"] == "FoundStats"]) == 2
+    assert [e["msg"] for e in events if e["name"] == "UnableToPartialParse"] == []

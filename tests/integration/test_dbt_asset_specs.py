@@ -201,3 +201,34 @@ def test_a_dbt_command_starts_only_dbt_and_builds_no_adapter_in_the_dagster_proc
     # The version it answered is the one the dbt executable itself reports.
     reported = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"installed: (\d+\.\d+\.\d+)", reported).group(1) == str(dbt._cli_version)
+
+
+@pytest.mark.parametrize(
+    ("work_file", "parses_again"),
+    [("work.duckdb", False), ("other.duckdb", True)],
+    ids=["same file name: keeps the parse", "another file name: parses again"],
+)
+def test_a_new_warehouse_starts_from_the_projects_saved_parse(tmp_path, work_file, parses_again):
+    """A dbt command of a warehouse the project's saved parse never saw (`pra manifest` parsed with the default
+    warehouse), into an empty target folder, as a new warehouse's first run: dagster-dbt copies the project's
+    `partial_parse.msgpack` there and the project's `pra-dbt` keeps it, though the work file's path differs
+    (orchestration/lib/dbt_command.py; dbt alone parses the whole project again because the path is in its profile
+    hash). A work file of another name is another DuckDB database, which the parsed nodes name: that one parses."""
+    from orchestration.defs.resources import build_resources
+    from orchestration.lib.dbt_args import environment, run_args
+    from orchestration.lib.settings import Settings
+
+    dbt = build_resources()["dbt"]
+    settings = Settings.from_env()
+    target = tmp_path / "warehouse" / "dbt_target"
+    with environment({**settings.dbt_env(), "PRA_WORK_DB": str(tmp_path / "warehouse" / work_file)}):
+        invocation = dbt.cli(
+            ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"]
+            + run_args(settings.dbt_vars(), settings.engine),
+            manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
+            target_path=target,
+        )
+        events = [e.raw_event["info"] for e in invocation.stream_raw_events()]
+    assert invocation.is_successful()
+    reparsed = [info["msg"] for info in events if info["name"] == "UnableToPartialParse"]
+    assert reparsed == (["Unable to do partial parsing because profile has changed"] if parses_again else [])

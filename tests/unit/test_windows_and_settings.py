@@ -53,7 +53,7 @@ def test_settings_from_environment(tmp_path: Path):
     assert s.landing_dir == Path("/srv/landing")
     assert s.reporting_currency == "EUR"
     assert s.lookback_days == 7
-    assert s.dbt_vars()["work_db"] == str(tmp_path / "warehouse" / "work.duckdb")
+    assert s.dbt_env()["PRA_WORK_DB"] == str(tmp_path / "warehouse" / "work.duckdb")
     assert s.dbt_vars()["reporting_currency"] == "EUR"
 
 
@@ -70,12 +70,12 @@ def test_duckdb_memory_limit_and_period_grain_defaults_and_overrides(tmp_path: P
 
     default = Settings.from_env({"PRA_HOME": str(tmp_path)})
     assert (default.duckdb_memory_limit, default.period_grain) == ("2.5GB", "month")
-    assert default.dbt_vars()["duckdb_memory_limit"] == "2.5GB"
+    assert default.dbt_env()["PRA_DUCKDB_MEMORY_LIMIT"] == "2.5GB"
     env = {"PRA_HOME": str(tmp_path), "PRA_DUCKDB_MEMORY_LIMIT": "8GB", "PRA_PERIOD_GRAIN": "Quarter"}
     s = Settings.from_env(env)
     assert (s.duckdb_memory_limit, s.period_grain) == ("8GB", "quarter")
     # The Dagster resource takes both from the variables (dg.EnvVar, resolved by Dagster when a run starts):
-    # the dbt step passes them as dbt vars (the profile's memory_limit, the period_grain var), every DuckDB
+    # the dbt step passes the memory limit to the profile as a variable, the grain as a dbt var; every DuckDB
     # connection (ingestion, the gates, the publication and its report) gets the memory limit.
     warehouse = build_resources(env)["warehouse"]
     assert warehouse.duckdb_memory_limit.env_var_name == "PRA_DUCKDB_MEMORY_LIMIT"
@@ -85,12 +85,11 @@ def test_duckdb_memory_limit_and_period_grain_defaults_and_overrides(tmp_path: P
             mp.setenv(var, value)
         with dg.build_resources({"warehouse": warehouse}) as resources:
             resolved = resources.warehouse.settings
-    assert resolved.dbt_vars() == {
-        "work_db": str(tmp_path / "warehouse" / "work.duckdb"),
-        "duckdb_memory_limit": "8GB",
-        "reporting_currency": "USD",
-        "period_grain": "quarter",
-    }
+    # dbt's vars are the same for every warehouse (its saved parse holds); the path and memory limit reach the
+    # profile as variables (Settings.dbt_env).
+    assert resolved.dbt_vars() == {"reporting_currency": "USD", "period_grain": "quarter"}
+    assert resolved.dbt_env()["PRA_WORK_DB"] == str(tmp_path / "warehouse" / "work.duckdb")
+    assert resolved.dbt_env()["PRA_DUCKDB_MEMORY_LIMIT"] == "8GB"
     assert resolved.landing_dir == tmp_path / "data" / "landing"
     assert PublishSettings.from_settings(resolved).memory_limit == "8GB"
 
@@ -156,6 +155,8 @@ def test_the_engine_is_a_setting_refused_by_name_and_its_server_reaches_dbt_as_e
     )
     assert "s3cret" not in repr(settings)
     assert settings.dbt_env() == {
+        "PRA_WORK_DB": str(tmp_path / "warehouse" / "work.duckdb"),
+        "PRA_DUCKDB_MEMORY_LIMIT": "2.5GB",
         "PRA_ENGINE": "postgres",
         "PRA_PG_HOST": "127.0.0.1",
         "PRA_PG_PORT": "6543",

@@ -106,7 +106,8 @@ def _create_predictive_tables(dbt: DbtCliResource, settings) -> None:
     """
     args = ["run-operation", "ensure_predictive_tables", "--target", "duckdb"]
     args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
-    dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
+    with environment(settings.dbt_env()):
+        dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
 
 
 def _log_transfer(context: dg.AssetExecutionContext, what: str, counts: Mapping[str, int], started: float) -> None:
@@ -203,9 +204,10 @@ def _dbt_build(
     # Until a publication covers it, the build marks its days as never gated (lib/build_start.py).
     with warehouse.connect() as con:
         record_build(con, context.run_id, None if full_refresh else window[0], window[1], signature)
-    # The profile's warehouse path and memory limit travel as dbt vars (profiles.yml), the same on every run of
-    # this warehouse; the window as environment variables. dbt's target folder is the warehouse's own, so its
-    # parsed project (partial_parse.msgpack) is kept from one run and step to the next (lib/dbt_args.py).
+    # The profile's warehouse path and memory limit travel as environment variables (Settings.dbt_env), like the
+    # window; the --vars are the same for every warehouse. dbt's target folder is the warehouse's own, so its
+    # parsed project (partial_parse.msgpack) is kept from one run and step to the next (lib/dbt_args.py), and a new
+    # warehouse starts from the project's (lib/dbt_command.py).
     if engine:
         if missing_predictive:
             _create_predictive_tables(dbt, settings)
