@@ -19,7 +19,8 @@ import duckdb
 import pytest
 from filelock import FileLock
 
-from orchestration.lib.dbt_args import installed_dbt
+from orchestration.lib.dbt_args import RUN_VARS, installed_dbt, run_args, run_env
+from orchestration.lib.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -167,12 +168,22 @@ def dbt_on(
     select: str | None = None,
     project_dir: Path = DBT_PROJECT_DIR,
 ) -> subprocess.CompletedProcess:
-    """Run `dbt <command>` of `project_dir` against the warehouse file `db`, target and logs in `root`."""
-    cmd = [str(installed_dbt()), command, "--vars", json.dumps(variables)]
+    """Run `dbt <command>` of `project_dir` against the warehouse file `db`, target and logs in `root`, as a pipeline
+    run's dbt step runs it: `variables` that are run values (window, as-of date: RUN_VARS) as environment variables,
+    the others over the project's dbt vars, and the project's saved parse copied into the new target folder (what
+    dagster-dbt does), so dbt parses the whole project again only for other vars or another project."""
+    settings = Settings.from_env()
+    project_vars = settings.dbt_vars() | {k: v for k, v in variables.items() if k not in RUN_VARS}
+    env = settings.dbt_env() | {"PRA_WORK_DB": str(db)} | run_env({k: v for k, v in variables.items() if k in RUN_VARS})
+    saved_parse = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    if project_dir == DBT_PROJECT_DIR and saved_parse.exists() and not (root / "target").exists():
+        (root / "target").mkdir(parents=True)
+        shutil.copy(saved_parse, root / "target")
+    cmd = [str(installed_dbt()), command, *run_args(project_vars, settings.engine)]
     cmd += ["--select", select] if select else []
     cmd += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     cmd += ["--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-    return subprocess.run(cmd, env={**os.environ, "PRA_WORK_DB": str(db)}, capture_output=True, text=True)
+    return subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
 
 
 def stop_process_group(proc: subprocess.Popen, sig: int) -> None:

@@ -24,6 +24,8 @@ WINDOW_ENV_PREFIX = "PRA_DBT_"
 # Constant from run to run: tells the parse that a window will come, so the incremental models are incremental
 # (macro has_partition_window).
 PARTITIONED_ENV = {"PRA_DBT_PARTITIONED": "true"}
+# The values macro run_var reads: a run's, never the project's.
+RUN_VARS = ("min_date", "max_date", "as_of_date", "checked_from")
 
 
 def window_vars(start: date, end: date, extra: dict[str, object] | None = None) -> dict[str, object]:
@@ -45,8 +47,16 @@ def window_env(
     checked_from: the first day whose periods its data tests read, when not `start`, macro test_window_filter)."""
     extra = {"as_of_date": as_of.isoformat()} if as_of else {}
     extra |= {"checked_from": checked_from.isoformat()} if checked_from else {}
-    values = window_vars(start, end, extra)
-    return {**PARTITIONED_ENV, **{WINDOW_ENV_PREFIX + k.upper(): str(v) for k, v in values.items()}}
+    return run_env(window_vars(start, end, extra))
+
+
+def run_env(values: Mapping[str, object]) -> dict[str, str]:
+    """Environment of a dbt command for run values (RUN_VARS), as macro run_var reads them; with a window among
+    them, also the flag that makes the incremental models incremental."""
+    if unknown := set(values) - set(RUN_VARS):
+        raise ValueError(f"not a run value (macro run_var): {sorted(unknown)}")
+    partitioned = PARTITIONED_ENV if "min_date" in values else {}
+    return {**partitioned, **{WINDOW_ENV_PREFIX + k.upper(): str(v) for k, v in values.items()}}
 
 
 # dbt writes its file log (a pipeline run's: warehouse/dbt_target/dbt.log) at debug level unless told otherwise: every

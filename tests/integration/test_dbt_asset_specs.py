@@ -20,6 +20,8 @@ from orchestration.defs.transformation.assets import (
     build_dbt_assets,
     published_mart_keys,
 )
+from orchestration.lib.dbt_args import environment, run_args
+from orchestration.lib.settings import Settings
 from tests.helpers import DBT_PROJECT_DIR
 
 KPIS = dg.AssetKey(["marts", "fct_program_kpis_monthly"])
@@ -183,9 +185,11 @@ def test_a_dbt_command_starts_only_dbt_and_builds_no_adapter_in_the_dagster_proc
     resource = build_resources()["dbt"]
     assert isinstance(resource, ProjectDbtCliResource)
     dbt = Recording(**resource.model_dump())
+    settings = Settings.from_env()
     try:
         invocation = dbt.cli(
-            ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"],
+            ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"]
+            + run_args(settings.dbt_vars(), settings.engine),  # a run's: dbt keeps the project's saved parse
             manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
             target_path=tmp_path,
         )
@@ -215,8 +219,6 @@ def test_a_new_warehouse_starts_from_the_projects_saved_parse(tmp_path, work_fil
     (orchestration/lib/dbt_command.py; dbt alone parses the whole project again because the path is in its profile
     hash). A work file of another name is another DuckDB database, which the parsed nodes name: that one parses."""
     from orchestration.defs.resources import build_resources
-    from orchestration.lib.dbt_args import environment, run_args
-    from orchestration.lib.settings import Settings
 
     dbt = build_resources()["dbt"]
     settings = Settings.from_env()
