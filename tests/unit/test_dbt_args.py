@@ -3,7 +3,15 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.dbt_args import dbt_build_args, environment, file_log_env, window_env, window_vars
+from orchestration.lib.dbt_args import (
+    dbt_build_args,
+    environment,
+    file_log_env,
+    run_args,
+    run_env,
+    window_env,
+    window_vars,
+)
 
 
 def test_window_vars_are_half_open_and_as_of_is_last_day_inside():
@@ -33,6 +41,28 @@ def test_window_reaches_dbt_as_environment_not_vars():
     }
     # A re-processed older window keeps the newest loaded day as the numbers' date.
     assert window_env(date(2024, 1, 1), date(2024, 1, 3), as_of=date(2024, 2, 9))["PRA_DBT_AS_OF_DATE"] == "2024-02-09"
+
+
+def test_run_values_alone_reach_dbt_as_environment_and_a_window_makes_the_models_incremental():
+    assert run_env({"as_of_date": "2025-03-31"}) == {"PRA_DBT_AS_OF_DATE": "2025-03-31"}
+    assert run_env({"min_date": "2025-03-01", "max_date": "2025-04-01"}) == {
+        "PRA_DBT_PARTITIONED": "true",
+        "PRA_DBT_MIN_DATE": "2025-03-01",
+        "PRA_DBT_MAX_DATE": "2025-04-01",
+    }
+    # A project var is not a run value: as an environment variable the models would never read it.
+    with pytest.raises(ValueError, match=r"not a run value \(macro run_var\): \['period_grain'\]"):
+        run_env({"period_grain": "quarter"})
+
+
+def test_run_args_are_the_target_then_the_vars_sorted():
+    assert run_args({"reporting_currency": "USD", "period_grain": "month"}, "duckdb") == [
+        "--target",
+        "duckdb",
+        "--vars",
+        '{"period_grain": "month", "reporting_currency": "USD"}',
+    ]
+    assert run_args() == []
 
 
 def test_build_args_carry_only_the_project_vars():
