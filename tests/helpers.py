@@ -20,7 +20,7 @@ import pytest
 from filelock import FileLock
 
 from orchestration.lib.dbt_args import RUN_VARS, installed_dbt, run_args, run_env
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import WORK_DB_ENV, Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -174,7 +174,7 @@ def dbt_on(
     dagster-dbt does), so dbt parses the whole project again only for other vars or another project."""
     settings = Settings.from_env()
     project_vars = settings.dbt_vars() | {k: v for k, v in variables.items() if k not in RUN_VARS}
-    env = settings.dbt_env() | {"PRA_WORK_DB": str(db)} | run_env({k: v for k, v in variables.items() if k in RUN_VARS})
+    env = settings.dbt_env() | {WORK_DB_ENV: str(db)} | run_env({k: v for k, v in variables.items() if k in RUN_VARS})
     saved_parse = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
     if project_dir == DBT_PROJECT_DIR and saved_parse.exists() and not (root / "target").exists():
         (root / "target").mkdir(parents=True)

@@ -21,7 +21,7 @@ from orchestration.defs.transformation.assets import (
     published_mart_keys,
 )
 from orchestration.lib.dbt_args import environment, run_args
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import WORK_DB_ENV, Settings
 from tests.helpers import DBT_PROJECT_DIR
 
 KPIS = dg.AssetKey(["marts", "fct_program_kpis_monthly"])
@@ -223,7 +223,7 @@ def test_a_new_warehouse_starts_from_the_projects_saved_parse(tmp_path, work_fil
     dbt = build_resources()["dbt"]
     settings = Settings.from_env()
     target = tmp_path / "warehouse" / "dbt_target"
-    with environment({**settings.dbt_env(), "PRA_WORK_DB": str(tmp_path / "warehouse" / work_file)}):
+    with environment({**settings.dbt_env(), WORK_DB_ENV: str(tmp_path / "warehouse" / work_file)}):
         invocation = dbt.cli(
             ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"]
             + run_args(settings.dbt_vars(), settings.engine),

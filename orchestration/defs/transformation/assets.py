@@ -4,7 +4,6 @@ The models are not partitioned: marts describe the whole history as of the newes
 loads a partition window passes that window to dbt (incremental models and as_of_date use it; dbt_args.py).
 """
 
-import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -23,7 +22,7 @@ from orchestration.lib.build_start import (
     record_build,
 )
 from orchestration.lib.contract import SOURCE_NAME
-from orchestration.lib.dbt_args import dbt_build_args, environment, window_env
+from orchestration.lib.dbt_args import dbt_build_args, environment, run_args, window_env
 from orchestration.lib.engines import engine_for, relations_to_pull
 from orchestration.lib.gx_runner import DbtModels, is_published
 from orchestration.lib.ingestion import latest_loaded_window
@@ -104,8 +103,7 @@ def _create_predictive_tables(dbt: DbtCliResource, settings) -> None:
     on a fresh warehouse the same macro (the one home of their columns) runs once on the work file by itself
     (`dbt run-operation ensure_predictive_tables --target duckdb`).
     """
-    args = ["run-operation", "ensure_predictive_tables", "--target", "duckdb"]
-    args += ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+    args = ["run-operation", "ensure_predictive_tables", *run_args(settings.dbt_vars(), "duckdb")]
     with environment(settings.dbt_env()):
         dbt.cli(args, target_path=settings.dbt_target_dir / "work_file").wait()
 
