@@ -370,7 +370,8 @@ def test_suites_name_no_relation_and_read_only_upstream_models(published_pipelin
 
 def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: PipelineDirs, tmp_path: Path):
     """Filled columns, partner uniqueness, a two-column key's uniqueness, S + N - churned + reactivated = E, the
-    bridge identity, one segment per partner and the refund policy's values: dbt tests fail, suites pass."""
+    bridge identity, one segment per partner, the refund policy's values and the build's period grain: dbt tests
+    fail, suites pass."""
     dirs = clone(published_pipeline, tmp_path / "dbt_owned")
     latest = "(select max(month_start_date) from marts.fct_program_kpis_monthly)"
     corrupt(
@@ -396,8 +397,12 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "order by partner_id, month_start_date limit 2",
         "insert into intermediate.int_partner_months_revenue select * from intermediate.int_partner_months_revenue "
         "order by partner_id, month_start_date limit 1",
+        # Two rows of a grain the project accepts but this build (month) did not make.
+        "update marts.fct_partner_scorecard_monthly set period_grain = 'quarter' where partner_month_id in "
+        "(select partner_month_id from marts.fct_partner_scorecard_monthly order by 1 limit 2)",
     )
     refund_policy_test = "accepted_values_fct_partner_monthly_refund_policy__refund_period__sale_period"
+    grain_test = "is_the_period_grain_fct_partner_scorecard_monthly_period_grain"
     tests = [
         "not_null_columns_fct_partner_tiers_monthly",
         "unique_dim_partners_partner_id",
@@ -406,6 +411,7 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "assert_revenue_bridge_balances",
         "assert_partner_is_in_at_most_one_segment",
         refund_policy_test,
+        grain_test,
     ]
     dbt = dbt_on(dirs.work_db, tmp_path / "dbt", "test", {}, " ".join(tests))
     assert dbt.returncode == 1, dbt.stdout[-4000:]
@@ -422,6 +428,7 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "assert_revenue_bridge_balances": ("fail", 1),
         "assert_partner_is_in_at_most_one_segment": ("fail", 1),
         refund_policy_test: ("fail", 1),
+        grain_test: ("fail", 2),
     }
     for mart in (
         "dim_partners",
@@ -430,6 +437,7 @@ def test_rules_owned_by_dbt_fail_in_dbt_not_in_the_suites(published_pipeline: Pi
         "fct_revenue_bridge_monthly",
         "fct_partner_segments_monthly",
         "fct_partner_monthly",
+        "fct_partner_scorecard_monthly",
     ):
         result = run_gate(dirs, mart)
         assert result.passed, result.summary()
