@@ -29,6 +29,18 @@ KPIS = dg.AssetKey(["marts", "fct_program_kpis_monthly"])
 MART_COUNT = len(list((DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")))
 
 
+def ls_one_model(dbt, target_path):
+    """`dbt ls` of one model through the dbt resource, with a run's --target and --vars (so dbt can keep the
+    project's saved parse), into `target_path`: the invocation, to stream."""
+    settings = Settings.from_env()
+    return dbt.cli(
+        ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"]
+        + run_args(settings.dbt_vars(), settings.engine),
+        manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
+        target_path=target_path,
+    )
+
+
 @pytest.fixture(scope="module")
 def definitions() -> dg.Definitions:
     """The code location, built as `dagster dev` builds it."""
@@ -185,14 +197,8 @@ def test_a_dbt_command_starts_only_dbt_and_builds_no_adapter_in_the_dagster_proc
     resource = build_resources()["dbt"]
     assert isinstance(resource, ProjectDbtCliResource)
     dbt = Recording(**resource.model_dump())
-    settings = Settings.from_env()
     try:
-        invocation = dbt.cli(
-            ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"]
-            + run_args(settings.dbt_vars(), settings.engine),  # a run's: dbt keeps the project's saved parse
-            manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
-            target_path=tmp_path,
-        )
+        invocation = ls_one_model(dbt, tmp_path)
         events = [e.raw_event["info"] for e in invocation.stream_raw_events()]
     finally:
         recording[0] = False
@@ -224,12 +230,7 @@ def test_a_new_warehouse_starts_from_the_projects_saved_parse(tmp_path, work_fil
     settings = Settings.from_env()
     target = tmp_path / "warehouse" / "dbt_target"
     with environment({**settings.dbt_env(), WORK_DB_ENV: str(tmp_path / "warehouse" / work_file)}):
-        invocation = dbt.cli(
-            ["ls", "--select", "fct_program_kpis_monthly", "--resource-type", "model", "--output", "name"]
-            + run_args(settings.dbt_vars(), settings.engine),
-            manifest=DBT_PROJECT_DIR / "target" / "manifest.json",
-            target_path=target,
-        )
+        invocation = ls_one_model(dbt, target)
         events = [e.raw_event["info"] for e in invocation.stream_raw_events()]
     assert invocation.is_successful()
     reparsed = [info["msg"] for info in events if info["name"] == "UnableToPartialParse"]
