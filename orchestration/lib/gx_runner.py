@@ -363,6 +363,11 @@ def _jsonable(value: Any) -> Any:
 
 
 _CONTEXT = None
+# The one DataFrame asset every batch is validated through, with its one batch definition (the whole frame). Made with
+# the context: GE writes its whole configuration out again (as YAML) for every asset or batch definition added, so an
+# asset per mart and batch cost a fresh process about 1 s of the 4-5 s of a small warehouse's 35 suites
+# (docs/quality.md, "What a gate costs"), and more with every mart.
+_ASSET, _BATCH_DEFINITION = "frame", "whole"
 
 
 def _gx_context():
@@ -381,8 +386,10 @@ def _gx_context():
             analytics_enabled=False,
             progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
         )
-        _CONTEXT = gx.get_context(project_config=config, mode="ephemeral")
-        _CONTEXT.data_sources.add_pandas("pra_gate")
+        context = gx.get_context(project_config=config, mode="ephemeral")
+        asset = context.data_sources.add_pandas("pra_gate").add_dataframe_asset(_ASSET)
+        asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION)
+        _CONTEXT = context
     return _CONTEXT
 
 
@@ -430,20 +437,10 @@ def _validate(
 ) -> list[ExpectationOutcome]:
     """Validate one DataFrame with GE and turn results into outcomes with a few failing rows (taken from `whole()`,
     every column of the batch, when `df` holds only the checked ones)."""
-    context = _gx_context()
-    source = context.data_sources.get("pra_gate")
-    asset_name = f"{suite_name}.{batch_name}"
-    try:
-        asset = source.get_asset(asset_name)
-    except LookupError:
-        asset = source.add_dataframe_asset(asset_name)
-    try:
-        batch_def = asset.get_batch_definition("whole")
-    except (KeyError, LookupError, ValueError):
-        batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    batch_def = _gx_context().data_sources.get("pra_gate").get_asset(_ASSET).get_batch_definition(_BATCH_DEFINITION)
     batch = batch_def.get_batch(batch_parameters={"dataframe": df})
     try:
-        return _outcomes(batch, df, checks, batch_name, asset_name, whole)
+        return _outcomes(batch, df, checks, batch_name, f"{suite_name}.{batch_name}", whole)
     finally:
         # The execution engine caches every batch and its DataFrame for the life of the (per-process) context:
         # without this, every mart's frames stayed in memory until the process ended (GB on the large preset).
