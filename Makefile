@@ -24,7 +24,7 @@ export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
 install: $(STAMP)
 
-# uv installs the pinned set (its version is pinned in constraints.txt too) in about a minute on two cores, where pip
+# uv installs the pinned set (uv's own version is pinned in constraints.txt) in about a minute on two cores, where pip
 # took two and a half: it fetches and unpacks in parallel and compiles the bytecode on every core (docs/operations.md,
 # "Installing"). Should uv fail (a registry only pip's own configuration reaches), pip installs the same set.
 INSTALL_ARGS := -c constraints.txt -e '.[dev,engines]'

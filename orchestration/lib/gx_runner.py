@@ -470,13 +470,14 @@ def observed_when_passed(check: Check) -> dict[str, Any] | None:
 
 
 def _outcomes(
-    batch, df, checks: Sequence[Check], batch_name: str, asset_name: str, whole: Callable[[], Any] | None
+    batch, df, checks: Sequence[Check], batch_name: str, suite_label: str, whole: Callable[[], Any] | None
 ) -> list[ExpectationOutcome]:
-    """Validate the batch against the checks; one outcome per check, in the checks' order."""
+    """Validate the batch against the checks; one outcome per check, in the checks' order. `suite_label` names GE's
+    suite (`<mart>__publish.<batch>`): every batch goes through the one GE asset, so the label says which it was."""
     known = [observed_when_passed(c) for c in checks]
-    results = _results_by_check(batch, checks, [i for i, k in enumerate(known) if k is not None], VERDICT, asset_name)
+    results = _results_by_check(batch, checks, [i for i, k in enumerate(known) if k is not None], VERDICT, suite_label)
     again = [i for i, r in results.items() if not r.success] + [i for i, k in enumerate(known) if k is None]
-    results |= _results_by_check(batch, checks, sorted(again), DETAIL, asset_name)
+    results |= _results_by_check(batch, checks, sorted(again), DETAIL, suite_label)
     outcomes = []
     for i, check in enumerate(checks):
         r = results[i]
