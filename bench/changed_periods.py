@@ -1,0 +1,129 @@
+"""Which periods of each model a run changed: two work files compared period by period, the as-of date left out.
+
+`python -m bench.changed_periods BEFORE/work.duckdb AFTER/work.duckdb` compares every table and view of the
+`marts` and `intermediate` schemas (or `--schema`) of two work warehouses, for example a copy taken before a
+nightly run and the same warehouse after it. Each relation with a period column (`month_start_date`) is compared
+period by period: the rows' count and an order-free hash of their values, every column but `as_of_date` (which
+every row of a period mart carries, so every row differs by it after any run). A relation without a period column
+is compared as a whole. Printed: one line per relation, the periods whose rows differ (added, removed or changed)
+and their share of the relation's periods; `--json FILE` writes the same as JSON.
+
+This measures how much of a rebuild a model would need if it were built period by period: docs/benchmarks.md,
+"What a nightly run changes". Each file is read on its own connection, so a view reads its own file's tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+PERIOD_COLUMN = "month_start_date"
+# Not compared: the run's as-of date, on every row of the models that carry it.
+IGNORED_COLUMNS = frozenset({"as_of_date"})
+SCHEMAS = ("marts", "intermediate")
+
+# (count, hash) of the rows of one period (None: a relation without a period column).
+Fingerprints = dict[str | None, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Change:
+    relation: str
+    rows_before: int
+    rows_after: int
+    periods: int | None  # periods in either file; None without a period column
+    changed: list[str | None]  # the periods whose rows differ (oldest first); [None]: a relation without periods
+    rows_changed_periods: int  # rows of the changed periods after the run: what a build by period would write
+
+    @property
+    def line(self) -> str:
+        rows = f"rows {self.rows_before:,} -> {self.rows_after:,}"
+        if self.periods is None:
+            return f"{self.relation}: {rows}, no period column, {'changed' if self.changed else 'unchanged'}"
+        listed = ", ".join(str(p) for p in self.changed[:6]) + (" ..." if len(self.changed) > 6 else "")
+        return f"{self.relation}: {rows}, {len(self.changed)} of {self.periods} periods changed" + (
+            f" ({listed}; {self.rows_changed_periods:,} rows)" if self.changed else ""
+        )
+
+
+def relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[tuple[str, str]]:
+    """The tables and views of `schemas` in the connection's own file, as (schema, name)."""
+    return con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name in (select unnest($s)) union "
+        "select schema_name, view_name from duckdb_views() where database_name = current_database() "
+        "and schema_name in (select unnest($s)) and not internal order by all",
+        {"s": list(schemas)},
+    ).fetchall()
+
+
+def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Fingerprints:
+    """The row count and an order-free hash of the rows (IGNORED_COLUMNS left out) of each period of a relation."""
+    columns = [
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ? order by column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+    kept = ", ".join(f'"{c}"' for c in columns if c not in IGNORED_COLUMNS)
+    period = f'cast("{PERIOD_COLUMN}" as varchar)' if PERIOD_COLUMN in columns else "null"
+    # hash() of a row is 64 bits; their sum as a hugeint is the same whatever the rows' order.
+    rows = con.execute(
+        f"select {period} as period, count(*), coalesce(sum(cast(hash(r) as hugeint)), 0) "
+        f'from (select {kept} from "{schema}"."{name}") as r group by all'
+    ).fetchall()
+    return {p: (int(n), int(h)) for p, n, h in rows}
+
+
+def file_fingerprints(db: Path, schemas: Sequence[str]) -> dict[str, Fingerprints]:
+    """Every relation of `schemas` in one work file, by `schema.name`."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {f"{s}.{n}": fingerprints(con, s, n) for s, n in relations(con, schemas)}
+
+
+def compare(before: dict[str, Fingerprints], after: dict[str, Fingerprints]) -> list[Change]:
+    """The changed periods of every relation in either file (a relation in one file only: all its periods)."""
+    changes = []
+    for relation in sorted(before.keys() | after.keys()):
+        a, b = before.get(relation, {}), after.get(relation, {})
+        keys = a.keys() | b.keys()
+        has_periods = any(k is not None for k in keys)
+        changed = sorted((k for k in keys if a.get(k) != b.get(k)), key=lambda k: (k is not None, k or ""))
+        changes.append(
+            Change(
+                relation=relation,
+                rows_before=sum(n for n, _ in a.values()),
+                rows_after=sum(n for n, _ in b.values()),
+                periods=len(keys) if has_periods else None,
+                changed=changed,
+                rows_changed_periods=sum(b[k][0] for k in changed if k in b),
+            )
+        )
+    return changes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path, help="a work file (work.duckdb), e.g. a copy taken before a run")
+    parser.add_argument("after", type=Path, help="the work file to compare with it")
+    parser.add_argument("--schema", action="append", help=f"schemas to compare (default: {', '.join(SCHEMAS)})")
+    parser.add_argument("--json", type=Path, help="also write the changes to this file as JSON")
+    args = parser.parse_args(argv)
+    schemas = args.schema or list(SCHEMAS)
+    changes = compare(file_fingerprints(args.before, schemas), file_fingerprints(args.after, schemas))
+    for change in changes:
+        print(change.line)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(c) for c in changes], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
