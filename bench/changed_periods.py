@@ -27,8 +27,9 @@ PERIOD_COLUMN = "month_start_date"
 IGNORED_COLUMNS = frozenset({"as_of_date"})
 SCHEMAS = ("marts", "intermediate")
 
-# (count, hash) of the rows of one period (None: a relation without a period column).
-Fingerprints = dict[str | None, tuple[int, int]]
+# Whether the relation has a period column, and the (count, hash) of the rows of each of its periods (one entry,
+# None, for a relation without periods; none for an empty relation).
+Fingerprints = tuple[bool, dict[str | None, tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Fing
         f"select {period} as period, count(*), coalesce(sum(cast(hash(r) as hugeint)), 0) "
         f'from (select {kept} from "{schema}"."{name}") as r group by all'
     ).fetchall()
-    return {p: (int(n), int(h)) for p, n, h in rows}
+    return PERIOD_COLUMN in columns, {p: (int(n), int(h)) for p, n, h in rows}
 
 
 def file_fingerprints(db: Path, schemas: Sequence[str]) -> dict[str, Fingerprints]:
@@ -92,9 +93,9 @@ def compare(before: dict[str, Fingerprints], after: dict[str, Fingerprints]) -> 
     """The changed periods of every relation in either file (a relation in one file only: all its periods)."""
     changes = []
     for relation in sorted(before.keys() | after.keys()):
-        a, b = before.get(relation, {}), after.get(relation, {})
+        (periods_before, a), (periods_after, b) = before.get(relation, (False, {})), after.get(relation, (False, {}))
         keys = a.keys() | b.keys()
-        has_periods = any(k is not None for k in keys)
+        has_periods = periods_before or periods_after
         changed = sorted((k for k in keys if a.get(k) != b.get(k)), key=lambda k: (k is not None, k or ""))
         changes.append(
             Change(

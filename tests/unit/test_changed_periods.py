@@ -66,7 +66,8 @@ def test_only_the_periods_whose_rows_differ_are_reported_whatever_the_as_of_date
         assert change.line == (f"{mart}: rows 4 -> 5, 2 of 3 periods changed (2024-02-01, 2024-03-01; 3 rows)")
     assert changes["marts.dim_partners"].changed == []
     assert changes["marts.dim_partners"].line == "marts.dim_partners: rows 2 -> 2, no period column, unchanged"
-    assert changes["intermediate.int_empty"].changed == []
+    # An empty model still has its period column: none of its (no) periods changed.
+    assert changes["intermediate.int_empty"].line == "intermediate.int_empty: rows 0 -> 0, 0 of 0 periods changed"
 
 
 def test_a_relation_without_periods_is_compared_as_a_whole_and_the_cli_writes_json(tmp_path: Path, capsys) -> None:
