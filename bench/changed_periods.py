@@ -5,8 +5,8 @@
 nightly run and the same warehouse after it. Each relation with a period column (`month_start_date`) is compared
 period by period: the rows' count and an order-free hash of their values, every column but `as_of_date` (which
 every row of a period mart carries, so every row differs by it after any run). A relation without a period column
-is compared as a whole. Printed: one line per relation, the periods whose rows differ (added, removed or changed)
-and their share of the relation's periods; `--json FILE` writes the same as JSON.
+is compared as a whole. Printed: one line per relation, how many of its periods have rows that differ (added,
+removed or changed), which, and how many rows they hold after the run; `--json FILE` writes the same as JSON.
 
 This measures how much of a rebuild a model would need if it were built period by period: docs/benchmarks.md,
 "What a nightly run changes". Each file is read on its own connection, so a view reads its own file's tables.
