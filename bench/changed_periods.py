@@ -110,6 +110,40 @@ def compare(before: dict[str, Fingerprints], after: dict[str, Fingerprints]) -> 
     return changes
 
 
+def summary(changes: Sequence[Change]) -> dict[str, dict]:
+    """By schema, over its relations with periods: how many, their rows after the run, the rows of their changed
+    periods and that share, and how many relations changed how many periods (`{"0": 6, "1": 22, ...}`); and the
+    relations without periods, with those that changed."""
+    out: dict[str, dict] = {}
+    for schema in sorted({c.relation.split(".")[0] for c in changes}):
+        ours = [c for c in changes if c.relation.split(".")[0] == schema]
+        periodic = [c for c in ours if c.periods is not None]
+        rows = sum(c.rows_after for c in periodic)
+        changed_rows = sum(c.rows_changed_periods for c in periodic)
+        counts = sorted({len(c.changed) for c in periodic})
+        out[schema] = {
+            "relations_with_periods": len(periodic),
+            "rows": rows,
+            "rows_in_changed_periods": changed_rows,
+            "share_of_rows": round(changed_rows / rows, 4) if rows else 0.0,
+            "relations_by_periods_changed": {str(n): sum(len(c.changed) == n for c in periodic) for n in counts},
+            "relations_without_periods": len(ours) - len(periodic),
+            "changed_without_periods": sorted(c.relation for c in ours if c.periods is None and c.changed),
+        }
+    return out
+
+
+def summary_line(schema: str, totals: dict) -> str:
+    """One schema of `summary` as a line: `marts: 7.5% of the 587,273 rows of its 31 relations with periods ...`."""
+    spread = ", ".join(f"{n} x{k}" for n, k in totals["relations_by_periods_changed"].items())
+    return (
+        f"{schema}: {totals['share_of_rows']:.1%} of the {totals['rows']:,} rows of its "
+        f"{totals['relations_with_periods']} relations with periods are in changed periods (periods changed per "
+        f"relation: {spread or 'none'}); {len(totals['changed_without_periods'])} of its "
+        f"{totals['relations_without_periods']} relations without periods changed"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", type=Path, help="a work file (work.duckdb), e.g. a copy taken before a run")
@@ -121,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     changes = compare(file_fingerprints(args.before, schemas), file_fingerprints(args.after, schemas))
     for change in changes:
         print(change.line)
+    for schema, totals in summary(changes).items():
+        print(summary_line(schema, totals))
     if args.json:
         args.json.write_text(json.dumps([asdict(c) for c in changes], indent=2) + "\n")
     return 0

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import agreement, engines
+from bench import agreement, changed_periods, engines
 from bench.data import DATA_DIR, Dataset, ensure
 from bench.measure import Measurement, run_measured
 from orchestration.cli import build_manifest
@@ -130,6 +130,7 @@ def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
     differences: list[str] = []
     headlines: dict[str, dict] = {}
     fit: dict = {}
+    nightly_changes: dict = {}
     for i in range(repeat):
         rep = work / f"rep{i + 1}"
         rep.mkdir(parents=True)
@@ -150,6 +151,8 @@ def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
             # Untimed: the dbt project may change between runs while others work in the tree; a stale
             # manifest fails the run (dbt builds a model Dagster does not know).
             build_manifest()
+            if i == 0 and path == "pipeline_nightly":  # untimed: what the nightly will change (bench/changed_periods)
+                before = changed_periods.file_fingerprints(warehouse / "work.duckdb", changed_periods.SCHEMAS)
             profile = rep / f"{path}_profile.json"
             m[path] = _measured(path, _pipeline_cmd(ds, warehouse, first, last, profile), rep / f"{path}.log", profile)
             profiles[path].append(json.loads(profile.read_text()))
@@ -170,6 +173,7 @@ def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
                 agreement.load_floor(nightly_floor_db), nightly, "pipeline_nightly vs floor"
             )
             headlines["nightly"] = agreement.headline(nightly)
+            nightly_changes = _nightly_changes(before, warehouse / "work.duckdb")
             status = "agree" if not differences else f"DISAGREE ({len(differences)} differences)"
             print(f"  agreement: {status}", flush=True)
             for d in differences:
@@ -178,9 +182,20 @@ def bench_preset(ds: Dataset, repeat: int, on_repetition=None) -> dict:
             runs[path].append(measurement.as_dict())
         shutil.rmtree(rep)
         if on_repetition is not None:
-            on_repetition(summarise(ds, runs, profiles, differences, headlines, fit))
+            on_repetition(summarise(ds, runs, profiles, differences, headlines, fit, nightly_changes))
     shutil.rmtree(work, ignore_errors=True)
-    return summarise(ds, runs, profiles, differences, headlines, fit)
+    return summarise(ds, runs, profiles, differences, headlines, fit, nightly_changes)
+
+
+def _nightly_changes(before: dict, work_db: Path) -> dict:
+    """What the nightly run changed in the full run's warehouse (untimed; docs/benchmarks.md, "What a nightly run
+    changes"): by schema, the share of the rows of its period models in changed periods, and every relation's changed
+    periods."""
+    changes = changed_periods.compare(before, changed_periods.file_fingerprints(work_db, changed_periods.SCHEMAS))
+    totals = changed_periods.summary(changes)
+    for schema, schema_totals in totals.items():
+        print(f"  nightly changes: {changed_periods.summary_line(schema, schema_totals)}", flush=True)
+    return {"by_schema": totals, "changed_periods": {c.relation: c.changed for c in changes if c.changed}}
 
 
 def bench_predictive_fit(preset: str, work_db: Path) -> dict:
@@ -228,9 +243,16 @@ def _median_profile(profiles: list[dict]) -> dict:
 
 
 def summarise(
-    ds: Dataset, runs: dict, profiles: dict, differences: list[str], headlines: dict, fit: dict | None = None
+    ds: Dataset,
+    runs: dict,
+    profiles: dict,
+    differences: list[str],
+    headlines: dict,
+    fit: dict | None = None,
+    nightly_changes: dict | None = None,
 ) -> dict:
-    """Medians, per-repetition ratios and targets of one preset, and the predictive fit alone (first repetition)."""
+    """Medians, per-repetition ratios and targets of one preset, the predictive fit alone and what the nightly run
+    changed (both of the first repetition)."""
     rows = {
         "floor": ds.transaction_rows["full"],
         "peer": ds.transaction_rows["full"],
@@ -273,6 +295,7 @@ def summarise(
         "pipeline_profile": median_profiles,
         "targets": targets(ds.preset, paths, ratios, median_profiles),
         "predictive_fit": fit or {},
+        "nightly_changes": nightly_changes or {},
     }
 
 

@@ -85,3 +85,32 @@ def test_a_relation_without_periods_is_compared_as_a_whole_and_the_cli_writes_js
     assert written["marts.dim_partners"]["changed"] == [None]
     assert written["marts.dim_partners"]["periods"] is None
     assert written["marts.fct_revenue"]["changed"] == []
+
+
+def test_the_summary_counts_the_rows_of_changed_periods_by_schema(tmp_path: Path) -> None:
+    before = work_file(tmp_path / "before", ROWS, "2024-02-14", ["P1", "P2"])
+    after_rows = [*ROWS[:3], ("P2", "2024-02-01", 45), ("P1", "2024-03-01", 5)]
+    after = work_file(tmp_path / "after", after_rows, "2024-03-01", ["P1", "P3"])
+    changes = changed_periods.compare(
+        changed_periods.file_fingerprints(before, changed_periods.SCHEMAS),
+        changed_periods.file_fingerprints(after, changed_periods.SCHEMAS),
+    )
+
+    totals = changed_periods.summary(changes)
+
+    # marts: the table and its view, 5 rows each, 3 of them in the two changed periods; the dimension changed.
+    assert totals["marts"] == {
+        "relations_with_periods": 2,
+        "rows": 10,
+        "rows_in_changed_periods": 6,
+        "share_of_rows": 0.6,
+        "relations_by_periods_changed": {"2": 2},
+        "relations_without_periods": 1,
+        "changed_without_periods": ["marts.dim_partners"],
+    }
+    assert totals["intermediate"]["relations_by_periods_changed"] == {"0": 1}
+    assert totals["intermediate"]["share_of_rows"] == 0.0
+    assert changed_periods.summary_line("marts", totals["marts"]) == (
+        "marts: 60.0% of the 10 rows of its 2 relations with periods are in changed periods (periods changed per "
+        "relation: 2 x2); 1 of its 1 relations without periods changed"
+    )
