@@ -3,8 +3,9 @@
 For each preset: generate (once) the data, then `--repeat` times run, each in its own child process:
 floor (bench/floor.sql), peer (bench/peer_pandas.py), pipeline full (the Dagster job from landing files
 to marts on an empty warehouse) and pipeline nightly (one new day plus the look-back window on top of
-that history). The first repetition's outputs are checked for agreement, and its full run's own partner
-summary is fitted alone (bench/predictive_fit.py: the predictive models' seconds and peak memory). Medians and the
+that history). The first repetition's outputs are checked for agreement, its full run's own partner summary is
+fitted alone (bench/predictive_fit.py: the predictive models' seconds and peak memory), and what its nightly run
+changed is recorded (bench/changed_periods.py: the rows of the changed periods, untimed). Medians and the
 ratios of each repetition's back-to-back runs go to bench/results/<date>.json and a printed table.
 `--engines` also runs the demo preset's full run on each dbt engine side by side (bench/engines.py).
 """
