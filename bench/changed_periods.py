@@ -52,27 +52,22 @@ class Change:
         )
 
 
-def relations(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[tuple[str, str]]:
-    """The tables and views of `schemas` in the connection's own file, as (schema, name)."""
-    return con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name in (select unnest($s)) union "
-        "select schema_name, view_name from duckdb_views() where database_name = current_database() "
-        "and schema_name in (select unnest($s)) and not internal order by all",
+def relation_columns(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> dict[tuple[str, str], list[str]]:
+    """The columns of every table and view of `schemas` in the connection's own file, in order, by (schema, name):
+    one catalog query for the whole file."""
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, name, column in con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name in (select unnest($s)) "
+        "order by schema_name, table_name, column_index",
         {"s": list(schemas)},
-    ).fetchall()
+    ).fetchall():
+        columns.setdefault((schema, name), []).append(column)
+    return columns
 
 
-def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Fingerprints:
+def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str, columns: Sequence[str]) -> Fingerprints:
     """The row count and an order-free hash of the rows (IGNORED_COLUMNS left out) of each period of a relation."""
-    columns = [
-        c
-        for (c,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = ? and table_name = ? order by column_index",
-            [schema, name],
-        ).fetchall()
-    ]
     kept = ", ".join(f'"{c}"' for c in columns if c not in IGNORED_COLUMNS)
     period = f'cast("{PERIOD_COLUMN}" as varchar)' if PERIOD_COLUMN in columns else "null"
     # hash() of a row is 64 bits; their sum as a hugeint is the same whatever the rows' order.
@@ -86,7 +81,7 @@ def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> Fing
 def file_fingerprints(db: Path, schemas: Sequence[str]) -> dict[str, Fingerprints]:
     """Every relation of `schemas` in one work file, by `schema.name`."""
     with duckdb.connect(str(db), read_only=True) as con:
-        return {f"{s}.{n}": fingerprints(con, s, n) for s, n in relations(con, schemas)}
+        return {f"{s}.{n}": fingerprints(con, s, n, cols) for (s, n), cols in relation_columns(con, schemas).items()}
 
 
 def compare(before: dict[str, Fingerprints], after: dict[str, Fingerprints]) -> list[Change]:
