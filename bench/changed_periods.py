@@ -22,9 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-PERIOD_COLUMN = "month_start_date"
-# Not compared: the run's as-of date, on every row of the models that carry it.
-IGNORED_COLUMNS = frozenset({"as_of_date"})
+from orchestration.lib.publish import PERIOD_COLUMN, period_fingerprints
+
 SCHEMAS = ("marts", "intermediate")
 
 # Whether the relation has a period column, and the (count, hash) of the rows of each of its periods (one entry,
@@ -67,15 +66,9 @@ def relation_columns(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> 
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str, columns: Sequence[str]) -> Fingerprints:
-    """The row count and an order-free hash of the rows (IGNORED_COLUMNS left out) of each period of a relation."""
-    kept = ", ".join(f'"{c}"' for c in columns if c not in IGNORED_COLUMNS)
-    period = f'cast("{PERIOD_COLUMN}" as varchar)' if PERIOD_COLUMN in columns else "null"
-    # hash() of a row is 64 bits; their sum as a hugeint is the same whatever the rows' order.
-    rows = con.execute(
-        f"select {period} as period, count(*), coalesce(sum(cast(hash(r) as hugeint)), 0) "
-        f'from (select {kept} from "{schema}"."{name}") as r group by all'
-    ).fetchall()
-    return PERIOD_COLUMN in columns, {p: (int(n), int(h)) for p, n, h in rows}
+    """The row count and an order-free hash of the rows (the as-of date left out) of each period of a relation:
+    publication's own comparison (`orchestration.lib.publish.period_fingerprints`)."""
+    return PERIOD_COLUMN in columns, period_fingerprints(con, f'"{schema}"."{name}"', columns)
 
 
 def file_fingerprints(db: Path, schemas: Sequence[str]) -> dict[str, Fingerprints]:

@@ -36,6 +36,15 @@ DB_NAME = "marts.duckdb"
 PERSONAL_SUFFIXES = ("_email",)
 # Below this absolute change a restated number is rounding noise (money has 4 decimals).
 RESTATEMENT_EPSILON = 0.005
+# The contract's period column and as-of column: a mart's rows are compared and copied period by period, and the
+# as-of date, on every row, is left out of the comparison.
+PERIOD_COLUMN = "month_start_date"
+AS_OF_COLUMN = "as_of_date"
+# How a version's copies order their rows (`_row_order`), kept in its log entry: a version whose entry says so is
+# the start of the next one, which copies only the periods that changed. Any other (older) version is not reused.
+ROW_ORDER = "period, then every column"
+# The publish log's tables inside each version's file (beside the marts).
+LOG_TABLES = ("publish_log", "publish_restatements")
 
 
 @dataclass(frozen=True)
@@ -189,10 +198,9 @@ def _file_log(stable_db: Path) -> list[dict[str, Any]] | None:
         return None
     with duckdb.connect(str(stable_db), read_only=True) as con:
         try:
-            rows = con.execute(
-                "select version, event, as_of_date, run_id, published_at, row_counts, key_metrics, "
-                "check_results, rolled_back_from from publish_log order by entry_number"
-            ).fetchall()
+            log = con.execute("select * from publish_log order by entry_number")
+            names = [d[0] for d in log.description]
+            rows = [dict(zip(names, row, strict=True)) for row in log.fetchall()]
             changes = con.execute(
                 "select version, mart, metric, month_start_date, previous, current, change, change_pct "
                 "from publish_restatements order by rowid"
@@ -213,20 +221,24 @@ def _file_log(stable_db: Path) -> list[dict[str, Any]] | None:
             }
         )
     entries = []
-    for version, event, as_of, run_id, published_at, counts, metrics, checks, rolled_back_from in rows:
+    for row in rows:
+        version, event, as_of = row["version"], row["event"], row["as_of_date"]
         entry = {
             "version": version,
             "event": event,
             "as_of_date": None if as_of is None else str(as_of),
-            "run_id": run_id,
-            "published_at": published_at.isoformat(timespec="seconds"),
-            "row_counts": json.loads(counts),
-            "key_metrics": json.loads(metrics),
-            "check_results": json.loads(checks),
+            "run_id": row["run_id"],
+            "published_at": row["published_at"].isoformat(timespec="seconds"),
+            "row_counts": json.loads(row["row_counts"]),
+            "key_metrics": json.loads(row["key_metrics"]),
+            "check_results": json.loads(row["check_results"]),
             "restatements": by_version.get(version, []) if event == "publish" else [],
         }
+        # A file written before versions kept their row order has no such column.
+        if row.get("row_order") is not None:
+            entry["row_order"] = row["row_order"]
         if event == "rollback":
-            entry["rolled_back_from"] = rolled_back_from
+            entry["rolled_back_from"] = row["rolled_back_from"]
         entries.append(entry)
     return entries
 
@@ -297,25 +309,86 @@ def _reconcile(settings: PublishSettings) -> _LiveState:
     return state
 
 
-def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str]) -> dict[str, int]:
+def period_fingerprints(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[str]
+) -> dict[str | None, tuple[int, int]]:
+    """The row count and an order-free hash of the rows of each period (`PERIOD_COLUMN`, as ISO text) of a relation.
+
+    `relation` is its SQL name, `columns` its columns; `AS_OF_COLUMN` is left out of the hash (every row of a period
+    mart carries the run's as-of date, so every row would differ after any run). One entry (None) for a relation
+    without a period column; None is also the key of rows without a period. DuckDB's 64-bit `hash()` of each row,
+    summed as a hugeint: the same whatever the rows' order, and a row counted as often as it occurs.
+    """
+    kept = ", ".join(f'"{c}"' for c in columns if c != AS_OF_COLUMN)
+    period = f'cast("{PERIOD_COLUMN}" as varchar)' if PERIOD_COLUMN in columns else "null"
+    rows = con.execute(
+        f"select {period} as period, count(*), coalesce(sum(cast(hash(r) as hugeint)), 0) "
+        f"from (select {kept} from {relation}) as r group by all"
+    ).fetchall()
+    return {p: (int(n), int(h)) for p, n, h in rows}
+
+
+def _row_order(columns: Sequence[str]) -> str:
+    """The ORDER BY of a mart's copy (`ROW_ORDER`): by period first when it has one, then by every column."""
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return f'"{PERIOD_COLUMN}", {listed}' if PERIOD_COLUMN in columns else listed
+
+
+def _first_changed_period(
+    before: Mapping[str | None, tuple[int, int]], after: Mapping[str | None, tuple[int, int]]
+) -> str | None:
+    """The oldest period whose rows differ between two fingerprints; "" when a row without a period differs (or the
+    relation has no periods and changed); None when nothing differs."""
+    changed = [p for p in before.keys() | after.keys() if before.get(p) != after.get(p)]
+    if not changed:
+        return None
+    return "" if None in changed else min(changed)
+
+
+def _copy_marts(
+    con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: frozenset[str], *, reuse_previous: bool
+) -> tuple[dict[str, int], dict[str, str]]:
     """Copy each mart from the attached work warehouse, without personal columns, rows in a fixed order.
 
     Names and types are the dbt model contract's; the table and column comments dbt wrote from the doc blocks
-    (persist_docs) are copied too, so a BI tool's column list shows the descriptions.
+    (persist_docs) are copied too, so a BI tool's column list shows the descriptions. Rows are in `ROW_ORDER`.
+
+    `reuse_previous`: the new file starts as a copy of the previous version's (in the same `ROW_ORDER`). A mart
+    whose table there has the same columns and types keeps its rows up to the oldest period the work warehouse
+    changed (per-period fingerprints, the as-of date left out), those rows take the new as-of date, and only the
+    periods from that one on are copied, sorted, after them: the same rows in the same order as a whole copy, so the
+    same Parquet bytes. Any other mart is copied whole, and tables of marts no longer published are dropped.
+
+    Returns the row counts and, per mart, the first period copied from the work warehouse: an ISO date, "all"
+    (copied whole), or "none" (no period changed: only the as-of date moved).
     """
-    counts = {}
+    work_columns = _columns(con, "work", "marts")
+    (own,) = con.execute("select current_database()").fetchone()
+    previous_columns = _columns(con, own, "main") if reuse_previous else {}
+    for table in previous_columns.keys() - set(marts) - set(LOG_TABLES):
+        con.execute(f'drop table main."{table}"')
+    counts, copied_from = {}, {}
     for mart in marts:
-        cols = con.execute(
-            "select column_name, comment from duckdb_columns() where database_name = 'work' "
-            "and schema_name = 'marts' and table_name = ? order by column_index",
-            [mart],
-        ).fetchall()
+        cols = work_columns.get(mart)
         if not cols:
             raise RuntimeError(f"mart {mart} is missing from the work warehouse")
-        kept = [(c, comment) for c, comment in cols if not is_personal(c, allowed)]
-        keep = ", ".join(f'"{c}"' for c, _ in kept)
-        # Sorting by every column makes the copy (and its Parquet bytes) the same for the same data.
-        con.execute(f'create table main."{mart}" as select {keep} from work.marts."{mart}" order by all')
+        kept = [(c, data_type, comment) for c, data_type, comment in cols if not is_personal(c, allowed)]
+        names = [c for c, _, _ in kept]
+        keep = ", ".join(f'"{c}"' for c in names)
+        source = f'work.marts."{mart}"'
+        as_of = None
+        if AS_OF_COLUMN in names:
+            # The gates hold the as-of date to one value per mart; anything else is copied whole.
+            values = con.execute(f'select distinct "{AS_OF_COLUMN}" from {source} limit 2').fetchall()
+            as_of = values[0][0] if len(values) == 1 else None
+        same_shape = [(c, t) for c, t, _ in previous_columns.get(mart, [])] == [(c, t) for c, t, _ in kept]
+        if same_shape and (as_of is not None or AS_OF_COLUMN not in names):
+            copied_from[mart] = _copy_changed_periods(con, mart, source, names, as_of)
+        else:
+            con.execute(f'drop table if exists main."{mart}"')
+            # Sorting makes the copy (and its Parquet bytes) the same for the same data.
+            con.execute(f'create table main."{mart}" as select {keep} from {source} order by {_row_order(names)}')
+            copied_from[mart] = "all"
         # A mart that only republishes an intermediate model is a view in the work file (dbt macro
         # view_materialization); its copy is a table like the others.
         (table_comment,) = con.execute(
@@ -324,13 +397,47 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, marts: Sequence[str], allowed: f
             "and schema_name = 'marts' and view_name = $mart",
             {"mart": mart},
         ).fetchone()
-        if table_comment:
-            con.execute(f'comment on table main."{mart}" is {_sql_string(table_comment)}')
-        for column, comment in kept:
-            if comment:
-                con.execute(f'comment on column main."{mart}"."{column}" is {_sql_string(comment)}')
+        # Every comment set again (or cleared), as a kept table has the previous version's.
+        con.execute(f'comment on table main."{mart}" is {_sql_string(table_comment)}')
+        for column, _, comment in kept:
+            con.execute(f'comment on column main."{mart}"."{column}" is {_sql_string(comment)}')
         counts[mart] = con.execute(f'select count(*) from main."{mart}"').fetchone()[0]
-    return counts
+    return counts, copied_from
+
+
+def _copy_changed_periods(
+    con: duckdb.DuckDBPyConnection, mart: str, source: str, columns: Sequence[str], as_of: date | None
+) -> str:
+    """Bring the previous version's copy of a mart (same columns and types) up to the work warehouse's `source`:
+    the new as-of date on every row, and the rows from the oldest changed period on deleted and copied again,
+    sorted; returns that period, "all" or "none" (see `_copy_marts`)."""
+    table = f'main."{mart}"'
+    first = _first_changed_period(period_fingerprints(con, table, columns), period_fingerprints(con, source, columns))
+    if as_of is not None:
+        con.execute(
+            f'update {table} set "{AS_OF_COLUMN}" = $as_of where "{AS_OF_COLUMN}" is distinct from $as_of',
+            {"as_of": as_of},
+        )
+    if first is None:
+        return "none"
+    since = "" if first == "" else f"where \"{PERIOD_COLUMN}\" >= cast('{first}' as date)"
+    # Deleted rows leave the kept ones in place, and inserted rows follow them: a whole sorted copy's order.
+    con.execute(f"delete from {table} {since}")
+    keep = ", ".join(f'"{c}"' for c in columns)
+    con.execute(f"insert into {table} select {keep} from {source} {since} order by {_row_order(columns)}")
+    return first or "all"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> dict[str, list[tuple[str, str, str]]]:
+    """(name, type, comment) of each column of each table and view of a schema, in order: one catalog query."""
+    columns: dict[str, list[tuple[str, str, str]]] = {}
+    for table, column, data_type, comment in con.execute(
+        "select table_name, column_name, data_type, comment from duckdb_columns() "
+        "where database_name = $db and schema_name = $schema order by table_name, column_index",
+        {"db": database, "schema": schema},
+    ).fetchall():
+        columns.setdefault(table, []).append((column, data_type, comment))
+    return columns
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, marts: Sequence[str], out_dir: Path) -> None:
@@ -352,9 +459,9 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, marts: Sequence[str], out_dir
         list(pool.map(write, marts))  # list(): re-raises the first failure
 
 
-def _sql_string(text: str) -> str:
-    """A SQL string literal (COMMENT ON takes no bind parameters)."""
-    return "'" + text.replace("'", "''") + "'"
+def _sql_string(text: str | None) -> str:
+    """A SQL string literal, or NULL (COMMENT ON takes no bind parameters)."""
+    return "null" if not text else "'" + text.replace("'", "''") + "'"
 
 
 def _key_metrics(con: duckdb.DuckDBPyConnection, marts: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -452,10 +559,10 @@ def _write_log_table(db: Path, log: Sequence[Mapping[str, Any]]) -> None:
         con.execute(
             "create or replace table publish_log (entry_number integer, version integer, event varchar, "
             "as_of_date date, run_id varchar, published_at timestamp, row_counts json, key_metrics json, "
-            "check_results json, restatement_count integer, rolled_back_from integer)"
+            "check_results json, restatement_count integer, rolled_back_from integer, row_order varchar)"
         )
         con.executemany(
-            "insert into publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [
                     i + 1,
@@ -469,6 +576,7 @@ def _write_log_table(db: Path, log: Sequence[Mapping[str, Any]]) -> None:
                     json.dumps(e.get("check_results", [])),
                     len(e.get("restatements", [])),
                     e.get("rolled_back_from"),
+                    e.get("row_order"),
                 ]
                 for i, e in enumerate(log)
             ],
@@ -540,10 +648,15 @@ def publish(
         db = tmp_dir / DB_NAME
         live = current_entry(log)
         previous_db = _version_dir(pdir, live["version"]) / DB_NAME if live else None
+        reuse_previous = bool(live and live.get("row_order") == ROW_ORDER and previous_db.exists())
+        if reuse_previous:
+            shutil.copyfile(previous_db, db)
         with duckdb.connect(str(db), config={"memory_limit": settings.memory_limit}) as con:
-            # Every core sorts the copies (`order by all` fixes their rows' order whatever the threads).
+            # Every core sorts the copies (their ORDER BY fixes their rows' order whatever the threads).
             con.execute(f"attach '{settings.work_db}' as work (read_only)")
-            counts = _copy_marts(con, marts, settings.personal_columns_allowed)
+            counts, copied_from = _copy_marts(
+                con, marts, settings.personal_columns_allowed, reuse_previous=reuse_previous
+            )
             key_metrics = _key_metrics(con, marts)
             changes = restatements(con, marts, previous_db, live.get("as_of_date") if live else None)
             as_of = _as_of_date(con, marts)
@@ -559,6 +672,7 @@ def publish(
             "key_metrics": key_metrics,
             "check_results": list(check_results),
             "restatements": changes,
+            "row_order": ROW_ORDER,
         }
         new_log = [*log, entry]
         _write_log_table(db, new_log)
@@ -570,6 +684,7 @@ def publish(
         _fsync(pdir)
         _swap_stable(final_dir / DB_NAME, settings.stable_db)
         _write_atomic(pdir / LOG_NAME, json.dumps(new_log, indent=2, default=str))
+        entry["copied_from"] = copied_from
         entry["pruned_versions"] = _prune(pdir, new_log, settings.keep_versions)
         entry["stable_db"] = str(settings.stable_db)
         entry["version_dir"] = str(final_dir)
@@ -590,6 +705,8 @@ def rollback(settings: PublishSettings, version: int) -> dict[str, Any]:
             raise ValueError(f"version {version} is not kept (kept versions: {kept})")
         entry = {
             **{k: original[k] for k in ("version", "as_of_date", "row_counts", "key_metrics", "check_results")},
+            # The kept version's own file starts the next publish, as any version in ROW_ORDER does.
+            **{k: original[k] for k in ("row_order",) if k in original},
             "event": "rollback",
             "run_id": None,
             "published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),

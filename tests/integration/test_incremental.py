@@ -19,7 +19,7 @@ import pytest
 
 from orchestration.lib.contract import ENTITIES
 from orchestration.lib.dagster_storage import ephemeral_instance
-from orchestration.lib.publish import read_log
+from orchestration.lib.publish import PublishSettings, publish, read_log
 from orchestration.lib.windows import RANGE_START_TAG, checked_from, nightly_window
 from tests.helpers import PipelineDirs, dbt_on, environ, query, run_pipeline
 from tests.integration import wap_helpers
@@ -255,7 +255,7 @@ def late_transactions(
     return partner, 3000.0
 
 
-def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild):
+def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild, tmp_path):
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.sensors import partner_retention_late_data_sensor
 
@@ -322,6 +322,19 @@ def test_late_file_reprocesses_only_its_month_and_is_restated(week, full_rebuild
         "fct_revenue_bridge_summary_monthly",
         "fct_program_kpis_monthly",
     }
+    # Published by changed period: the facts copied again from the late month on, the earlier months kept from the
+    # version before; every mart's Parquet bytes those of the same work marts published whole.
+    copied_from = result.asset_materializations_for_node("published_marts")[-1].metadata["copied_from"].value
+    assert copied_from["fct_partner_monthly"] == month.isoformat()
+    whole = publish(
+        PublishSettings(work_db=week.work_db, published_dir=tmp_path / "whole", stable_db=tmp_path / "whole.duckdb"),
+        list(entry["row_counts"]),
+        run_id="whole",
+    )
+    by_period = week.warehouse / "published" / f"v{entry['version']:04d}"
+    for mart in entry["row_counts"]:
+        parquet = f"{mart}.parquet"
+        assert (by_period / parquet).read_bytes() == (Path(whole["version_dir"]) / parquet).read_bytes(), mart
 
 
 def test_backfill_of_an_older_day_rejudges_the_later_duplicate(week):

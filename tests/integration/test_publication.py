@@ -74,6 +74,8 @@ def test_publishing_the_same_data_twice_is_byte_identical(published_pipeline: Pi
     settings = PublishSettings.from_settings(Settings.from_env(dirs.env()))
     second = publish(settings, PUBLISHED_MARTS, run_id="again")
     assert second["version"] == 2 and second["restatements"] == []
+    # Nothing changed but the run: every mart kept from version 1 (no period copied again).
+    assert second["copied_from"] == dict.fromkeys(PUBLISHED_MARTS, "none")
     v1, v2 = (dirs.warehouse / "published" / v for v in ("v0001", "v0002"))
     for mart in PUBLISHED_MARTS:
         assert (v1 / f"{mart}.parquet").read_bytes() == (v2 / f"{mart}.parquet").read_bytes(), mart

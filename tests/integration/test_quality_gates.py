@@ -281,6 +281,9 @@ def test_warnings_are_visible_but_do_not_block(published_pipeline: PipelineDirs,
     published = query(dirs.warehouse / "marts.duckdb", "select count(*) from dim_partners")[0][0]
     assert observed["dim_partners"]["published_version"].value == 2
     assert observed["dim_partners"]["dagster/row_count"].value == published
+    # The partners changed (no periods): copied whole; the facts did not: kept from version 1.
+    assert observed["dim_partners"]["copied_from"].value == "all"
+    assert observed["fct_partner_monthly"]["copied_from"].value == "none"
     assert len(observed) == len(published_marts())
 
 

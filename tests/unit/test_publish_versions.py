@@ -26,15 +26,18 @@ from orchestration.lib.settings import Settings
 MARTS = ["dim_partners", "fct_partner_monthly"]
 
 
-def build_work(db: Path, march_refund: float = 0.0, april_revenue: float = 50.0) -> None:
-    """Two partners; January and February complete, March partial as of 2024-03-15 (or later)."""
+def build_work(
+    db: Path, march_refund: float = 0.0, april_revenue: float = 50.0, as_of: str = "2024-03-15", april: bool = False
+) -> None:
+    """Two partners; January and February complete, March partial as of 2024-03-15 (or later); `april`: a row of
+    P2 in April."""
     db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(db)) as con:
         con.execute("create schema if not exists marts")
         con.execute(
             "create or replace table marts.dim_partners as select * from (values "
-            "('P2', 'EMEA', 'bob@example.com', 'Bob Manager', 'active', date '2024-03-15'), "
-            "('P1', 'NA', 'ann@example.com', 'Ann Manager', 'active', date '2024-03-15')) "
+            f"('P2', 'EMEA', 'bob@example.com', 'Bob Manager', 'active', date '{as_of}'), "
+            f"('P1', 'NA', 'ann@example.com', 'Ann Manager', 'active', date '{as_of}')) "
             "as t(partner_id, region, email, account_manager, status, as_of_date)"
         )
         con.execute(
@@ -42,11 +45,15 @@ def build_work(db: Path, march_refund: float = 0.0, april_revenue: float = 50.0)
             "('P1', date '2024-01-01', 100.0, 0.0, 100.0, true), "
             "('P2', date '2024-01-01', 40.0, 0.0, 40.0, true), "
             f"('P1', date '2024-02-01', 80.0, {march_refund}, {80.0 - march_refund}, true), "
-            f"('P1', date '2024-03-01', {april_revenue}, 0.0, {april_revenue}, true)) "
-            "as t(partner_id, month_start_date, gross_revenue_reporting, refunds_reporting, "
+            f"('P1', date '2024-03-01', {april_revenue}, 0.0, {april_revenue}, true)"
+            + (", ('P2', date '2024-04-01', 7.0, 0.0, 7.0, true)" if april else "")
+            + ") as t(partner_id, month_start_date, gross_revenue_reporting, refunds_reporting, "
             "net_revenue_reporting, is_active)"
         )
-        con.execute("alter table marts.fct_partner_monthly add column as_of_date date default date '2024-03-15'")
+        con.execute(f"alter table marts.fct_partner_monthly add column as_of_date date default date '{as_of}'")
+        # The contract's money type whatever the literals (a copy of another shape is copied whole).
+        for column in ("gross_revenue_reporting", "refunds_reporting", "net_revenue_reporting"):
+            con.execute(f"alter table marts.fct_partner_monthly alter {column} type decimal(18, 4)")
 
 
 @pytest.fixture
@@ -344,3 +351,91 @@ def test_a_long_lived_process_sees_a_new_version_through_the_version_path(settin
     held.close()
     again.close()
     assert stable_rows(settings, version) == [(2,)]
+
+
+def parquet_bytes(version_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(version_dir.glob("*.parquet"))}
+
+
+def published_afresh(settings: PublishSettings, tmp_path: Path) -> dict[str, bytes]:
+    """The Parquet files of the same work warehouse published whole, into a published folder of its own."""
+    fresh = PublishSettings(
+        **{**settings.__dict__, "published_dir": tmp_path / "fresh", "stable_db": tmp_path / "fresh.duckdb"}
+    )
+    entry = publish(fresh, MARTS, run_id="fresh")
+    assert set(entry["copied_from"].values()) == {"all"}
+    return parquet_bytes(Path(entry["version_dir"]))
+
+
+def test_a_publish_copies_only_the_periods_that_changed(settings: PublishSettings, tmp_path: Path):
+    first = publish(settings, MARTS, run_id="a")
+    assert first["copied_from"] == {"dim_partners": "all", "fct_partner_monthly": "all"}
+    # A later run: a 30.00 refund restates February, March grows, a new as-of date on every row.
+    build_work(settings.work_db, march_refund=30.0, april_revenue=90.0, as_of="2024-03-20")
+    entry = publish(settings, MARTS, run_id="b")
+    # January is kept from version 1; February and March are copied again; the partners changed only their as-of.
+    assert entry["copied_from"] == {"dim_partners": "none", "fct_partner_monthly": "2024-02-01"}
+    assert stable_rows(
+        settings, "select partner_id, month_start_date, net_revenue_reporting, as_of_date from fct_partner_monthly"
+    ) == [
+        ("P1", date(2024, 1, 1), 100.0, date(2024, 3, 20)),
+        ("P2", date(2024, 1, 1), 40.0, date(2024, 3, 20)),
+        ("P1", date(2024, 2, 1), 50.0, date(2024, 3, 20)),
+        ("P1", date(2024, 3, 1), 90.0, date(2024, 3, 20)),
+    ]
+    assert stable_rows(settings, "select distinct as_of_date from dim_partners") == [(date(2024, 3, 20),)]
+    assert entry["row_counts"] == {"dim_partners": 2, "fct_partner_monthly": 4}
+    # The same bytes as the same work marts published whole.
+    assert parquet_bytes(Path(entry["version_dir"])) == published_afresh(settings, tmp_path)
+
+    # A new period only: April is copied, nothing before it; then nothing new at all.
+    build_work(settings.work_db, march_refund=30.0, april_revenue=90.0, as_of="2024-04-02", april=True)
+    assert publish(settings, MARTS, run_id="c")["copied_from"]["fct_partner_monthly"] == "2024-04-01"
+    entry = publish(settings, MARTS, run_id="d")
+    assert entry["copied_from"] == {"dim_partners": "none", "fct_partner_monthly": "none"}
+    assert parquet_bytes(Path(entry["version_dir"])) == published_afresh(settings, tmp_path / "2")
+    # A period removed from the work marts (a backfill that moved the as-of date back) is removed from the copy.
+    build_work(settings.work_db, march_refund=30.0, april_revenue=90.0, as_of="2024-03-31")
+    entry = publish(settings, MARTS, run_id="e")
+    assert entry["copied_from"]["fct_partner_monthly"] == "2024-04-01"
+    assert stable_rows(settings, "select max(month_start_date), count(*) from fct_partner_monthly") == [
+        (date(2024, 3, 1), 4)
+    ]
+
+
+def test_a_mart_of_another_shape_is_copied_whole_and_one_no_longer_published_is_dropped(
+    settings: PublishSettings, tmp_path: Path
+):
+    publish(settings, MARTS, run_id="a")
+    with duckdb.connect(str(settings.work_db)) as con:
+        con.execute("alter table marts.fct_partner_monthly add column partner_rank integer default 1")
+    entry = publish(settings, ["fct_partner_monthly"], run_id="b")
+    assert entry["copied_from"] == {"fct_partner_monthly": "all"}
+    assert stable_rows(settings, "select table_name from duckdb_tables() order by 1") == [
+        ("fct_partner_monthly",),
+        ("publish_log",),
+        ("publish_restatements",),
+    ]
+    assert stable_rows(settings, "select count(*), sum(partner_rank) from fct_partner_monthly") == [(4, 4)]
+    # Allowing a personal column changes the partners' columns: copied whole, the account manager in it.
+    allowed = PublishSettings(**{**settings.__dict__, "personal_columns_allowed": frozenset({"account_manager"})})
+    assert publish(allowed, MARTS, run_id="c")["copied_from"]["dim_partners"] == "all"
+    assert publish(allowed, MARTS, run_id="d")["copied_from"]["dim_partners"] == "none"
+    assert stable_rows(settings, "select account_manager from dim_partners") == [("Ann Manager",), ("Bob Manager",)]
+
+
+def test_a_version_without_a_row_order_is_not_reused_and_a_rollback_keeps_it(settings: PublishSettings):
+    publish(settings, MARTS, run_id="a")
+    # Version 1 as an older release wrote it, its rows in another order: its log entry has no row_order.
+    log = read_log(settings.published_dir)
+    del log[0]["row_order"]
+    (settings.published_dir / "publish_log.json").write_text(json.dumps(log, indent=2))
+    assert set(publish(settings, MARTS, run_id="b")["copied_from"].values()) == {"all"}
+    assert set(publish(settings, MARTS, run_id="c")["copied_from"].values()) == {"none"}
+    # Back to version 3: the next version starts from version 3's own file.
+    build_work(settings.work_db, march_refund=30.0)
+    publish(settings, MARTS, run_id="d")
+    assert rollback(settings, 3)["row_order"] == read_log(settings.published_dir)[2]["row_order"]
+    entry = publish(settings, MARTS, run_id="e")
+    assert entry["copied_from"] == {"dim_partners": "none", "fct_partner_monthly": "2024-02-01"}
+    assert [c["month_start_date"] for c in entry["restatements"]] == ["2024-02-01", "2024-02-01"]

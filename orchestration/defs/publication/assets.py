@@ -137,6 +137,8 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
                     metadata={
                         "dagster/row_count": dg.MetadataValue.int(entry["row_counts"][mart]),
                         "published_version": dg.MetadataValue.int(entry["version"]),
+                        # The first period copied from the work warehouse: a date, "all", or "none".
+                        "copied_from": dg.MetadataValue.text(entry["copied_from"][mart]),
                         "as_of_date": dg.MetadataValue.text(str(entry["as_of_date"])),
                         "published_db": dg.MetadataValue.path(entry["stable_db"]),
                     },
@@ -170,6 +172,7 @@ def build_publication_asset(dbt_models: Sequence[dg.AssetsDefinition]) -> dg.Ass
                 # For processes that keep connections open across publishes (docs/bi.md).
                 "version_db": dg.MetadataValue.path(str(version_db)),
                 "row_counts": dg.MetadataValue.json(entry["row_counts"]),
+                "copied_from": dg.MetadataValue.json(entry["copied_from"]),
                 "restatements": dg.MetadataValue.json(entry["restatements"][:50]),
                 "restatement_count": dg.MetadataValue.int(len(entry["restatements"])),
                 "checks_passed": dg.MetadataValue.int(sum(r["passed"] for r in results)),
