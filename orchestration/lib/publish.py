@@ -354,10 +354,11 @@ def _copy_marts(
     (persist_docs) are copied too, so a BI tool's column list shows the descriptions. Rows are in `ROW_ORDER`.
 
     `reuse_previous`: the new file starts as a copy of the previous version's (in the same `ROW_ORDER`). A mart
-    whose table there has the same columns and types keeps its rows up to the oldest period the work warehouse
-    changed (per-period fingerprints, the as-of date left out), those rows take the new as-of date, and only the
-    periods from that one on are copied, sorted, after them: the same rows in the same order as a whole copy, so the
-    same Parquet bytes. Any other mart is copied whole, and tables of marts no longer published are dropped.
+    whose table there has the same columns and types, and one as-of date in the work warehouse, keeps its rows
+    before the oldest period the work warehouse changed (per-period fingerprints, the as-of date left out), those
+    rows take the new as-of date, and only the periods from that one on are copied, sorted, after them: the same rows
+    in the same order as a whole copy, so the same Parquet bytes. Any other mart is copied whole, and tables of marts
+    no longer published are dropped.
 
     Returns the row counts and, per mart, the first period copied from the work warehouse: an ISO date, "all"
     (copied whole), or "none" (no period changed: only the as-of date moved).
