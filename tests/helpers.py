@@ -144,6 +144,17 @@ def run_on_copy_of_landing(source: PipelineDirs, root: Path, **extra_env: str) -
     return dirs, run_pipeline(dirs, *dirs.landing_range(), job_name="partner_retention_weekly_job", **extra_env)
 
 
+def revenue_mart(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int]], as_of: str) -> None:
+    """A hand-made period mart, `marts.fct_revenue` (partner, period, net revenue), every row with the as-of date:
+    the work files of the bench tools' tests."""
+    con.execute("create schema if not exists marts")
+    con.execute(
+        "create or replace table marts.fct_revenue (partner_id varchar, month_start_date date, "
+        "net_revenue integer, as_of_date date)"
+    )
+    con.executemany("insert into marts.fct_revenue values (?, ?, ?, ?)", [(*r, as_of) for r in rows])
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Run one query on a DuckDB file opened read-only."""
     with duckdb.connect(str(db), read_only=True) as con:

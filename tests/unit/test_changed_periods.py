@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from bench import changed_periods
+from tests.helpers import revenue_mart
 
 # Partner x period rows of a mart: (partner_id, month_start_date, net revenue); every row carries the as-of date.
 ROWS = [
@@ -24,12 +25,8 @@ def work_file(folder: Path, rows: list[tuple[str, str, int]], as_of: str, partne
     folder.mkdir()
     db = folder / "work.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute("create schema marts; create schema intermediate")
-        con.execute(
-            "create table marts.fct_revenue (partner_id varchar, month_start_date date, net_revenue integer, "
-            "as_of_date date)"
-        )
-        con.executemany("insert into marts.fct_revenue values (?, ?, ?, ?)", [(*r, as_of) for r in rows])
+        con.execute("create schema intermediate")
+        revenue_mart(con, rows, as_of)
         con.execute("create view marts.fct_revenue_view as select * from work.marts.fct_revenue")
         con.execute("create table intermediate.int_empty (partner_id varchar, month_start_date date)")
         con.execute("create table marts.dim_partners (partner_id varchar)")

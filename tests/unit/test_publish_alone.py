@@ -9,6 +9,7 @@ import duckdb
 
 from bench import publish_alone
 from orchestration.lib.publish import PublishSettings, publish, read_log
+from tests.helpers import revenue_mart
 
 
 def work_file(db: Path, rows: list[tuple[str, str, int]], as_of: str) -> None:
@@ -16,12 +17,7 @@ def work_file(db: Path, rows: list[tuple[str, str, int]], as_of: str) -> None:
     without a suite, so no key metrics)."""
     db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(db)) as con:
-        con.execute("create schema if not exists marts")
-        con.execute(
-            "create or replace table marts.fct_revenue (partner_id varchar, month_start_date date, "
-            "net_revenue integer, as_of_date date)"
-        )
-        con.executemany("insert into marts.fct_revenue values (?, ?, ?, ?)", [(*r, as_of) for r in rows])
+        revenue_mart(con, rows, as_of)
         con.execute(
             "create or replace table marts.partner_dimension as "
             f"select * from (values ('P1', date '{as_of}'), ('P2', date '{as_of}')) as t(partner_id, as_of_date)"
