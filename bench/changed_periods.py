@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.publish import PERIOD_COLUMN, period_fingerprints
+from orchestration.lib.publish import PERIOD_COLUMN, period_fingerprints, relation_columns
 
 SCHEMAS = ("marts", "intermediate")
 
@@ -51,20 +51,6 @@ class Change:
         )
 
 
-def relation_columns(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> dict[tuple[str, str], list[str]]:
-    """The columns of every table and view of `schemas` in the connection's own file, in order, by (schema, name):
-    one catalog query for the whole file."""
-    columns: dict[tuple[str, str], list[str]] = {}
-    for schema, name, column in con.execute(
-        "select schema_name, table_name, column_name from duckdb_columns() "
-        "where database_name = current_database() and schema_name in (select unnest($s)) "
-        "order by schema_name, table_name, column_index",
-        {"s": list(schemas)},
-    ).fetchall():
-        columns.setdefault((schema, name), []).append(column)
-    return columns
-
-
 def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str, columns: Sequence[str]) -> Fingerprints:
     """The row count and an order-free hash of the rows (the as-of date left out) of each period of a relation:
     publication's own comparison (`orchestration.lib.publish.period_fingerprints`)."""
@@ -74,7 +60,12 @@ def fingerprints(con: duckdb.DuckDBPyConnection, schema: str, name: str, columns
 def file_fingerprints(db: Path, schemas: Sequence[str]) -> dict[str, Fingerprints]:
     """Every relation of `schemas` in one work file, by `schema.name`."""
     with duckdb.connect(str(db), read_only=True) as con:
-        return {f"{s}.{n}": fingerprints(con, s, n, cols) for (s, n), cols in relation_columns(con, schemas).items()}
+        (own,) = con.execute("select current_database()").fetchone()
+        return {
+            f"{schema}.{name}": fingerprints(con, schema, name, [c for c, _, _ in columns])
+            for schema in sorted(schemas)
+            for name, columns in relation_columns(con, own, schema).items()
+        }
 
 
 def compare(before: dict[str, Fingerprints], after: dict[str, Fingerprints]) -> list[Change]:

@@ -336,13 +336,13 @@ def _row_order(columns: Sequence[str]) -> str:
 
 def _first_changed_period(
     before: Mapping[str | None, tuple[int, int]], after: Mapping[str | None, tuple[int, int]]
-) -> str | None:
-    """The oldest period whose rows differ between two fingerprints; "" when a row without a period differs (or the
-    relation has no periods and changed); None when nothing differs."""
+) -> str:
+    """The oldest period whose rows differ between two fingerprints (ISO date); "all" when a row without a period
+    differs (or the relation has no periods and changed); "none" when nothing differs."""
     changed = [p for p in before.keys() | after.keys() if before.get(p) != after.get(p)]
     if not changed:
-        return None
-    return "" if None in changed else min(changed)
+        return "none"
+    return "all" if None in changed else min(changed)
 
 
 def _copy_marts(
@@ -363,9 +363,9 @@ def _copy_marts(
     Returns the row counts and, per mart, the first period copied from the work warehouse: an ISO date, "all"
     (copied whole), or "none" (no period changed: only the as-of date moved).
     """
-    work_columns = _columns(con, "work", "marts")
+    work_columns = relation_columns(con, "work", "marts")
     (own,) = con.execute("select current_database()").fetchone()
-    previous_columns = _columns(con, own, "main") if reuse_previous else {}
+    previous_columns = relation_columns(con, own, "main") if reuse_previous else {}
     for table in previous_columns.keys() - set(marts) - set(LOG_TABLES):
         con.execute(f'drop table main."{table}"')
     counts, copied_from = {}, {}
@@ -419,17 +419,19 @@ def _copy_changed_periods(
             f'update {table} set "{AS_OF_COLUMN}" = $as_of where "{AS_OF_COLUMN}" is distinct from $as_of',
             {"as_of": as_of},
         )
-    if first is None:
-        return "none"
-    since = "" if first == "" else f"where \"{PERIOD_COLUMN}\" >= cast('{first}' as date)"
+    if first == "none":
+        return first
+    since = "" if first == "all" else f"where \"{PERIOD_COLUMN}\" >= cast('{first}' as date)"
     # Deleted rows leave the kept ones in place, and inserted rows follow them: a whole sorted copy's order.
     con.execute(f"delete from {table} {since}")
     keep = ", ".join(f'"{c}"' for c in columns)
     con.execute(f"insert into {table} select {keep} from {source} {since} order by {_row_order(columns)}")
-    return first or "all"
+    return first
 
 
-def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> dict[str, list[tuple[str, str, str]]]:
+def relation_columns(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str
+) -> dict[str, list[tuple[str, str, str]]]:
     """(name, type, comment) of each column of each table and view of a schema, in order: one catalog query."""
     columns: dict[str, list[tuple[str, str, str]]] = {}
     for table, column, data_type, comment in con.execute(
